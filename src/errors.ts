@@ -1,0 +1,49 @@
+// The error catalogue: every failure the service reports has a code here, an HTTP status and a message template.
+// Callers and tests match on `code`, never on the wording.
+
+export const ERRORS = {
+  INVALID_REQUEST: { status: 400, message: 'The request is not valid.' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
+  NOT_FOUND: { status: 404, message: 'No route matches {0} {1}.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: '{0} is not allowed on {1}.' },
+  INDEX_NOT_READY: { status: 503, message: 'No index is loaded from {0}: run `npm run build:index` first.' },
+  INDEX_INVALID: { status: 503, message: 'The index in {0} cannot be used: {1}' },
+  INDEX_MODEL_MISMATCH: { status: 503, message: 'The index in {0} was built with {1}, but the configured model is {2}: rebuild it with `npm run build:index`.' },
+  MODEL_UNAVAILABLE: { status: 503, message: 'The embedding model {0} cannot be loaded: {1}' },
+  MODEL_CONVERSION_FAILED: { status: 500, message: 'The embedded model could not be prepared: {0}' },
+  MODEL_VERIFICATION_FAILED: { status: 500, message: 'The embedded model does not reproduce its reference outputs: {0}' },
+  CORPUS_EMPTY: { status: 400, message: 'The corpus folder {0} holds no readable .txt or .md document.' },
+  CORPUS_MISSING: { status: 400, message: 'The corpus folder {0} does not exist.' },
+  CONFIG_INVALID: { status: 500, message: 'The configuration is not valid: {0}' },
+  INTERNAL: { status: 500, message: 'An internal error occurred.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorIssue {
+  path: string;
+  message: string;
+}
+
+/** An error with a catalogue code; `args` fill the message template's {0}, {1}, … */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly issues?: ErrorIssue[];
+
+  constructor(code: ErrorCode, ...args: Array<string | number | ErrorIssue[]>) {
+    const issues = args.find((a): a is ErrorIssue[] => Array.isArray(a));
+    const values = args.filter((a) => !Array.isArray(a)).map(String);
+    super(ERRORS[code].message.replace(/\{(\d+)\}/g, (_, i) => values[Number(i)] ?? ''));
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.issues = issues;
+  }
+}
+
+/** The one JSON error body every failing response carries. */
+export function errorBody(err: AppError): { error: { code: ErrorCode; message: string; issues?: ErrorIssue[] } } {
+  return { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
+}
