@@ -1,0 +1,132 @@
+// Pure text → passages: sentence-aware windows with overlap, inside one block (paragraph) at a time, each within the
+// model's token limit, with character offsets into the source text. No I/O.
+
+export interface ChunkingOptions {
+  /** Sentences per passage at most. */
+  sentences: number;
+  /** Sentences shared by consecutive passages of a block. */
+  overlap: number;
+  /** Tokens per passage at most (the model's input limit). */
+  maxTokens: number;
+}
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface Sentence extends Span {
+  text: string;
+}
+
+export interface Chunk extends Span {
+  text: string;
+  /** The passage's sentences, with offsets into the source text. */
+  sentences: Sentence[];
+}
+
+export type TokenCounter = (text: string) => number;
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+
+/** Collapses runs of white space; the form of text that is embedded and compared. */
+export function normalizeSpace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Blocks are runs of text separated by blank lines; offsets are into `text`. */
+export function splitBlocks(text: string): Sentence[] {
+  const blocks: Sentence[] = [];
+  const re = /\S(?:[^\n]|\n(?![ \t\r]*\n))*/g;
+  for (const m of text.matchAll(re)) {
+    const raw = m[0].replace(/\s+$/, '');
+    blocks.push({ start: m.index!, end: m.index! + raw.length, text: raw });
+  }
+  return blocks;
+}
+
+/** Sentences of a block, trimmed, with offsets into the source text. */
+export function splitSentences(block: Sentence): Sentence[] {
+  const out: Sentence[] = [];
+  for (const seg of segmenter.segment(block.text)) {
+    const lead = seg.segment.length - seg.segment.trimStart().length;
+    const body = seg.segment.trim();
+    if (!body) continue;
+    const start = block.start + seg.index + lead;
+    out.push({ start, end: start + body.length, text: body });
+  }
+  return out;
+}
+
+/** Cuts a sentence longer than the token limit into word-aligned pieces that fit. */
+function splitLong(sentence: Sentence, maxTokens: number, count: TokenCounter): Sentence[] {
+  const words = [...sentence.text.matchAll(/\S+/g)];
+  const pieces: Sentence[] = [];
+  let first = 0;
+  while (first < words.length) {
+    let last = first;
+    // Grow while the piece fits; a single over-long word still becomes its own piece.
+    while (last + 1 < words.length) {
+      const from = words[first].index!;
+      const to = words[last + 1].index! + words[last + 1][0].length;
+      if (count(sentence.text.slice(from, to)) > maxTokens) break;
+      last++;
+    }
+    const from = words[first].index!;
+    const to = words[last].index! + words[last][0].length;
+    pieces.push({ start: sentence.start + from, end: sentence.start + to, text: sentence.text.slice(from, to) });
+    first = last + 1;
+  }
+  return pieces;
+}
+
+function window(text: string, sentences: Sentence[]): Chunk {
+  const start = sentences[0].start;
+  const end = sentences[sentences.length - 1].end;
+  return { start, end, text: text.slice(start, end), sentences };
+}
+
+/** Splits one block's sentences into overlapping windows that respect both the sentence and the token limit. */
+function windows(text: string, sentences: Sentence[], options: ChunkingOptions, count: TokenCounter): Chunk[] {
+  // Each sentence is counted once; a window's size is the sum of its sentences' (each starts a new word).
+  const tokens = sentences.map((s) => count(s.text));
+  const chunks: Chunk[] = [];
+  let first = 0;
+  while (first < sentences.length) {
+    let last = first;
+    let size = tokens[first];
+    while (
+      last + 1 < sentences.length &&
+      last + 1 - first < options.sentences &&
+      size + tokens[last + 1] <= options.maxTokens
+    ) {
+      last++;
+      size += tokens[last];
+    }
+    chunks.push(window(text, sentences.slice(first, last + 1)));
+    if (last === sentences.length - 1) break;
+    // Step forward keeping `overlap` sentences, but always advance by at least one.
+    first = Math.max(first + 1, last + 1 - options.overlap);
+  }
+  return chunks;
+}
+
+/**
+ * Splits a document into passages. Blocks whose normalized text is in `seen` are skipped (and new ones are added to
+ * it), so a line repeated through a corpus, such as a title or a licence header, is indexed once.
+ */
+export function chunkText(text: string, options: ChunkingOptions, count: TokenCounter, seen = new Set<string>()): Chunk[] {
+  if (options.sentences < 1) throw new RangeError('sentences must be at least 1');
+  if (options.overlap < 0 || options.overlap >= options.sentences) throw new RangeError('overlap must be in [0, sentences)');
+  const chunks: Chunk[] = [];
+  for (const block of splitBlocks(text)) {
+    const key = normalizeSpace(block.text).toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const sentences = splitSentences(block).flatMap((s) =>
+      count(s.text) > options.maxTokens ? splitLong(s, options.maxTokens, count) : [s],
+    );
+    chunks.push(...windows(text, sentences, options, count));
+  }
+  return chunks;
+}

@@ -1,0 +1,61 @@
+// The only reader of process.env: one zod schema, parsed once, frozen. Every key is documented in .env.example.
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const num = (def: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).default(def ? 'true' : 'false').transform((v) => ['true', '1', 'yes'].includes(v));
+
+export const configSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  CORPUS_DIR: z.string().min(1).default('corpus'),
+  INDEX_DIR: z.string().min(1).default('index'),
+  MODELS_DIR: z.string().min(1).default('models'),
+  EMBED_MODEL: z.string().min(1).default('use-lite'),
+  EMBED_POOLING: z.enum(['auto', 'mean', 'cls']).default('auto'),
+  EMBED_QUERY_PREFIX: z.string().optional(),
+  EMBED_PASSAGE_PREFIX: z.string().optional(),
+  EMBED_BATCH_SIZE: int(32, 1, 1024),
+  ALLOW_REMOTE_MODELS: bool(true),
+  CHUNK_SENTENCES: int(3, 1, 50),
+  CHUNK_OVERLAP: int(1, 0, 49),
+  CHUNK_MAX_TOKENS: int(128, 8, 8192),
+  HNSW_M: int(16, 4, 128),
+  HNSW_EF_CONSTRUCTION: int(200, 10, 2000),
+  HNSW_EF_SEARCH: int(100, 10, 2000),
+  SEARCH_DEFAULT_K: int(5, 1, 50),
+  SEARCH_MAX_K: int(50, 1, 1000),
+  SEARCH_DEPTH: int(100, 10, 10000),
+  FUSION_VECTOR_WEIGHT: num(0.7, 0, 10),
+  FUSION_LEXICAL_WEIGHT: num(0.3, 0, 10),
+  MAX_QUERY_CHARS: int(1000, 1, 100000),
+  MAX_BODY_BYTES: int(16384, 256, 10485760),
+}).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_SENTENCES, {
+  path: ['CHUNK_OVERLAP'],
+  message: 'must be smaller than CHUNK_SENTENCES',
+}).refine((c) => c.SEARCH_DEFAULT_K <= c.SEARCH_MAX_K, {
+  path: ['SEARCH_DEFAULT_K'],
+  message: 'must not exceed SEARCH_MAX_K',
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+/**
+ * Reads the configuration from `env` (process.env by default) with `overrides` (CLI flags) on top.
+ * Unknown keys are ignored; empty strings count as unset. Throws CONFIG_INVALID listing every bad key.
+ */
+export function loadConfig(overrides: Record<string, string | number | boolean | undefined> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = overrides[key] ?? env[key];
+    if (value !== undefined && value !== '') input[key] = typeof value === 'string' ? value : String(value);
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new AppError('CONFIG_INVALID', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,160 @@
+// The index on disk: each build is a complete folder of its own, and the CURRENT file names the one in use.
+// A build is written beside the live one and made current by renaming CURRENT over itself, so a reader sees the old
+// index or the new one, never a mixture, and a killed build leaves only a folder that nothing points to.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import hnswlib from 'hnswlib-node';
+import { AppError } from './errors.js';
+
+const { HierarchicalNSW } = hnswlib;
+export type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+export const INDEX_FORMAT = 1;
+const CURRENT = 'CURRENT';
+
+export interface PassageRecord {
+  id: string;
+  source: string;
+  start: number;
+  end: number;
+  text: string;
+  /** Row of the passage's own vector in vectors.f32. */
+  row: number;
+  /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
+  sentences: { start: number; end: number; row: number }[];
+}
+
+export interface IndexManifest {
+  format: number;
+  modelId: string;
+  dimension: number;
+  chunking: { sentences: number; overlap: number; maxTokens: number };
+  hnsw: { M: number; efConstruction: number };
+  corpusHash: string;
+  documents: { source: string; sha256: string; chars: number }[];
+  passages: number;
+  /** Rows of vectors.f32: one per distinct passage or sentence text. */
+  vectors: number;
+  builtAt: string;
+  buildMs: number;
+}
+
+export interface IndexData {
+  manifest: IndexManifest;
+  passages: PassageRecord[];
+  /** Passage vectors; label i is passages[i]. */
+  hnsw: Hnsw;
+  /** Unit vectors of every distinct passage and sentence text, row-major, `manifest.vectors` rows. */
+  textVectors: Float32Array;
+}
+
+export interface LoadedIndex extends IndexData {
+  /** The build folder it was read from. */
+  dir: string;
+}
+
+async function writeDurable(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces `file` with `data` in one rename: readers see the old content or the new, never a part. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeDurable(temp, data);
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+function buildName(): string {
+  return `build-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The build folder CURRENT names, or null when there is none. */
+export async function currentBuild(indexDir: string): Promise<string | null> {
+  const name = (await readFile(path.join(indexDir, CURRENT), 'utf8').catch(() => '')).trim();
+  return name ? path.join(indexDir, name) : null;
+}
+
+/**
+ * Writes a complete build folder, then points CURRENT at it; older builds (but the one just replaced) and folders left
+ * by killed builds are removed afterwards. Returns the new build folder.
+ */
+export async function saveIndex(indexDir: string, data: IndexData): Promise<string> {
+  await mkdir(indexDir, { recursive: true });
+  const name = buildName();
+  const temp = path.join(indexDir, `${name}.partial`);
+  const final = path.join(indexDir, name);
+  await mkdir(temp);
+  try {
+    await writeDurable(path.join(temp, 'passages.json'), JSON.stringify(data.passages));
+    await writeDurable(path.join(temp, 'vectors.f32'), new Uint8Array(data.textVectors.buffer, data.textVectors.byteOffset, data.textVectors.byteLength));
+    await data.hnsw.writeIndex(path.join(temp, 'hnsw.bin'));
+    await writeDurable(path.join(temp, 'manifest.json'), JSON.stringify(data.manifest, null, 2));
+    await rename(temp, final);
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+  const previous = await currentBuild(indexDir);
+  await writeFileAtomic(path.join(indexDir, CURRENT), `${name}\n`);
+  await pruneBuilds(indexDir, [final, previous].filter((d): d is string => d !== null));
+  return final;
+}
+
+/** Removes build folders other than `keep`, including partial ones of builds that died. */
+async function pruneBuilds(indexDir: string, keep: string[]): Promise<void> {
+  const keepNames = new Set(keep.map((d) => path.basename(d)));
+  for (const entry of await readdir(indexDir)) {
+    if (entry.startsWith('build-') && !keepNames.has(entry)) {
+      await rm(path.join(indexDir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Loads the current build and checks it is whole and made with the expected model.
+ * Throws INDEX_NOT_READY (nothing built), INDEX_INVALID (damaged) or INDEX_MODEL_MISMATCH.
+ */
+export async function loadIndex(indexDir: string, expect: { modelId: string; dimension: number }, efSearch: number): Promise<LoadedIndex> {
+  const dir = await currentBuild(indexDir);
+  if (!dir) throw new AppError('INDEX_NOT_READY', path.resolve(indexDir));
+  const invalid = (why: string) => new AppError('INDEX_INVALID', dir, why);
+  let manifest: IndexManifest;
+  let passages: PassageRecord[];
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    passages = JSON.parse(await readFile(path.join(dir, 'passages.json'), 'utf8'));
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+  if (manifest.format !== INDEX_FORMAT) throw invalid(`format ${manifest.format} is not ${INDEX_FORMAT}; rebuild it`);
+  if (manifest.modelId !== expect.modelId || manifest.dimension !== expect.dimension) {
+    throw new AppError('INDEX_MODEL_MISMATCH', dir, `${manifest.modelId} (${manifest.dimension}-d)`, `${expect.modelId} (${expect.dimension}-d)`);
+  }
+  if (passages.length !== manifest.passages) throw invalid(`${passages.length} passages, the manifest says ${manifest.passages}`);
+  const raw = await readFile(path.join(dir, 'vectors.f32')).catch((err) => {
+    throw invalid((err as Error).message);
+  });
+  if (raw.length !== manifest.vectors * manifest.dimension * 4) throw invalid('vectors.f32 has the wrong size');
+  const textVectors = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  const hnsw = new HierarchicalNSW('cosine', manifest.dimension);
+  try {
+    await hnsw.readIndex(path.join(dir, 'hnsw.bin'));
+  } catch (err) {
+    throw invalid(`hnsw.bin: ${(err as Error).message}`);
+  }
+  if (hnsw.getCurrentCount() !== manifest.passages) throw invalid(`hnsw.bin holds ${hnsw.getCurrentCount()} vectors for ${manifest.passages} passages`);
+  hnsw.setEf(efSearch);
+  return { dir, manifest, passages, hnsw, textVectors };
+}

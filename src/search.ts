@@ -1,0 +1,156 @@
+// Query → vector and lexical candidates → fusion → answering-sentence highlight → hits.
+import type { Embedder } from './embedding.js';
+import type { LoadedIndex } from './index-store.js';
+import { createLexicalIndex, terms, type LexicalIndex } from './lexical.js';
+
+export interface SearchSettings {
+  /** Candidates taken from each side (vector and lexical) before fusion. */
+  depth: number;
+  /** Weight of the meaning score in the fused score. */
+  vectorWeight: number;
+  /** Weight of the keyword score in the fused score. */
+  lexicalWeight: number;
+}
+
+export interface SearchHit {
+  id: string;
+  /** Fused score: weighted meaning (cosine) plus weighted keyword match; see the README. */
+  score: number;
+  text: string;
+  source: string;
+  start: number;
+  end: number;
+  /** The answering sentence: offsets into `text`. */
+  highlight: { start: number; end: number; text: string };
+}
+
+export interface SearchTimings {
+  embedMs: number;
+  vectorMs: number;
+  lexicalMs: number;
+  fusionMs: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  timings: SearchTimings;
+}
+
+/** A loaded index with everything a query needs. */
+export interface SearchEngine {
+  index: LoadedIndex;
+  lexical: LexicalIndex;
+  embedder: Embedder;
+  settings: SearchSettings;
+}
+
+/** Wires an index to its lexical side and the embedder. */
+export function createSearchEngine(index: LoadedIndex, embedder: Embedder, settings: SearchSettings): SearchEngine {
+  return { index, lexical: createLexicalIndex(index.passages.map((p) => p.text)), embedder, settings };
+}
+
+function dot(a: Float32Array, vectors: Float32Array, row: number): number {
+  let sum = 0;
+  const base = row * a.length;
+  for (let i = 0; i < a.length; i++) sum += a[i] * vectors[base + i];
+  return sum;
+}
+
+interface Candidate {
+  label: number;
+  vector: number;
+  lexical: number;
+  score: number;
+  /** The passage's sentence closest in meaning to the query. */
+  sentence: number;
+}
+
+/**
+ * Scores one passage by meaning: the mean of its own cosine to the query and its best sentence's, so a passage
+ * whose one sentence answers the question is not drowned by the sentences around it.
+ */
+function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float32Array, queryTerms: Set<string>): { vector: number; sentence: number } {
+  const passage = engine.index.passages[label];
+  const vectors = engine.index.textVectors;
+  let bestCos = -Infinity;
+  let bestPick = -Infinity;
+  let sentence = 0;
+  passage.sentences.forEach((s, i) => {
+    const cos = dot(queryVector, vectors, s.row);
+    bestCos = Math.max(bestCos, cos);
+    // The highlight prefers, among close sentences, the one sharing the query's terms.
+    const sentenceTerms = terms(passage.text.slice(s.start - passage.start, s.end - passage.start));
+    const shared = queryTerms.size ? sentenceTerms.filter((t) => queryTerms.has(t)).length / queryTerms.size : 0;
+    const pick = cos + 0.25 * Math.min(1, shared);
+    if (pick > bestPick) {
+      bestPick = pick;
+      sentence = i;
+    }
+  });
+  return { vector: (dot(queryVector, vectors, passage.row) + bestCos) / 2, sentence };
+}
+
+/**
+ * Fuses the two sides by score: a weighted sum of the meaning score (cosine, in [-1, 1]) and the keyword score
+ * (BM25 divided by the query's best BM25, in [0, 1]). Candidates are the union of both sides' top `depth`.
+ */
+export function fuseCandidates(
+  vectorLabels: number[],
+  lexicalHits: { label: number; score: number }[],
+  evidence: (label: number) => { vector: number; sentence: number },
+  weights: { vector: number; lexical: number },
+): Candidate[] {
+  const top = lexicalHits.length ? lexicalHits[0].score : 0;
+  const lexical = new Map(lexicalHits.map((h) => [h.label, top > 0 ? h.score / top : 0]));
+  const labels = new Set([...vectorLabels, ...lexical.keys()]);
+  const out: Candidate[] = [];
+  for (const label of labels) {
+    const { vector, sentence } = evidence(label);
+    const lex = lexical.get(label) ?? 0;
+    out.push({ label, vector, lexical: lex, sentence, score: weights.vector * vector + weights.lexical * lex });
+  }
+  return out.sort((a, b) => b.score - a.score || a.label - b.label);
+}
+
+/** Answers a query with up to `k` hits scoring at least `minScore`, best first. */
+export async function search(engine: SearchEngine, query: string, k: number, minScore = -Infinity): Promise<SearchResult> {
+  const { index, settings } = engine;
+  const depth = Math.min(settings.depth, index.passages.length);
+  let t = performance.now();
+  const [queryVector] = await engine.embedder.embedQueries([query]);
+  const embedMs = performance.now() - t;
+
+  t = performance.now();
+  const knn = depth > 0 ? index.hnsw.searchKnn(Array.from(queryVector), depth) : { neighbors: [], distances: [] };
+  const vectorMs = performance.now() - t;
+
+  t = performance.now();
+  const lexicalHits = engine.lexical.search(query, depth);
+  const lexicalMs = performance.now() - t;
+
+  t = performance.now();
+  const queryTerms = new Set(terms(query));
+  const fused = fuseCandidates(knn.neighbors, lexicalHits, (label) => vectorEvidence(engine, label, queryVector, queryTerms), {
+    vector: settings.vectorWeight,
+    lexical: settings.lexicalWeight,
+  });
+  const hits: SearchHit[] = [];
+  for (const c of fused) {
+    if (hits.length >= k || c.score < minScore) break;
+    const p = index.passages[c.label];
+    const s = p.sentences[c.sentence];
+    const start = s.start - p.start;
+    const end = s.end - p.start;
+    hits.push({
+      id: p.id,
+      score: Number(c.score.toFixed(6)),
+      text: p.text,
+      source: p.source,
+      start: p.start,
+      end: p.end,
+      highlight: { start, end, text: p.text.slice(start, end) },
+    });
+  }
+  const fusionMs = performance.now() - t;
+  return { hits, timings: { embedMs, vectorMs, lexicalMs, fusionMs } };
+}
