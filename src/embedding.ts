@@ -1,10 +1,10 @@
 // The Embedder interface, and its implementation on transformers.js: the embedded default model or any other
 // transformers.js feature-extraction model, from a local folder or (when the network allows) the Hugging Face hub.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AutoModel, AutoTokenizer, LogLevel, env, mean_pooling, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { AppError } from './errors.js';
-import { EMBEDDED_MODEL_ID, REFERENCE, ensureEmbeddedModel } from './model.js';
+import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_TYPE, REFERENCE, ensureEmbeddedModel } from './model.js';
 
 /** Turns text into unit-length vectors. Tests may supply their own; the service uses createEmbedder. */
 export interface Embedder {
@@ -136,13 +136,21 @@ export async function verifyEmbeddedModel(dir: string): Promise<void> {
   }
 }
 
+function isEmbeddedFolder(dir: string): boolean {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')).model_type === EMBEDDED_MODEL_TYPE;
+  } catch {
+    return false;
+  }
+}
+
 async function loadTransformers(root: string, id: string, options: EmbedderOptions): Promise<TransformersEmbedder> {
   env.localModelPath = root + path.sep;
   env.cacheDir = options.modelsDir;
   env.allowLocalModels = true;
   env.allowRemoteModels = options.allowRemote;
   // The embedded model's architecture is not one transformers.js names; its generic loader is the intended path.
-  env.logLevel = options.model === EMBEDDED_MODEL_ID ? LogLevel.ERROR : LogLevel.WARNING;
+  env.logLevel = isEmbeddedFolder(path.join(root, id)) ? LogLevel.ERROR : LogLevel.WARNING;
   const profile = profileFor(id);
   if (options.pooling && options.pooling !== 'auto') profile.pooling = options.pooling;
   if (options.queryPrefix !== undefined) profile.queryPrefix = options.queryPrefix;

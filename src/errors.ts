@@ -4,6 +4,7 @@
 export const ERRORS = {
   INVALID_REQUEST: { status: 400, message: 'The request is not valid.' },
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than {0} bytes.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
   NOT_FOUND: { status: 404, message: 'No route matches {0} {1}.' },
   METHOD_NOT_ALLOWED: { status: 405, message: '{0} is not allowed on {1}.' },

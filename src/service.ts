@@ -1,0 +1,68 @@
+// The running service's state: the embedder and the index it answers from, loaded once and reloadable.
+import type { Config } from './config.js';
+import { createEmbedder, type Embedder } from './embedding.js';
+import { AppError } from './errors.js';
+import { loadIndex } from './index-store.js';
+import { createSearchEngine, type SearchEngine } from './search.js';
+
+export interface Service {
+  embedder: Embedder;
+  /** The engine in use; throws the reason there is none (INDEX_NOT_READY, INDEX_INVALID, INDEX_MODEL_MISMATCH). */
+  engine(): SearchEngine;
+  /** Loads the current index build; on failure the previous engine (if any) keeps serving, and the error is kept. */
+  reload(): Promise<void>;
+  health(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/** Creates the embedder and loads the index named by the config. Throws only if the model cannot be loaded. */
+export async function createService(config: Config, embedder?: Embedder): Promise<Service> {
+  const model = embedder ?? (await createEmbedder({
+    model: config.EMBED_MODEL,
+    modelsDir: config.MODELS_DIR,
+    batchSize: config.EMBED_BATCH_SIZE,
+    allowRemote: config.ALLOW_REMOTE_MODELS,
+    pooling: config.EMBED_POOLING,
+    queryPrefix: config.EMBED_QUERY_PREFIX,
+    passagePrefix: config.EMBED_PASSAGE_PREFIX,
+  }));
+  let current: SearchEngine | null = null;
+  let lastError: AppError | null = null;
+
+  const service: Service = {
+    embedder: model,
+    engine() {
+      if (current) return current;
+      throw lastError ?? new AppError('INDEX_NOT_READY', config.INDEX_DIR);
+    },
+    async reload() {
+      try {
+        const index = await loadIndex(config.INDEX_DIR, { modelId: model.modelId, dimension: model.dimension }, config.HNSW_EF_SEARCH);
+        current = createSearchEngine(index, model, {
+          depth: config.SEARCH_DEPTH,
+          vectorWeight: config.FUSION_VECTOR_WEIGHT,
+          lexicalWeight: config.FUSION_LEXICAL_WEIGHT,
+        });
+        lastError = null;
+      } catch (err) {
+        lastError = err instanceof AppError ? err : new AppError('INDEX_INVALID', config.INDEX_DIR, (err as Error).message);
+        throw lastError;
+      }
+    },
+    health() {
+      const m = current?.index.manifest;
+      return {
+        model: model.modelId,
+        index: m
+          ? { corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length }
+          : null,
+        ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
+      };
+    },
+    async close() {
+      await model.dispose();
+    },
+  };
+  await service.reload().catch(() => undefined);
+  return service;
+}

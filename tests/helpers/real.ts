@@ -1,0 +1,49 @@
+// Shared set-up for tests that use the real embedded model and real indexes in temporary folders.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmbedder, type Embedder } from '../../src/embedding.js';
+import { buildIndex, type BuildResult } from '../../src/indexer.js';
+
+export const MODELS_DIR = path.resolve('models');
+export const SEED = path.resolve('corpus/us-pakistan-afghanistan.txt');
+export const KABUL_QUESTION = 'why does Pakistan want a broad-based Kabul government';
+export const KABUL_ANSWER = 'open to a broad-based government in Kabul';
+
+let shared: Promise<Embedder> | null = null;
+
+/** The embedded model, loaded once per test worker. */
+export function realEmbedder(): Promise<Embedder> {
+  shared ??= createEmbedder({ model: 'use-lite', modelsDir: MODELS_DIR, batchSize: 32, allowRemote: false });
+  return shared;
+}
+
+export async function tempDir(prefix = 'ps-test-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Writes `files` (name → text) into a new corpus folder under `root`. */
+export async function writeCorpus(root: string, files: Record<string, string>): Promise<string> {
+  const dir = path.join(root, 'corpus');
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/** Builds an index of `corpusDir` into `root/index` with the default settings. */
+export async function buildReal(root: string, corpusDir: string): Promise<BuildResult & { indexDir: string }> {
+  const indexDir = path.join(root, 'index');
+  const result = await buildIndex(await realEmbedder(), {
+    corpusDir,
+    indexDir,
+    chunking: { sentences: 3, overlap: 1, maxTokens: 128 },
+    hnsw: { M: 16, efConstruction: 200 },
+  });
+  return { ...result, indexDir };
+}
