@@ -3,7 +3,8 @@ import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 
-const STOP = new Set(eng);
+// The package's English list lacks a few function words that questions are full of.
+const STOP = new Set([...eng, 'does', 'why', 'when', 'whom', 'whose', 'its', 'itself', 'themselves', 'upon', 'shall']);
 
 /** Lower-cased, stop-word-free, stemmed terms of a text; the same for passages and queries. */
 export function terms(text: string): string[] {

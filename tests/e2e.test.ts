@@ -1,0 +1,80 @@
+// The product as a user runs it: the CLI builds the seed index with the embedded model, the CLI serves it, and
+// questions go over real HTTP.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, removeDir, tempDir } from './helpers/real.js';
+
+const TSX = path.resolve('node_modules/.bin/tsx');
+
+function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(TSX, ['src/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('seed document end to end', () => {
+  let root: string;
+  let server: ChildProcess;
+  let base: string;
+  let buildOutput = '';
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const env = { INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus', PORT: '0' };
+    const build = run(['build'], env);
+    build.stdout!.on('data', (d) => (buildOutput += d));
+    const [code] = await once(build, 'exit');
+    expect(code).toBe(0);
+
+    server = run(['serve'], env);
+    base = await new Promise<string>((resolve, reject) => {
+      let log = '';
+      server.stderr!.on('data', (d) => {
+        log += d;
+        const m = log.match(/"url":"(http:\/\/[^"]+)"/);
+        if (m) resolve(m[1]);
+      });
+      server.once('exit', (c) => reject(new Error(`server exited with ${c}: ${log}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+    await removeDir(root);
+  });
+
+  it('builds the seed index', () => {
+    expect(buildOutput).toMatch(/Indexed 1 document\(s\): \d+ passages/);
+  });
+
+  it('answers the Kabul question with the passage that says so, at rank 1, sentence marked', async () => {
+    const res = await fetch(`${base}/search?q=${encodeURIComponent(KABUL_QUESTION)}`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.hits[0].text).toContain(KABUL_ANSWER);
+    expect(body.hits[0].highlight.text).toContain(KABUL_ANSWER);
+    expect(body.hits[0].source).toBe('us-pakistan-afghanistan.txt');
+  });
+
+  it('indexes the repeated title line once', async () => {
+    const body = await (await fetch(`${base}/search?q=${encodeURIComponent('us relations with pakistan and afghanistan relationship')}&k=50`)).json();
+    const titles = body.hits.filter((h: { text: string }) => h.text.toLowerCase() === 'us relations with pakistan and afghanistan relationship');
+    expect(titles).toHaveLength(1);
+  });
+
+  it('serves health and JSON errors over the socket', async () => {
+    expect((await (await fetch(`${base}/health`)).json()).status).toBe('ok');
+    const bad = await fetch(`${base}/search?k=3`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe('INVALID_REQUEST');
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    server.kill('SIGTERM');
+    const [code] = await once(server, 'exit');
+    expect(code).toBe(0);
+  });
+});

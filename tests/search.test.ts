@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadIndex } from '../src/index-store.js';
+import { createLexicalIndex, terms } from '../src/lexical.js';
+import { createSearchEngine, fuseCandidates, search, type SearchEngine } from '../src/search.js';
+import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
+
+describe('fuseCandidates', () => {
+  const evidence = (scores: Record<number, number>) => (label: number) => ({ vector: scores[label] ?? 0, sentence: 0 });
+
+  it('adds weighted meaning and keyword scores, keyword scores relative to the best', () => {
+    const fused = fuseCandidates([1, 2], [{ label: 2, score: 10 }, { label: 3, score: 5 }], evidence({ 1: 0.9, 2: 0.5, 3: 0.1 }), { vector: 0.5, lexical: 0.5 });
+    expect(fused.map((c) => c.label)).toEqual([2, 1, 3]);
+    expect(fused[0].score).toBeCloseTo(0.5 * 0.5 + 0.5 * 1);
+    expect(fused[2].lexical).toBeCloseTo(0.5);
+  });
+
+  it('keeps a hit only one side found', () => {
+    const fused = fuseCandidates([7], [{ label: 8, score: 3 }], evidence({ 7: 0.8, 8: 0 }), { vector: 1, lexical: 1 });
+    expect(fused.map((c) => c.label).sort()).toEqual([7, 8]);
+  });
+
+  it('orders ties by label, so results are stable', () => {
+    const fused = fuseCandidates([5, 4], [], evidence({ 4: 0.3, 5: 0.3 }), { vector: 1, lexical: 0 });
+    expect(fused.map((c) => c.label)).toEqual([4, 5]);
+  });
+});
+
+describe('terms', () => {
+  it('folds case and punctuation, drops stop words and stems', () => {
+    expect(terms("Why does Pakistan want the Governments' help?")).toEqual(['pakistan', 'want', 'govern', 'help']);
+    expect(terms('RELATIONS, relation; related!')).toEqual(['relat', 'relat', 'relat']);
+  });
+});
+
+describe('createLexicalIndex', () => {
+  it('ranks the passage sharing the rarer terms first', () => {
+    const lex = createLexicalIndex(['the cat sat on the mat', 'a dog chased the cat', 'quantum chromodynamics of the cat']);
+    expect(lex.search('chromodynamics cat', 3)[0].label).toBe(2);
+    expect(lex.search('nothing matches here', 3)).toEqual([]);
+  });
+});
+
+describe('search over a real index', () => {
+  let root: string;
+  let engine: SearchEngine;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const corpus = await writeCorpus(root, {
+      'garden.txt':
+        'Tomatoes need full sun. They should be watered deeply twice a week. Pinch out side shoots as they appear.\n\n' +
+        'Roses are pruned in late winter. Cut just above an outward-facing bud. Feed them after the first flush.\n\n' +
+        'Slugs eat young lettuce at night. A ring of grit around each plant keeps them off.',
+    });
+    const { indexDir } = await buildReal(root, corpus);
+    const embedder = await realEmbedder();
+    const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
+    engine = createSearchEngine(index, embedder, { depth: 50, vectorWeight: 0.7, lexicalWeight: 0.3 });
+  });
+  afterAll(() => removeDir(root));
+
+  it('puts the answering passage first and marks its answering sentence', async () => {
+    const { hits } = await search(engine, 'how do I protect lettuce from slugs?', 3);
+    expect(hits[0].text).toContain('Slugs eat young lettuce');
+    expect(hits[0].highlight.text).toBe(hits[0].text.slice(hits[0].highlight.start, hits[0].highlight.end));
+    expect(['Slugs eat young lettuce at night.', 'A ring of grit around each plant keeps them off.']).toContain(hits[0].highlight.text);
+  });
+
+  it('marks the sentence that answers, not the first one', async () => {
+    const { hits } = await search(engine, 'when should roses be pruned?', 1);
+    expect(hits[0].highlight.text).toBe('Roses are pruned in late winter.');
+    const { hits: cut } = await search(engine, 'where exactly do I cut a rose stem, relative to the bud?', 1);
+    expect(cut[0].highlight.text).toBe('Cut just above an outward-facing bud.');
+  });
+
+  it('returns at most k hits, best first, and honours minScore', async () => {
+    const { hits } = await search(engine, 'watering tomatoes', 2);
+    expect(hits).toHaveLength(2);
+    expect(hits[0].score).toBeGreaterThanOrEqual(hits[1].score);
+    const { hits: strict } = await search(engine, 'watering tomatoes', 10, hits[0].score);
+    expect(strict.every((h) => h.score >= hits[0].score)).toBe(true);
+    expect(strict.length).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,144 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { AppError } from '../src/errors.js';
+import { createApp, type AppDeps } from '../src/server.js';
+import { createService, type Service } from '../src/service.js';
+import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
+
+const limits = { maxQueryChars: 200, defaultK: 5, maxK: 50, maxBodyBytes: 1024 };
+
+describe('HTTP API', () => {
+  let root: string;
+  let service: Service;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const corpus = await writeCorpus(root, {
+      'birds.txt':
+        'Swifts spend almost their whole lives in the air. They even sleep on the wing.\n\n' +
+        'Robins defend their territory all winter. Both sexes sing.\n\n' +
+        'Herons nest in colonies high in tall trees. The nests are reused for years.\n\n' +
+        'Owls hunt by sound as much as by sight. Their facial discs funnel sound to the ears.\n\n' +
+        'Kingfishers dive for small fish from a perch. They beat the catch against a branch.\n\n' +
+        'Starlings gather in huge flocks at dusk. The swirling shapes are called murmurations.',
+    });
+    const { indexDir } = await buildReal(root, corpus);
+    service = await createService(loadConfig({ INDEX_DIR: indexDir, CORPUS_DIR: corpus }, {}), await realEmbedder());
+    app = createApp({ engine: () => service.engine(), health: () => service.health(), limits });
+  });
+  afterAll(() => removeDir(root));
+
+  const get = (q: string) => app.request(`/search?${q}`);
+  const post = (body: string, type = 'application/json') => app.request('/search', { method: 'POST', body, headers: { 'content-type': type } });
+  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; issues?: { path: string; message: string }[] } }).error;
+
+  it('answers GET /search with ranked hits and their answering sentence', async () => {
+    const res = await get('q=how+do+owls+find+their+prey+in+the+dark&k=3');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.query).toBe('how do owls find their prey in the dark');
+    expect(body.hits).toHaveLength(3);
+    expect(body.hits[0]).toMatchObject({ source: 'birds.txt', text: expect.stringContaining('Owls hunt by sound') });
+    expect(Object.keys(body.hits[0]).sort()).toEqual(['end', 'highlight', 'id', 'score', 'source', 'start', 'text']);
+    expect(body.hits[0].text.slice(body.hits[0].highlight.start, body.hits[0].highlight.end)).toBe(body.hits[0].highlight.text);
+    expect(typeof body.tookMs).toBe('number');
+  });
+
+  it('answers POST /search the same way', async () => {
+    const a = await (await get('q=where+do+herons+nest&k=2')).json();
+    const b = await (await post(JSON.stringify({ query: 'where do herons nest', k: 2 }))).json();
+    expect(b.hits).toEqual(a.hits);
+    expect(b.hits[0].text).toContain('Herons nest in colonies');
+  });
+
+  it('defaults k to 5', async () => {
+    const body = await (await get('q=birds')).json();
+    expect(body.hits).toHaveLength(5);
+  });
+
+  it.each([
+    ['q=', 'q', 'must not be empty'],
+    ['q=%20%20', 'q', 'must not be empty'],
+    ['k=3', 'q', 'is required'],
+    ['q=owls&k=0', 'k', 'must be at least 1'],
+    ['q=owls&k=51', 'k', 'must be at most 50'],
+    ['q=owls&k=2.5', 'k', 'must be a whole number'],
+    ['q=owls&k=many', 'k', 'must be a number'],
+    ['q=owls&q=herons', 'q', 'must be given once'],
+    [`q=${'x'.repeat(201)}`, 'q', 'must be at most 200 characters'],
+    ['q=owls&minScore=2', 'minScore', 'must be at most 1'],
+  ])('rejects GET %s with INVALID_REQUEST on %s', async (query, field, message) => {
+    const res = await get(query);
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.code).toBe('INVALID_REQUEST');
+    expect(err.issues).toContainEqual({ path: field, message });
+  });
+
+  it('rejects unknown parameters, so typos do not pass silently', async () => {
+    const err = await errorOf(await get('q=owls&kk=3'));
+    expect(err.code).toBe('INVALID_REQUEST');
+  });
+
+  it.each([
+    ['{"query": "owls"', 'application/json', 400, 'MALFORMED_JSON'],
+    ['{"query": "owls"}', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['{"query": 42}', 'application/json', 400, 'INVALID_REQUEST'],
+    ['{"query": "owls", "k": "3"}', 'application/json', 400, 'INVALID_REQUEST'],
+    ['["owls"]', 'application/json', 400, 'INVALID_REQUEST'],
+    [JSON.stringify({ query: 'x'.repeat(2000) }), 'application/json', 413, 'PAYLOAD_TOO_LARGE'],
+  ])('rejects POST body %#: %s', async (body, type, status, code) => {
+    const res = await post(body, type);
+    expect(res.status).toBe(status);
+    expect((await errorOf(res)).code).toBe(code);
+  });
+
+  it('answers unknown routes and methods with NOT_FOUND and METHOD_NOT_ALLOWED', async () => {
+    const missing = await app.request('/nowhere');
+    expect(missing.status).toBe(404);
+    expect((await errorOf(missing)).code).toBe('NOT_FOUND');
+    const wrong = await app.request('/search?q=owls', { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect((await errorOf(wrong)).code).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('reports health with the index version', async () => {
+    const body = await (await app.request('/health')).json();
+    expect(body.status).toBe('ok');
+    expect(body.index).toMatchObject({ passages: expect.any(Number), corpusHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('says INDEX_NOT_READY (503) with what to run when there is no index', async () => {
+    const empty = await tempDir();
+    const bare = await createService(loadConfig({ INDEX_DIR: path.join(empty, 'index') }, {}), await realEmbedder());
+    const noIndex = createApp({ engine: () => bare.engine(), health: () => bare.health(), limits });
+    const res = await noIndex.request('/search?q=owls');
+    expect(res.status).toBe(503);
+    const err = (await res.json()).error;
+    expect(err.code).toBe('INDEX_NOT_READY');
+    expect(err.message).toContain('npm run build:index');
+    expect((await (await noIndex.request('/health')).json()).status).toBe('no-index');
+    await removeDir(empty);
+  });
+
+  it('hides internal errors behind INTERNAL and reports them to the logger', async () => {
+    const seen: unknown[] = [];
+    const deps: AppDeps = {
+      engine: () => {
+        throw new TypeError('secret detail');
+      },
+      health: () => ({}),
+      limits,
+      onInternalError: (err) => seen.push(err),
+    };
+    const res = await createApp(deps).request('/search?q=owls');
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text).error.code).toBe('INTERNAL');
+    expect(text).not.toContain('secret detail');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).not.toBeInstanceOf(AppError);
+  });
+});
