@@ -6,6 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, removeDir, tempDir } from './helpers/real.js';
 
+// Response bodies are checked field by field below.
+const json = async (res: Response): Promise<any> => res.json();
+
 const TSX = path.resolve('node_modules/.bin/tsx');
 
 function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -53,23 +56,23 @@ describe('seed document end to end', () => {
   it('answers the Kabul question with the passage that says so, at rank 1, sentence marked', async () => {
     const res = await fetch(`${base}/search?q=${encodeURIComponent(KABUL_QUESTION)}`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.hits[0].text).toContain(KABUL_ANSWER);
     expect(body.hits[0].highlight.text).toContain(KABUL_ANSWER);
     expect(body.hits[0].source).toBe('us-pakistan-afghanistan.txt');
   });
 
   it('indexes the repeated title line once', async () => {
-    const body = await (await fetch(`${base}/search?q=${encodeURIComponent('us relations with pakistan and afghanistan relationship')}&k=50`)).json();
+    const body = await json(await fetch(`${base}/search?q=${encodeURIComponent('us relations with pakistan and afghanistan relationship')}&k=50`));
     const titles = body.hits.filter((h: { text: string }) => h.text.toLowerCase() === 'us relations with pakistan and afghanistan relationship');
     expect(titles).toHaveLength(1);
   });
 
   it('serves health and JSON errors over the socket', async () => {
-    expect((await (await fetch(`${base}/health`)).json()).status).toBe('ok');
+    expect((await json(await fetch(`${base}/health`))).status).toBe('ok');
     const bad = await fetch(`${base}/search?k=3`);
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe('INVALID_REQUEST');
+    expect((await json(bad)).error.code).toBe('INVALID_REQUEST');
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -6,6 +6,9 @@ import { createApp, type AppDeps } from '../src/server.js';
 import { createService, type Service } from '../src/service.js';
 import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
 
+// Response bodies are checked field by field below.
+const json = async (res: Response): Promise<any> => res.json();
+
 const limits = { maxQueryChars: 200, defaultK: 5, maxK: 50, maxBodyBytes: 1024 };
 
 describe('HTTP API', () => {
@@ -32,12 +35,12 @@ describe('HTTP API', () => {
 
   const get = (q: string) => app.request(`/search?${q}`);
   const post = (body: string, type = 'application/json') => app.request('/search', { method: 'POST', body, headers: { 'content-type': type } });
-  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; issues?: { path: string; message: string }[] } }).error;
+  const errorOf = async (res: Response) => ((await json(res)) as { error: { code: string; issues?: { path: string; message: string }[] } }).error;
 
   it('answers GET /search with ranked hits and their answering sentence', async () => {
     const res = await get('q=how+do+owls+find+their+prey+in+the+dark&k=3');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.query).toBe('how do owls find their prey in the dark');
     expect(body.hits).toHaveLength(3);
     expect(body.hits[0]).toMatchObject({ source: 'birds.txt', text: expect.stringContaining('Owls hunt by sound') });
@@ -47,14 +50,14 @@ describe('HTTP API', () => {
   });
 
   it('answers POST /search the same way', async () => {
-    const a = await (await get('q=where+do+herons+nest&k=2')).json();
-    const b = await (await post(JSON.stringify({ query: 'where do herons nest', k: 2 }))).json();
+    const a = await json(await get('q=where+do+herons+nest&k=2'));
+    const b = await json(await post(JSON.stringify({ query: 'where do herons nest', k: 2 })));
     expect(b.hits).toEqual(a.hits);
     expect(b.hits[0].text).toContain('Herons nest in colonies');
   });
 
   it('defaults k to 5', async () => {
-    const body = await (await get('q=birds')).json();
+    const body = await json(await get('q=birds'));
     expect(body.hits).toHaveLength(5);
   });
 
@@ -105,7 +108,7 @@ describe('HTTP API', () => {
   });
 
   it('reports health with the index version', async () => {
-    const body = await (await app.request('/health')).json();
+    const body = await json(await app.request('/health'));
     expect(body.status).toBe('ok');
     expect(body.index).toMatchObject({ passages: expect.any(Number), corpusHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
@@ -116,10 +119,10 @@ describe('HTTP API', () => {
     const noIndex = createApp({ engine: () => bare.engine(), health: () => bare.health(), limits });
     const res = await noIndex.request('/search?q=owls');
     expect(res.status).toBe(503);
-    const err = (await res.json()).error;
+    const err = (await json(res)).error;
     expect(err.code).toBe('INDEX_NOT_READY');
     expect(err.message).toContain('npm run build:index');
-    expect((await (await noIndex.request('/health')).json()).status).toBe('no-index');
+    expect((await json(await noIndex.request('/health'))).status).toBe('no-index');
     await removeDir(empty);
   });
 
