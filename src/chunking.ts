@@ -1,6 +1,9 @@
 // Pure text → passages: sentence-aware windows with overlap, inside one block (paragraph) at a time, each within the
 // model's token limit, with character offsets into the source text. No I/O.
 
+/** Bumped whenever the same text and options would give different passages, so older indexes count as stale. */
+export const CHUNKER_VERSION = 2;
+
 export interface ChunkingOptions {
   /** Sentences per passage at most. */
   sentences: number;

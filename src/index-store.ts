@@ -29,7 +29,7 @@ export interface IndexManifest {
   format: number;
   modelId: string;
   dimension: number;
-  chunking: { sentences: number; overlap: number; maxTokens: number };
+  chunking: { sentences: number; overlap: number; maxTokens: number; version: number };
   hnsw: { M: number; efConstruction: number };
   corpusHash: string;
   documents: { source: string; sha256: string; chars: number }[];

@@ -1,14 +1,15 @@
 // Corpus folder → passages → vectors → a saved index build.
 import hnswlib from 'hnswlib-node';
-import { chunkText, type ChunkingOptions } from './chunking.js';
-import { readCorpus } from './corpus.js';
+import { CHUNKER_VERSION, chunkText, type ChunkingOptions } from './chunking.js';
+import { readCorpus, type Corpus } from './corpus.js';
 import type { Embedder } from './embedding.js';
-import { INDEX_FORMAT, saveIndex, type IndexManifest, type PassageRecord } from './index-store.js';
+import { INDEX_FORMAT, currentBuild, saveIndex, type IndexManifest, type PassageRecord } from './index-store.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 const { HierarchicalNSW } = hnswlib;
 
 export interface BuildOptions {
-  corpusDir: string;
   indexDir: string;
   chunking: ChunkingOptions;
   hnsw: { M: number; efConstruction: number };
@@ -33,15 +34,43 @@ async function embedAll(embedder: Embedder, texts: string[], onProgress?: (done:
   return out;
 }
 
+/** The chunking a build with these options and this embedder uses: the setting, capped by the model's limit. */
+function effectiveChunking(embedder: Embedder, options: BuildOptions) {
+  return { ...options.chunking, maxTokens: Math.min(options.chunking.maxTokens, embedder.maxTokens), version: CHUNKER_VERSION };
+}
+
+/** The current build's manifest when it was made from this corpus with these settings and model; else null. */
+export async function upToDateManifest(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<IndexManifest | null> {
+  const dir = await currentBuild(options.indexDir);
+  if (!dir) return null;
+  try {
+    const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+    const same =
+      m.format === INDEX_FORMAT &&
+      m.corpusHash === corpus.hash &&
+      m.modelId === embedder.modelId &&
+      m.dimension === embedder.dimension &&
+      JSON.stringify(m.chunking) === JSON.stringify(effectiveChunking(embedder, options)) &&
+      JSON.stringify(m.hnsw) === JSON.stringify(options.hnsw);
+    return same ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Builds an index of the corpus folder and makes it current. Throws CORPUS_MISSING / CORPUS_EMPTY. */
+export async function buildIndex(embedder: Embedder, options: BuildOptions & { corpusDir: string }): Promise<BuildResult> {
+  return buildIndexOf(embedder, await readCorpus(options.corpusDir), options);
+}
+
 /**
- * Builds an index of the corpus folder and makes it current. Passages and their sentences are embedded once per
- * distinct text. Throws CORPUS_MISSING / CORPUS_EMPTY, or the embedder's errors; the live index is untouched then.
+ * Builds an index of the given documents and makes it current. Passages and their sentences are embedded once per
+ * distinct text. On any error (the embedder's included) the live index is left as it was.
  */
-export async function buildIndex(embedder: Embedder, options: BuildOptions): Promise<BuildResult> {
+export async function buildIndexOf(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
-  const corpus = await readCorpus(options.corpusDir);
   const count = (t: string) => embedder.countTokens(t);
-  const chunking = { ...options.chunking, maxTokens: Math.min(options.chunking.maxTokens, embedder.maxTokens) };
+  const chunking = effectiveChunking(embedder, options);
   const seen = new Set<string>();
 
   const passages: PassageRecord[] = [];

@@ -1,0 +1,67 @@
+// What every command needs: config from flags and env, the embedder it names, a log line, an up-to-date index.
+import { loadConfig, type Config } from '../config.js';
+import type { Corpus } from '../corpus.js';
+import { createEmbedder, type Embedder } from '../embedding.js';
+import { buildIndexOf, upToDateManifest, type BuildOptions } from '../indexer.js';
+import { loadIndex } from '../index-store.js';
+import { createSearchEngine, type SearchEngine } from '../search.js';
+
+export type Flags = Record<string, string | number | boolean | undefined>;
+
+/** CLI flags share the names of their environment keys: --corpus-dir is CORPUS_DIR. */
+export function configFrom(flags: Flags): Config {
+  const overrides: Flags = {};
+  for (const [key, value] of Object.entries(flags)) overrides[key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()] = value;
+  return loadConfig(overrides);
+}
+
+export function embedderFor(config: Config): Promise<Embedder> {
+  return createEmbedder({
+    model: config.EMBED_MODEL,
+    modelsDir: config.MODELS_DIR,
+    batchSize: config.EMBED_BATCH_SIZE,
+    allowRemote: config.ALLOW_REMOTE_MODELS,
+    pooling: config.EMBED_POOLING,
+    queryPrefix: config.EMBED_QUERY_PREFIX,
+    passagePrefix: config.EMBED_PASSAGE_PREFIX,
+  });
+}
+
+/** One structured log line on stderr. */
+export function log(event: string, fields: Record<string, unknown> = {}): void {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+}
+
+export function buildOptions(config: Config, onProgress?: BuildOptions['onProgress']): BuildOptions {
+  return {
+    indexDir: config.INDEX_DIR,
+    chunking: { sentences: config.CHUNK_SENTENCES, overlap: config.CHUNK_OVERLAP, maxTokens: config.CHUNK_MAX_TOKENS },
+    hnsw: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
+    onProgress,
+  };
+}
+
+export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
+  return { depth, vectorWeight: config.FUSION_VECTOR_WEIGHT, lexicalWeight: config.FUSION_LEXICAL_WEIGHT };
+}
+
+/** Progress on stderr: a bar on a terminal, a log line every `every` texts elsewhere. */
+export function progressReporter(label: string, every = 5000): BuildOptions['onProgress'] {
+  let last = 0;
+  return (done, total) => {
+    if (done === total || done - last >= every) {
+      last = done;
+      if (process.stderr.isTTY) process.stderr.write(`\r${label}: ${done}/${total} texts embedded${done === total ? '\n' : ''}`);
+      else log(`${label}.progress`, { done, total });
+    }
+  };
+}
+
+/** Reuses the current index when it was built from this corpus with these settings, else builds it. */
+export async function engineFor(config: Config, embedder: Embedder, corpus: Corpus, depth?: number): Promise<{ engine: SearchEngine; rebuilt: boolean }> {
+  const options = buildOptions(config, progressReporter('build'));
+  const fresh = await upToDateManifest(embedder, corpus, options);
+  if (!fresh) await buildIndexOf(embedder, corpus, options);
+  const index = await loadIndex(config.INDEX_DIR, { modelId: embedder.modelId, dimension: embedder.dimension }, config.HNSW_EF_SEARCH);
+  return { engine: createSearchEngine(index, embedder, searchSettings(config, depth)), rebuilt: !fresh };
+}
