@@ -1,4 +1,5 @@
 // What every command needs: config from flags and env, the embedder it names, a log line, an up-to-date index.
+import cliProgress from 'cli-progress';
 import { loadConfig, type Config } from '../config.js';
 import type { Corpus } from '../corpus.js';
 import { createEmbedder, type Embedder } from '../embedding.js';
@@ -47,12 +48,22 @@ export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
 
 /** Progress on stderr: a bar on a terminal, a log line every `every` texts elsewhere. */
 export function progressReporter(label: string, every = 5000): BuildOptions['onProgress'] {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} [{bar}] {value}/{total} texts  {eta_formatted} left`, stream: process.stderr, etaBuffer: 50 },
+      cliProgress.Presets.shades_classic,
+    );
+    return (done, total) => {
+      if (done === 0) bar.start(total, 0);
+      else bar.update(done);
+      if (done === total) bar.stop();
+    };
+  }
   let last = 0;
   return (done, total) => {
     if (done === total || done - last >= every) {
       last = done;
-      if (process.stderr.isTTY) process.stderr.write(`\r${label}: ${done}/${total} texts embedded${done === total ? '\n' : ''}`);
-      else log(`${label}.progress`, { done, total });
+      log(`${label}.progress`, { done, total });
     }
   };
 }
