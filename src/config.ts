@@ -30,6 +30,7 @@ export const configSchema = z.object({
   SEARCH_DEPTH: int(100, 10, 10000),
   FUSION_VECTOR_WEIGHT: num(0.7, 0, 10),
   FUSION_LEXICAL_WEIGHT: num(0.3, 0, 10),
+  SEARCH_DEDUP: bool(true),
   MAX_QUERY_CHARS: int(1000, 1, 100000),
   MAX_BODY_BYTES: int(16384, 256, 10485760),
 }).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_SENTENCES, {
@@ -58,4 +59,9 @@ export function loadConfig(overrides: Record<string, string | number | boolean |
     throw new AppError('CONFIG_INVALID', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
   }
   return Object.freeze(parsed.data);
+}
+
+/** The ranking settings of a config; `depth` may be raised for evaluations that need more candidates. */
+export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
+  return { depth, vectorWeight: config.FUSION_VECTOR_WEIGHT, lexicalWeight: config.FUSION_LEXICAL_WEIGHT, dedup: config.SEARCH_DEDUP };
 }

@@ -1,6 +1,6 @@
 // Query → vector and lexical candidates → fusion → answering-sentence highlight → hits.
 import type { Embedder } from './embedding.js';
-import type { LoadedIndex } from './index-store.js';
+import type { LoadedIndex, PassageRecord } from './index-store.js';
 import { createLexicalIndex, terms, type LexicalIndex } from './lexical.js';
 
 export interface SearchSettings {
@@ -10,6 +10,8 @@ export interface SearchSettings {
   vectorWeight: number;
   /** Weight of the keyword score in the fused score. */
   lexicalWeight: number;
+  /** Leave out passages that repeat what a better hit already shows. */
+  dedup: boolean;
 }
 
 export interface SearchHit {
@@ -112,6 +114,16 @@ export function fuseCandidates(
   return out.sort((a, b) => b.score - a.score || a.label - b.label);
 }
 
+/**
+ * A passage adds nothing new when its answering sentence is already shown, or when most of its sentences are:
+ * overlapping windows and repeated text would otherwise fill the top results with the same words.
+ */
+export function isRedundant(passage: PassageRecord, answering: number, shown: Set<number>): boolean {
+  if (shown.has(passage.sentences[answering].row)) return true;
+  const repeated = passage.sentences.filter((s) => shown.has(s.row)).length;
+  return repeated * 2 > passage.sentences.length;
+}
+
 /** Answers a query with up to `k` hits scoring at least `minScore`, best first. */
 export async function search(engine: SearchEngine, query: string, k: number, minScore = -Infinity): Promise<SearchResult> {
   const { index, settings } = engine;
@@ -135,9 +147,12 @@ export async function search(engine: SearchEngine, query: string, k: number, min
     lexical: settings.lexicalWeight,
   });
   const hits: SearchHit[] = [];
+  const shown = new Set<number>();
   for (const c of fused) {
     if (hits.length >= k || c.score < minScore) break;
     const p = index.passages[c.label];
+    if (settings.dedup && isRedundant(p, c.sentence, shown)) continue;
+    for (const x of p.sentences) shown.add(x.row);
     const s = p.sentences[c.sentence];
     const start = s.start - p.start;
     const end = s.end - p.start;

@@ -1,5 +1,5 @@
 // The running service's state: the embedder and the index it answers from, loaded once and reloadable.
-import type { Config } from './config.js';
+import { searchSettings, type Config } from './config.js';
 import { createEmbedder, type Embedder } from './embedding.js';
 import { AppError } from './errors.js';
 import { loadIndex } from './index-store.js';
@@ -38,11 +38,7 @@ export async function createService(config: Config, embedder?: Embedder): Promis
     async reload() {
       try {
         const index = await loadIndex(config.INDEX_DIR, { modelId: model.modelId, dimension: model.dimension }, config.HNSW_EF_SEARCH);
-        current = createSearchEngine(index, model, {
-          depth: config.SEARCH_DEPTH,
-          vectorWeight: config.FUSION_VECTOR_WEIGHT,
-          lexicalWeight: config.FUSION_LEXICAL_WEIGHT,
-        });
+        current = createSearchEngine(index, model, searchSettings(config));
         lastError = null;
       } catch (err) {
         lastError = err instanceof AppError ? err : new AppError('INDEX_INVALID', config.INDEX_DIR, (err as Error).message);

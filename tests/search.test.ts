@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIndex } from '../src/index-store.js';
 import { createLexicalIndex, terms } from '../src/lexical.js';
-import { createSearchEngine, fuseCandidates, search, type SearchEngine } from '../src/search.js';
+import { createSearchEngine, fuseCandidates, isRedundant, search, type SearchEngine } from '../src/search.js';
 import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
 
 describe('fuseCandidates', () => {
@@ -22,6 +22,22 @@ describe('fuseCandidates', () => {
   it('orders ties by label, so results are stable', () => {
     const fused = fuseCandidates([5, 4], [], evidence({ 4: 0.3, 5: 0.3 }), { vector: 1, lexical: 0 });
     expect(fused.map((c) => c.label)).toEqual([4, 5]);
+  });
+});
+
+describe('isRedundant', () => {
+  const passage = (rows: number[]) => ({ id: 'x', source: 's', start: 0, end: 1, text: '', row: 99, sentences: rows.map((row) => ({ start: 0, end: 1, row })) });
+
+  it('drops a passage whose answering sentence is already shown', () => {
+    expect(isRedundant(passage([1, 2, 3]), 1, new Set([2]))).toBe(true);
+  });
+
+  it('drops a passage most of whose sentences are already shown', () => {
+    expect(isRedundant(passage([1, 2, 3]), 2, new Set([1, 2]))).toBe(true);
+  });
+
+  it('keeps a passage that overlaps a shown one by one sentence of three', () => {
+    expect(isRedundant(passage([3, 4, 5]), 2, new Set([1, 2, 3]))).toBe(false);
   });
 });
 
@@ -55,7 +71,7 @@ describe('search over a real index', () => {
     const { indexDir } = await buildReal(root, corpus);
     const embedder = await realEmbedder();
     const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
-    engine = createSearchEngine(index, embedder, { depth: 50, vectorWeight: 0.7, lexicalWeight: 0.3 });
+    engine = createSearchEngine(index, embedder, { depth: 50, vectorWeight: 0.7, lexicalWeight: 0.3, dedup: true });
   });
   afterAll(() => removeDir(root));
 
@@ -71,6 +87,12 @@ describe('search over a real index', () => {
     expect(hits[0].highlight.text).toBe('Roses are pruned in late winter.');
     const { hits: cut } = await search(engine, 'where exactly do I cut a rose stem, relative to the bud?', 1);
     expect(cut[0].highlight.text).toBe('Cut just above an outward-facing bud.');
+  });
+
+  it('never shows the same answering sentence twice', async () => {
+    const { hits } = await search(engine, 'garden plants', 20);
+    const sentences = hits.map((h) => h.highlight.text);
+    expect(new Set(sentences).size).toBe(sentences.length);
   });
 
   it('returns at most k hits, best first, and honours minScore', async () => {

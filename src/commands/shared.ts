@@ -1,6 +1,6 @@
 // What every command needs: config from flags and env, the embedder it names, a log line, an up-to-date index.
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../corpus.js';
 import { createEmbedder, type Embedder } from '../embedding.js';
 import { buildIndexOf, upToDateManifest, type BuildOptions } from '../indexer.js';
@@ -40,10 +40,6 @@ export function buildOptions(config: Config, onProgress?: BuildOptions['onProgre
     hnsw: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
     onProgress,
   };
-}
-
-export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
-  return { depth, vectorWeight: config.FUSION_VECTOR_WEIGHT, lexicalWeight: config.FUSION_LEXICAL_WEIGHT };
 }
 
 /** Progress on stderr: a bar on a terminal, a log line every `every` texts elsewhere. */
