@@ -31,6 +31,9 @@ export const configSchema = z.object({
   FUSION_VECTOR_WEIGHT: num(0.7, 0, 10),
   FUSION_LEXICAL_WEIGHT: num(0.3, 0, 10),
   SEARCH_DEDUP: bool(true),
+  WATCH: bool(false),
+  WATCH_DEBOUNCE_MS: int(500, 0, 600000),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   MAX_QUERY_CHARS: int(1000, 1, 100000),
   MAX_BODY_BYTES: int(16384, 256, 10485760),
 }).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_SENTENCES, {

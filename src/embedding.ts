@@ -9,6 +9,8 @@ import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_TYPE, REFERENCE, ensureEmbeddedModel 
 /** Turns text into unit-length vectors. Tests may supply their own; the service uses createEmbedder. */
 export interface Embedder {
   readonly modelId: string;
+  /** Changes whenever the same passage text would get another vector (model, pooling, prefix): vectors are reused only under the same one. */
+  readonly fingerprint: string;
   readonly dimension: number;
   /** Token limit of one input, special tokens excluded. */
   readonly maxTokens: number;
@@ -56,6 +58,7 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 class TransformersEmbedder implements Embedder {
   readonly maxTokens: number;
+  readonly fingerprint: string;
   dimension = 0;
   /** Tokens the tokenizer adds around each input ([CLS], [SEP], …). */
   private readonly special: number;
@@ -70,6 +73,7 @@ class TransformersEmbedder implements Embedder {
     this.special = tokenizer('a').input_ids.dims[1] - tokenizer('a', { add_special_tokens: false }).input_ids.dims[1];
     const limit = Number(tokenizer.model_max_length);
     this.maxTokens = (Number.isFinite(limit) && limit > 0 && limit < 100000 ? limit : 512) - this.special;
+    this.fingerprint = JSON.stringify([modelId, profile.pooling, profile.passagePrefix]);
   }
 
   countTokens(text: string): number {

@@ -14,6 +14,8 @@ export const ERRORS = {
   MODEL_UNAVAILABLE: { status: 503, message: 'The embedding model {0} cannot be loaded: {1}' },
   MODEL_CONVERSION_FAILED: { status: 500, message: 'The embedded model could not be prepared: {0}' },
   MODEL_VERIFICATION_FAILED: { status: 500, message: 'The embedded model does not reproduce its reference outputs: {0}' },
+  BUILD_IN_PROGRESS: { status: 409, message: 'Another build of {0} is running (pid {1}).' },
+  UNAUTHORIZED: { status: 401, message: 'This route needs the admin bearer token.' },
   CORPUS_EMPTY: { status: 400, message: 'The corpus folder {0} holds no readable .txt or .md document.' },
   CORPUS_MISSING: { status: 400, message: 'The corpus folder {0} does not exist.' },
   CONFIG_INVALID: { status: 500, message: 'The configuration is not valid: {0}' },

@@ -10,7 +10,8 @@ import { AppError } from './errors.js';
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
+export const HASH_BYTES = 20;
 const CURRENT = 'CURRENT';
 
 export interface PassageRecord {
@@ -28,10 +29,13 @@ export interface PassageRecord {
 export interface IndexManifest {
   format: number;
   modelId: string;
+  /** The embedder's fingerprint: vectors of a build are reused by the next only under the same one. */
+  embedder: string;
   dimension: number;
   chunking: { sentences: number; overlap: number; maxTokens: number; version: number };
   hnsw: { M: number; efConstruction: number };
   corpusHash: string;
+  settingsKey: string;
   documents: { source: string; sha256: string; chars: number }[];
   passages: number;
   /** Rows of vectors.f32: one per distinct passage or sentence text. */
@@ -47,6 +51,8 @@ export interface IndexData {
   hnsw: Hnsw;
   /** Unit vectors of every distinct passage and sentence text, row-major, `manifest.vectors` rows. */
   textVectors: Float32Array;
+  /** SHA-1 of each row's text, 20 bytes a row: what lets the next build reuse the vectors of unchanged text. */
+  textHashes: Uint8Array;
 }
 
 export interface LoadedIndex extends IndexData {
@@ -99,6 +105,7 @@ export async function saveIndex(indexDir: string, data: IndexData): Promise<stri
   try {
     await writeDurable(path.join(temp, 'passages.json'), JSON.stringify(data.passages));
     await writeDurable(path.join(temp, 'vectors.f32'), new Uint8Array(data.textVectors.buffer, data.textVectors.byteOffset, data.textVectors.byteLength));
+    await writeDurable(path.join(temp, 'hashes.bin'), data.textHashes);
     await data.hnsw.writeIndex(path.join(temp, 'hnsw.bin'));
     await writeDurable(path.join(temp, 'manifest.json'), JSON.stringify(data.manifest, null, 2));
     await rename(temp, final);
@@ -148,6 +155,10 @@ export async function loadIndex(indexDir: string, expect: { modelId: string; dim
   });
   if (raw.length !== manifest.vectors * manifest.dimension * 4) throw invalid('vectors.f32 has the wrong size');
   const textVectors = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  const textHashes = new Uint8Array(await readFile(path.join(dir, 'hashes.bin')).catch((err) => {
+    throw invalid((err as Error).message);
+  }));
+  if (textHashes.length !== manifest.vectors * HASH_BYTES) throw invalid('hashes.bin has the wrong size');
   const hnsw = new HierarchicalNSW('cosine', manifest.dimension);
   try {
     await hnsw.readIndex(path.join(dir, 'hnsw.bin'));
@@ -156,5 +167,30 @@ export async function loadIndex(indexDir: string, expect: { modelId: string; dim
   }
   if (hnsw.getCurrentCount() !== manifest.passages) throw invalid(`hnsw.bin holds ${hnsw.getCurrentCount()} vectors for ${manifest.passages} passages`);
   hnsw.setEf(efSearch);
-  return { dir, manifest, passages, hnsw, textVectors };
+  return { dir, manifest, passages, hnsw, textVectors, textHashes };
+}
+
+/**
+ * The vectors of the current build keyed by text hash (hex), if it was embedded under `fingerprint`; empty otherwise.
+ * A damaged or missing build simply offers nothing to reuse.
+ */
+export async function reusableVectors(indexDir: string, fingerprint: string): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  const dir = await currentBuild(indexDir);
+  if (!dir) return out;
+  try {
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+    if (manifest.format !== INDEX_FORMAT || manifest.embedder !== fingerprint) return out;
+    const hashes = await readFile(path.join(dir, 'hashes.bin'));
+    const raw = await readFile(path.join(dir, 'vectors.f32'));
+    const d = manifest.dimension;
+    if (hashes.length !== manifest.vectors * HASH_BYTES || raw.length !== manifest.vectors * d * 4) return out;
+    const vectors = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+    for (let row = 0; row < manifest.vectors; row++) {
+      out.set(hashes.toString('hex', row * HASH_BYTES, (row + 1) * HASH_BYTES), vectors.subarray(row * d, (row + 1) * d));
+    }
+  } catch {
+    out.clear();
+  }
+  return out;
 }

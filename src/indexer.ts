@@ -3,7 +3,9 @@ import hnswlib from 'hnswlib-node';
 import { CHUNKER_VERSION, chunkText, type ChunkingOptions } from './chunking.js';
 import { readCorpus, type Corpus } from './corpus.js';
 import type { Embedder } from './embedding.js';
-import { INDEX_FORMAT, currentBuild, saveIndex, type IndexManifest, type PassageRecord } from './index-store.js';
+import { HASH_BYTES, INDEX_FORMAT, currentBuild, reusableVectors, saveIndex, type IndexManifest, type PassageRecord } from './index-store.js';
+import { acquireBuildLock } from './lock.js';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -11,6 +13,8 @@ const { HierarchicalNSW } = hnswlib;
 
 export interface BuildOptions {
   indexDir: string;
+  /** The configured model and its options, as given (not loaded): part of what makes two builds the same. */
+  model: string;
   chunking: ChunkingOptions;
   hnsw: { M: number; efConstruction: number };
   /** Called as texts are embedded: `done` of `total`. */
@@ -20,6 +24,9 @@ export interface BuildOptions {
 export interface BuildResult {
   dir: string;
   manifest: IndexManifest;
+  /** Texts embedded by this build, and texts whose vectors came from the previous build. */
+  embedded: number;
+  reused: number;
 }
 
 /** Embeds texts in slices so progress can be reported; vectors come back in input order. */
@@ -39,20 +46,21 @@ function effectiveChunking(embedder: Embedder, options: BuildOptions) {
   return { ...options.chunking, maxTokens: Math.min(options.chunking.maxTokens, embedder.maxTokens), version: CHUNKER_VERSION };
 }
 
-/** The current build's manifest when it was made from this corpus with these settings and model; else null. */
-export async function upToDateManifest(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<IndexManifest | null> {
+/** Every setting that shapes a build: the model as configured, chunking (with the chunker's version) and HNSW. */
+export function settingsKey(options: BuildOptions): string {
+  return JSON.stringify({ model: options.model, chunking: { ...options.chunking, version: CHUNKER_VERSION }, hnsw: options.hnsw });
+}
+
+/**
+ * The current build's manifest when it was made from this corpus with the same settings ; else null.
+ * Needs no model, so an unchanged corpus is recognised before any model is loaded.
+ */
+export async function upToDateManifest(corpusHash: string, options: BuildOptions): Promise<IndexManifest | null> {
   const dir = await currentBuild(options.indexDir);
   if (!dir) return null;
   try {
     const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
-    const same =
-      m.format === INDEX_FORMAT &&
-      m.corpusHash === corpus.hash &&
-      m.modelId === embedder.modelId &&
-      m.dimension === embedder.dimension &&
-      JSON.stringify(m.chunking) === JSON.stringify(effectiveChunking(embedder, options)) &&
-      JSON.stringify(m.hnsw) === JSON.stringify(options.hnsw);
-    return same ? m : null;
+    return m.format === INDEX_FORMAT && m.corpusHash === corpusHash && m.settingsKey === settingsKey(options) ? m : null;
   } catch {
     return null;
   }
@@ -68,6 +76,15 @@ export async function buildIndex(embedder: Embedder, options: BuildOptions & { c
  * distinct text. On any error (the embedder's included) the live index is left as it was.
  */
 export async function buildIndexOf(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<BuildResult> {
+  const release = await acquireBuildLock(options.indexDir);
+  try {
+    return await buildLocked(embedder, corpus, options);
+  } finally {
+    await release();
+  }
+}
+
+async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const count = (t: string) => embedder.countTokens(t);
   const chunking = effectiveChunking(embedder, options);
@@ -100,28 +117,42 @@ export async function buildIndexOf(embedder: Embedder, corpus: Corpus, options: 
     }
   }
 
-  const vectors = await embedAll(embedder, texts, options.onProgress);
+  // Text already embedded under the same model by the current build keeps its vector; only the rest is embedded.
   const dimension = embedder.dimension;
+  const textHashes = new Uint8Array(texts.length * HASH_BYTES);
   const textVectors = new Float32Array(texts.length * dimension);
-  vectors.forEach((v, i) => textVectors.set(v, i * dimension));
+  const previous = await reusableVectors(options.indexDir, embedder.fingerprint);
+  const missing: number[] = [];
+  texts.forEach((text, row) => {
+    const hash = createHash('sha1').update(text).digest();
+    textHashes.set(hash, row * HASH_BYTES);
+    const known = previous.get(hash.toString('hex'));
+    if (known && known.length === dimension) textVectors.set(known, row * dimension);
+    else missing.push(row);
+  });
+  previous.clear();
+  const fresh = await embedAll(embedder, missing.map((row) => texts[row]), options.onProgress);
+  fresh.forEach((v, i) => textVectors.set(v, missing[i] * dimension));
 
   const hnsw = new HierarchicalNSW('cosine', dimension);
   hnsw.initIndex(Math.max(1, passages.length), options.hnsw.M, options.hnsw.efConstruction);
-  passages.forEach((p, label) => hnsw.addPoint(Array.from(vectors[p.row]), label));
+  passages.forEach((p, label) => hnsw.addPoint(Array.from(textVectors.subarray(p.row * dimension, (p.row + 1) * dimension)), label));
 
   const manifest: IndexManifest = {
     format: INDEX_FORMAT,
     modelId: embedder.modelId,
+    embedder: embedder.fingerprint,
     dimension,
     chunking,
     hnsw: options.hnsw,
     corpusHash: corpus.hash,
+    settingsKey: settingsKey(options),
     documents: corpus.documents.map((d) => ({ source: d.source, sha256: d.sha256, chars: d.text.length })),
     passages: passages.length,
     vectors: texts.length,
     builtAt: new Date().toISOString(),
     buildMs: Math.round(performance.now() - started),
   };
-  const dir = await saveIndex(options.indexDir, { manifest, passages, hnsw, textVectors });
-  return { dir, manifest };
+  const dir = await saveIndex(options.indexDir, { manifest, passages, hnsw, textVectors, textHashes });
+  return { dir, manifest, embedded: missing.length, reused: texts.length - missing.length };
 }

@@ -1,4 +1,5 @@
 // createApp(deps) → the Hono app. It never listens and never reads the environment: cli.ts does both.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
@@ -12,12 +13,21 @@ export interface AppLimits {
   maxBodyBytes: number;
 }
 
+export interface AdminDeps {
+  /** The bearer token /admin/* requires. */
+  token: string;
+  /** Asks for a rebuild and returns the rebuild status. */
+  reindex: () => Record<string, unknown>;
+}
+
 export interface AppDeps {
   /** The engine to answer with; throws INDEX_NOT_READY (or another AppError) when there is none. */
   engine: () => SearchEngine;
   /** What /health reports beyond the status. */
   health: () => Record<string, unknown>;
   limits: AppLimits;
+  /** The admin routes; without them, /admin/* does not exist. */
+  admin?: AdminDeps;
   /** Called with unexpected errors (5xx), for logging. */
   onInternalError?: (err: unknown) => void;
 }
@@ -112,6 +122,22 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ status, ...deps.health() });
   });
+
+  if (deps.admin) {
+    const admin = deps.admin;
+    const expected = createHash('sha256').update(admin.token).digest();
+    app.use('/admin/*', async (c, next) => {
+      const header = c.req.header('authorization') ?? '';
+      const given = /^Bearer (.+)$/i.exec(header)?.[1] ?? '';
+      // Compare digests of equal length in constant time, so timing tells nothing about the token.
+      if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) throw new AppError('UNAUTHORIZED');
+      await next();
+    });
+    app.post('/admin/reindex', (c) => c.json({ rebuild: admin.reindex() }, 202));
+    app.all('/admin/reindex', (c) => {
+      throw new AppError('METHOD_NOT_ALLOWED', c.req.method, '/admin/reindex');
+    });
+  }
 
   app.all('/search', (c) => {
     throw new AppError('METHOD_NOT_ALLOWED', c.req.method, '/search');

@@ -1,14 +1,27 @@
-// `build`: corpus folder → index, with progress.
-import { buildIndex } from '../indexer.js';
+// `build`: corpus folder → index, with progress; nothing to do (and no model loaded) when it is up to date.
+import { readCorpus } from '../corpus.js';
+import { buildIndexOf, upToDateManifest } from '../indexer.js';
 import { buildOptions, configFrom, embedderFor, progressReporter, type Flags } from './shared.js';
 
-export async function runBuild(flags: Flags): Promise<void> {
-  const config = configFrom(flags);
+export async function runBuild(flags: Flags & { force?: boolean }): Promise<void> {
+  const { force, ...rest } = flags;
+  const config = configFrom(rest);
+  const corpus = await readCorpus(config.CORPUS_DIR);
+  const options = buildOptions(config, progressReporter('build'));
+  const current = force ? null : await upToDateManifest(corpus.hash, options);
+  if (current) {
+    process.stdout.write(`Index is up to date: ${current.documents.length} document(s), ${current.passages} passages, built ${current.builtAt}.\n`);
+    return;
+  }
   const embedder = await embedderFor(config);
-  const result = await buildIndex(embedder, { ...buildOptions(config, progressReporter('build')), corpusDir: config.CORPUS_DIR });
-  await embedder.dispose();
-  const m = result.manifest;
-  process.stdout.write(
-    `Indexed ${m.documents.length} document(s): ${m.passages} passages, ${m.vectors} vectors (${m.dimension}-d, ${m.modelId}) in ${(m.buildMs / 1000).toFixed(1)} s → ${result.dir}\n`,
-  );
+  try {
+    const result = await buildIndexOf(embedder, corpus, options);
+    const m = result.manifest;
+    process.stdout.write(
+      `Indexed ${m.documents.length} document(s): ${m.passages} passages, ${m.vectors} vectors (${m.dimension}-d, ${m.modelId}; ` +
+        `${result.embedded} embedded, ${result.reused} reused) in ${(m.buildMs / 1000).toFixed(1)} s → ${result.dir}\n`,
+    );
+  } finally {
+    await embedder.dispose();
+  }
 }

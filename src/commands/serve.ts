@@ -1,6 +1,8 @@
-// `serve`: the HTTP server over the current index, stopped cleanly by SIGTERM or SIGINT.
+// `serve`: the HTTP server over the current index, with live rebuilds (watch, admin route), stopped cleanly by
+// SIGTERM or SIGINT.
 import { serve } from '@hono/node-server';
 import type { AppError } from '../errors.js';
+import { createReindexer, watchCorpus } from '../reindexer.js';
 import { createApp } from '../server.js';
 import { createService } from '../service.js';
 import { configFrom, log, type Flags } from './shared.js';
@@ -15,19 +17,32 @@ export async function runServe(flags: Flags): Promise<void> {
     indexReady = false;
     log('index.unavailable', { code: (err as AppError).code, message: (err as Error).message });
   }
+  const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, log });
+  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer) : null;
   const app = createApp({
     engine: () => service.engine(),
-    health: () => service.health(),
+    health: () => ({ ...service.health(), rebuild: reindexer.status() }),
     limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES },
+    admin: config.ADMIN_TOKEN
+      ? {
+          token: config.ADMIN_TOKEN,
+          reindex: () => {
+            reindexer.request('admin');
+            return { ...reindexer.status() };
+          },
+        }
+      : undefined,
     onInternalError: (err) =>
       log('request.error', { error: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code } : String(err) }),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    log('server.listening', { url: `http://${config.HOST}:${info.port}`, indexReady });
+    log('server.listening', { url: `http://${config.HOST}:${info.port}`, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });
   });
   const stop = (signal: string) => {
     log('server.stopping', { signal });
     server.close(async () => {
+      await watcher?.close();
+      await reindexer.close();
       await service.close();
       process.exit(0);
     });

@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import { loadConfig, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../corpus.js';
-import { createEmbedder, type Embedder } from '../embedding.js';
+import type { Embedder } from '../embedding.js';
 import { buildIndexOf, upToDateManifest, type BuildOptions } from '../indexer.js';
 import { loadIndex } from '../index-store.js';
 import { createSearchEngine, type SearchEngine } from '../search.js';
@@ -16,7 +16,9 @@ export function configFrom(flags: Flags): Config {
   return loadConfig(overrides);
 }
 
-export function embedderFor(config: Config): Promise<Embedder> {
+/** Loads the configured model; the inference library is imported only here, so commands that need no model start fast. */
+export async function embedderFor(config: Config): Promise<Embedder> {
+  const { createEmbedder } = await import('../embedding.js');
   return createEmbedder({
     model: config.EMBED_MODEL,
     modelsDir: config.MODELS_DIR,
@@ -36,6 +38,7 @@ export function log(event: string, fields: Record<string, unknown> = {}): void {
 export function buildOptions(config: Config, onProgress?: BuildOptions['onProgress']): BuildOptions {
   return {
     indexDir: config.INDEX_DIR,
+    model: JSON.stringify([config.EMBED_MODEL, config.EMBED_POOLING, config.EMBED_QUERY_PREFIX ?? null, config.EMBED_PASSAGE_PREFIX ?? null]),
     chunking: { sentences: config.CHUNK_SENTENCES, overlap: config.CHUNK_OVERLAP, maxTokens: config.CHUNK_MAX_TOKENS },
     hnsw: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
     onProgress,
@@ -67,7 +70,7 @@ export function progressReporter(label: string, every = 5000): BuildOptions['onP
 /** Reuses the current index when it was built from this corpus with these settings, else builds it. */
 export async function engineFor(config: Config, embedder: Embedder, corpus: Corpus, depth?: number): Promise<{ engine: SearchEngine; rebuilt: boolean }> {
   const options = buildOptions(config, progressReporter('build'));
-  const fresh = await upToDateManifest(embedder, corpus, options);
+  const fresh = await upToDateManifest(corpus.hash, options);
   if (!fresh) await buildIndexOf(embedder, corpus, options);
   const index = await loadIndex(config.INDEX_DIR, { modelId: embedder.modelId, dimension: embedder.dimension }, config.HNSW_EF_SEARCH);
   return { engine: createSearchEngine(index, embedder, searchSettings(config, depth)), rebuilt: !fresh };

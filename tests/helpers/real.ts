@@ -42,6 +42,7 @@ export async function buildReal(root: string, corpusDir: string): Promise<BuildR
   const result = await buildIndex(await realEmbedder(), {
     corpusDir,
     indexDir,
+    model: 'use-lite',
     chunking: { sentences: 3, overlap: 1, maxTokens: 128 },
     hnsw: { M: 16, efConstruction: 200 },
   });
