@@ -31,7 +31,7 @@ export async function acquireBuildLock(indexDir: string): Promise<() => Promise<
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (isAlive(holder) && holder !== process.pid) throw new AppError('BUILD_IN_PROGRESS', path.resolve(indexDir), holder);
+      if (isAlive(holder)) throw new AppError('BUILD_IN_PROGRESS', path.resolve(indexDir), holder);
       // The holder died: the lock is stale.
       await rm(file, { force: true });
     } finally {

@@ -25,8 +25,7 @@ export interface Reindexer {
   close(): Promise<void>;
 }
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli.ts');
-const TSX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '.bin', 'tsx');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The config as environment variables, so a child process builds exactly what this process serves. */
 function configEnv(config: Config): NodeJS.ProcessEnv {
@@ -38,7 +37,12 @@ function configEnv(config: Config): NodeJS.ProcessEnv {
 /** Runs `build` in a child process; resolves with its exit code and the end of its stderr. */
 export function runBuildProcess(config: Config): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, [CLI, 'build'], { env: configEnv(config), stdio: ['ignore', 'ignore', 'pipe'] });
+    // One process (node with tsx's loader), so the pid that holds the build lock is the one that can be stopped.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'build'], {
+      cwd: ROOT,
+      env: configEnv(config),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('error', (err) => resolve({ code: null, stderr: err.message }));

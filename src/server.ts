@@ -1,5 +1,6 @@
 // createApp(deps) → the Hono app. It never listens and never reads the environment: cli.ts does both.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
@@ -91,7 +92,13 @@ export function createApp(deps: AppDeps): Hono {
     const started = performance.now();
     const engine = deps.engine();
     const result = await search(engine, query, k, minScore);
-    return c.json({ query, hits: result.hits, tookMs: Number((performance.now() - started).toFixed(2)) });
+    return c.json({
+      query,
+      hits: result.hits,
+      // Which build answered: every hit of one response comes from this one build.
+      index: path.basename(engine.index.dir),
+      tookMs: Number((performance.now() - started).toFixed(2)),
+    });
   };
 
   app.get('/search', async (c) => {

@@ -1,4 +1,5 @@
 // The running service's state: the embedder and the index it answers from, loaded once and reloadable.
+import path from 'node:path';
 import { searchSettings, type Config } from './config.js';
 import { createEmbedder, type Embedder } from './embedding.js';
 import { AppError } from './errors.js';
@@ -50,7 +51,7 @@ export async function createService(config: Config, embedder?: Embedder): Promis
       return {
         model: model.modelId,
         index: m
-          ? { corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length }
+          ? { build: path.basename(current!.index.dir), corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length }
           : null,
         ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
       };

@@ -9,10 +9,8 @@ import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, removeDir, tempDir } from './
 // Response bodies are checked field by field below.
 const json = async (res: Response): Promise<any> => res.json();
 
-const TSX = path.resolve('node_modules/.bin/tsx');
-
 function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(TSX, ['src/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 describe('seed document end to end', () => {

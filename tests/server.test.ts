@@ -47,6 +47,7 @@ describe('HTTP API', () => {
     expect(Object.keys(body.hits[0]).sort()).toEqual(['end', 'highlight', 'id', 'score', 'source', 'start', 'text']);
     expect(body.hits[0].text.slice(body.hits[0].highlight.start, body.hits[0].highlight.end)).toBe(body.hits[0].highlight.text);
     expect(typeof body.tookMs).toBe('number');
+    expect(body.index).toMatch(/^build-/);
   });
 
   it('answers POST /search the same way', async () => {
