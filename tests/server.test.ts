@@ -108,6 +108,12 @@ describe('HTTP API', () => {
     expect((await errorOf(wrong)).code).toBe('METHOD_NOT_ALLOWED');
   });
 
+  it('has no admin routes while no admin token is configured', async () => {
+    const res = await app.request('/admin/reindex', { method: 'POST', headers: { authorization: 'Bearer anything-at-all-here' } });
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe('NOT_FOUND');
+  });
+
   it('reports health with the index version', async () => {
     const body = await json(await app.request('/health'));
     expect(body.status).toBe('ok');
