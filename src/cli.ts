@@ -33,6 +33,14 @@ export function createProgram(): Command {
   common(program.command('eval-beir').description('nDCG@10 and recall@100 on a BEIR-layout dataset folder'))
     .argument('<dir>', 'folder with corpus.jsonl, queries.jsonl and qrels/test.tsv')
     .action(async (dir, flags) => (await import('./commands/evaluate.js')).runEvalBeir(dir, flags));
+  program
+    .command('bench')
+    .description('benchmarks with their baselines: full build vs no-op rebuild vs a one-paragraph edit')
+    .option('--quick', 'a small run (2 books) for a smoke test')
+    .option('--books <n>', 'how many of the smallest books to use (default 10)')
+    .option('--datasets <dir>', 'folder of .txt books (default ../shared/datasets/gutenberg)')
+    .addOption(new Option('--models-dir <dir>', 'where models are kept (MODELS_DIR)'))
+    .action(async (flags) => (await import('./commands/bench.js')).runBench(flags));
   return program;
 }
 
