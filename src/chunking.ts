@@ -26,6 +26,8 @@ export interface Chunk extends Span {
   text: string;
   /** The passage's sentences, with offsets into the source text. */
   sentences: Sentence[];
+  /** The block (paragraph) the passage belongs to. */
+  block: Span;
 }
 
 export type TokenCounter = (text: string) => number;
@@ -97,14 +99,14 @@ function splitLong(sentence: Sentence, maxTokens: number, count: TokenCounter): 
   return pieces;
 }
 
-function window(text: string, sentences: Sentence[]): Chunk {
+function window(text: string, sentences: Sentence[], block: Span): Chunk {
   const start = sentences[0].start;
   const end = sentences[sentences.length - 1].end;
-  return { start, end, text: text.slice(start, end), sentences };
+  return { start, end, text: text.slice(start, end), sentences, block };
 }
 
 /** Splits one block's sentences into overlapping windows that respect both the sentence and the token limit. */
-function windows(text: string, sentences: Sentence[], options: ChunkingOptions, count: TokenCounter): Chunk[] {
+function windows(text: string, sentences: Sentence[], block: Span, options: ChunkingOptions, count: TokenCounter): Chunk[] {
   // Each sentence is counted once; a window's size is the sum of its sentences' (each starts a new word).
   const tokens = sentences.map((s) => count(s.text));
   const chunks: Chunk[] = [];
@@ -120,7 +122,7 @@ function windows(text: string, sentences: Sentence[], options: ChunkingOptions, 
       last++;
       size += tokens[last];
     }
-    chunks.push(window(text, sentences.slice(first, last + 1)));
+    chunks.push(window(text, sentences.slice(first, last + 1), block));
     if (last === sentences.length - 1) break;
     // Step forward keeping `overlap` sentences, but always advance by at least one.
     first = Math.max(first + 1, last + 1 - options.overlap);
@@ -143,7 +145,7 @@ export function chunkText(text: string, options: ChunkingOptions, count: TokenCo
     const sentences = splitSentences(block).flatMap((s) =>
       count(s.text) > options.maxTokens ? splitLong(s, options.maxTokens, count) : [s],
     );
-    chunks.push(...windows(text, sentences, options, count));
+    chunks.push(...windows(text, sentences, { start: block.start, end: block.end }, options, count));
   }
   return chunks;
 }

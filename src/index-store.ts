@@ -10,7 +10,7 @@ import { AppError } from './errors.js';
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 export const HASH_BYTES = 20;
 const CURRENT = 'CURRENT';
 
@@ -22,6 +22,8 @@ export interface PassageRecord {
   text: string;
   /** Row of the passage's own vector in vectors.f32. */
   row: number;
+  /** The block (paragraph) it belongs to: passages of one block share a number. */
+  block: number;
   /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
   sentences: { start: number; end: number; row: number }[];
 }

@@ -103,8 +103,11 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
     }
     return row;
   };
+  const blockIds = new Map<string, number>();
   for (const doc of corpus.documents) {
     for (const chunk of chunkText(doc.text, chunking, count, seen)) {
+      const blockKey = `${doc.source}\0${chunk.block.start}`;
+      if (!blockIds.has(blockKey)) blockIds.set(blockKey, blockIds.size);
       passages.push({
         id: `${doc.source}:${chunk.start}-${chunk.end}`,
         source: doc.source,
@@ -112,6 +115,7 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
         end: chunk.end,
         text: chunk.text,
         row: rowOf(chunk.text),
+        block: blockIds.get(blockKey)!,
         sentences: chunk.sentences.map((s) => ({ start: s.start, end: s.end, row: rowOf(s.text) })),
       });
     }

@@ -41,14 +41,36 @@ export interface SearchResult {
 /** A loaded index with everything a query needs. */
 export interface SearchEngine {
   index: LoadedIndex;
+  /** BM25 over blocks (paragraphs): label b is the block of `blockPassages[b]`. */
   lexical: LexicalIndex;
+  /** The passage labels of each block. */
+  blockPassages: number[][];
   embedder: Embedder;
   settings: SearchSettings;
 }
 
+/**
+ * The text of each block, rebuilt from its passages' sentences, and the passages of each block. Keyword evidence is
+ * weighed per block: a paragraph that holds the query's terms supports each of its windows, even the ones that
+ * cut some of those terms off.
+ */
+export function blocksOf(passages: PassageRecord[]): { texts: string[]; passages: number[][] } {
+  const sentences = new Map<number, Map<number, string>>();
+  const members: number[][] = [];
+  passages.forEach((p, label) => {
+    (members[p.block] ??= []).push(label);
+    const seen = sentences.get(p.block) ?? new Map<number, string>();
+    sentences.set(p.block, seen);
+    for (const s of p.sentences) seen.set(s.start, p.text.slice(s.start - p.start, s.end - p.start));
+  });
+  const texts = members.map((_, block) => [...sentences.get(block)!.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t).join(' '));
+  return { texts, passages: members };
+}
+
 /** Wires an index to its lexical side and the embedder. */
 export function createSearchEngine(index: LoadedIndex, embedder: Embedder, settings: SearchSettings): SearchEngine {
-  return { index, lexical: createLexicalIndex(index.passages.map((p) => p.text)), embedder, settings };
+  const blocks = blocksOf(index.passages);
+  return { index, lexical: createLexicalIndex(blocks.texts), blockPassages: blocks.passages, embedder, settings };
 }
 
 function dot(a: Float32Array, vectors: Float32Array, row: number): number {
@@ -137,7 +159,10 @@ export async function search(engine: SearchEngine, query: string, k: number, min
   const vectorMs = performance.now() - t;
 
   t = performance.now();
-  const lexicalHits = engine.lexical.search(query, depth);
+  const lexicalHits: { label: number; score: number }[] = [];
+  for (const block of engine.lexical.search(query, depth)) {
+    for (const label of engine.blockPassages[block.label]) lexicalHits.push({ label, score: block.score });
+  }
   const lexicalMs = performance.now() - t;
 
   t = performance.now();

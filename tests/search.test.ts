@@ -26,7 +26,7 @@ describe('fuseCandidates', () => {
 });
 
 describe('isRedundant', () => {
-  const passage = (rows: number[]) => ({ id: 'x', source: 's', start: 0, end: 1, text: '', row: 99, sentences: rows.map((row) => ({ start: 0, end: 1, row })) });
+  const passage = (rows: number[]) => ({ id: 'x', source: 's', start: 0, end: 1, text: '', row: 99, block: 0, sentences: rows.map((row) => ({ start: 0, end: 1, row })) });
 
   it('drops a passage whose answering sentence is already shown', () => {
     expect(isRedundant(passage([1, 2, 3]), 1, new Set([2]))).toBe(true);
