@@ -31,6 +31,8 @@ export const configSchema = z.object({
   FUSION_VECTOR_WEIGHT: num(0.7, 0, 10),
   FUSION_LEXICAL_WEIGHT: num(0.3, 0, 10),
   SEARCH_DEDUP: bool(true),
+  BM25_K1: num(1.5, 0, 10),
+  BM25_B: num(0.75, 0, 1),
   WATCH: bool(false),
   WATCH_DEBOUNCE_MS: int(500, 0, 600000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -66,5 +68,11 @@ export function loadConfig(overrides: Record<string, string | number | boolean |
 
 /** The ranking settings of a config; `depth` may be raised for evaluations that need more candidates. */
 export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
-  return { depth, vectorWeight: config.FUSION_VECTOR_WEIGHT, lexicalWeight: config.FUSION_LEXICAL_WEIGHT, dedup: config.SEARCH_DEDUP };
+  return {
+    depth,
+    vectorWeight: config.FUSION_VECTOR_WEIGHT,
+    lexicalWeight: config.FUSION_LEXICAL_WEIGHT,
+    dedup: config.SEARCH_DEDUP,
+    bm25: { k1: config.BM25_K1, b: config.BM25_B, delta: 0 },
+  };
 }

@@ -1,7 +1,7 @@
 // Query → vector and lexical candidates → fusion → answering-sentence highlight → hits.
 import type { Embedder } from './embedding.js';
 import type { LoadedIndex, PassageRecord } from './index-store.js';
-import { createLexicalIndex, terms, type LexicalIndex } from './lexical.js';
+import { createLexicalIndex, terms, type Bm25Params, type LexicalIndex } from './lexical.js';
 
 export interface SearchSettings {
   /** Candidates taken from each side (vector and lexical) before fusion. */
@@ -12,6 +12,8 @@ export interface SearchSettings {
   lexicalWeight: number;
   /** Leave out passages that repeat what a better hit already shows. */
   dedup: boolean;
+  /** BM25 parameters of the keyword side. */
+  bm25: Bm25Params;
 }
 
 export interface SearchHit {
@@ -70,7 +72,7 @@ export function blocksOf(passages: PassageRecord[]): { texts: string[]; passages
 /** Wires an index to its lexical side and the embedder. */
 export function createSearchEngine(index: LoadedIndex, embedder: Embedder, settings: SearchSettings): SearchEngine {
   const blocks = blocksOf(index.passages);
-  return { index, lexical: createLexicalIndex(blocks.texts), blockPassages: blocks.passages, embedder, settings };
+  return { index, lexical: createLexicalIndex(blocks.texts, settings.bm25), blockPassages: blocks.passages, embedder, settings };
 }
 
 function dot(a: Float32Array, vectors: Float32Array, row: number): number {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIndex } from '../src/index-store.js';
 import { createLexicalIndex, terms } from '../src/lexical.js';
-import { createSearchEngine, fuseCandidates, isRedundant, search, type SearchEngine } from '../src/search.js';
+import { blocksOf, createSearchEngine, fuseCandidates, isRedundant, search, type SearchEngine } from '../src/search.js';
 import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
 
 describe('fuseCandidates', () => {
@@ -41,6 +41,18 @@ describe('isRedundant', () => {
   });
 });
 
+describe('blocksOf', () => {
+  it('rebuilds each block from its passages, each sentence once and in order', () => {
+    const text = 'One. Two. Three.';
+    const p = (start: number, end: number, block: number, sentences: [number, number][]) => ({
+      id: `${start}`, source: 's', start, end, text: text.slice(start, end), row: 0, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
+    });
+    const blocks = blocksOf([p(0, 9, 0, [[0, 4], [5, 9]]), p(5, 16, 0, [[5, 9], [10, 16]]), p(0, 4, 1, [[0, 4]])]);
+    expect(blocks.texts).toEqual(['One. Two. Three.', 'One.']);
+    expect(blocks.passages).toEqual([[0, 1], [2]]);
+  });
+});
+
 describe('terms', () => {
   it('folds case and punctuation, drops stop words and stems', () => {
     expect(terms("Why does Pakistan want the Governments' help?")).toEqual(['pakistan', 'want', 'govern', 'help']);
@@ -71,7 +83,7 @@ describe('search over a real index', () => {
     const { indexDir } = await buildReal(root, corpus);
     const embedder = await realEmbedder();
     const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
-    engine = createSearchEngine(index, embedder, { depth: 50, vectorWeight: 0.7, lexicalWeight: 0.3, dedup: true });
+    engine = createSearchEngine(index, embedder, { depth: 50, vectorWeight: 0.7, lexicalWeight: 0.3, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
   });
   afterAll(() => removeDir(root));
 
