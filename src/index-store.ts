@@ -10,7 +10,7 @@ import { AppError } from './errors.js';
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 export const HASH_BYTES = 20;
 const CURRENT = 'CURRENT';
 
@@ -20,8 +20,8 @@ export interface PassageRecord {
   start: number;
   end: number;
   text: string;
-  /** Row of the passage's own vector in vectors.f32. */
-  row: number;
+  /** Length of the sum of its sentences' vectors: the passage's vector is that sum divided by it. */
+  norm: number;
   /** The block (paragraph) it belongs to: passages of one block share a number. */
   block: number;
   /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
@@ -40,7 +40,7 @@ export interface IndexManifest {
   settingsKey: string;
   documents: { source: string; sha256: string; chars: number }[];
   passages: number;
-  /** Rows of vectors.f32: one per distinct passage or sentence text. */
+  /** Rows of vectors.f32: one per distinct sentence text. */
   vectors: number;
   builtAt: string;
   buildMs: number;
@@ -49,9 +49,9 @@ export interface IndexManifest {
 export interface IndexData {
   manifest: IndexManifest;
   passages: PassageRecord[];
-  /** Passage vectors; label i is passages[i]. */
+  /** Passage vectors (the normalised mean of their sentences'); label i is passages[i]. */
   hnsw: Hnsw;
-  /** Unit vectors of every distinct passage and sentence text, row-major, `manifest.vectors` rows. */
+  /** Unit vectors of every distinct sentence text, row-major, `manifest.vectors` rows. */
   textVectors: Float32Array;
   /** SHA-1 of each row's text, 20 bytes a row: what lets the next build reuse the vectors of unchanged text. */
   textHashes: Uint8Array;

@@ -72,8 +72,8 @@ export async function buildIndex(embedder: Embedder, options: BuildOptions & { c
 }
 
 /**
- * Builds an index of the given documents and makes it current. Passages and their sentences are embedded once per
- * distinct text. On any error (the embedder's included) the live index is left as it was.
+ * Builds an index of the given documents and makes it current. Sentences are embedded once per distinct text;
+ * passages are the mean of their sentences. On any error (the embedder's included) the live index is left as it was.
  */
 export async function buildIndexOf(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<BuildResult> {
   const release = await acquireBuildLock(options.indexDir);
@@ -114,7 +114,7 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
         start: chunk.start,
         end: chunk.end,
         text: chunk.text,
-        row: rowOf(chunk.text),
+        norm: 0,
         block: blockIds.get(blockKey)!,
         sentences: chunk.sentences.map((s) => ({ start: s.start, end: s.end, row: rowOf(s.text) })),
       });
@@ -140,7 +140,20 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
 
   const hnsw = new HierarchicalNSW('cosine', dimension);
   hnsw.initIndex(Math.max(1, passages.length), options.hnsw.M, options.hnsw.efConstruction);
-  passages.forEach((p, label) => hnsw.addPoint(Array.from(textVectors.subarray(p.row * dimension, (p.row + 1) * dimension)), label));
+  // A passage's vector is the normalised sum of its sentences': only sentences are embedded, each once, and a
+  // passage's cosine to a query can be had from its sentences' (sum of their dot products / norm).
+  const sum = new Float32Array(dimension);
+  passages.forEach((p, label) => {
+    sum.fill(0);
+    for (const s of p.sentences) {
+      const base = s.row * dimension;
+      for (let i = 0; i < dimension; i++) sum[i] += textVectors[base + i];
+    }
+    let norm = 0;
+    for (let i = 0; i < dimension; i++) norm += sum[i] * sum[i];
+    p.norm = Math.sqrt(norm) || 1;
+    hnsw.addPoint(Array.from(sum, (x) => x / p.norm), label);
+  });
 
   const manifest: IndexManifest = {
     format: INDEX_FORMAT,

@@ -101,8 +101,10 @@ function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float3
   let bestCos = -Infinity;
   let bestPick = -Infinity;
   let sentence = 0;
+  let sum = 0;
   passage.sentences.forEach((s, i) => {
     const cos = dot(queryVector, vectors, s.row);
+    sum += cos;
     bestCos = Math.max(bestCos, cos);
     // The highlight prefers, among close sentences, the one sharing the query's terms.
     const sentenceTerms = terms(passage.text.slice(s.start - passage.start, s.end - passage.start));
@@ -113,7 +115,8 @@ function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float3
       sentence = i;
     }
   });
-  return { vector: (dot(queryVector, vectors, passage.row) + bestCos) / 2, sentence };
+  // The passage vector is the normalised sum of its sentence vectors, so its cosine is the sum of theirs over that norm.
+  return { vector: (sum / passage.norm + bestCos) / 2, sentence };
 }
 
 /**

@@ -1,18 +1,18 @@
 // createApp(deps) → the Hono app. It never listens and never reads the environment: cli.ts does both.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError, errorBody } from './errors.js';
+import { createOpenApiDocument } from './openapi.js';
+import { docsPage, documentPage, searchPage } from './page.js';
+import { searchRequestSchemas, viewRequestSchema, type AppLimits } from './schemas.js';
 import { search, type SearchEngine } from './search.js';
 
-export interface AppLimits {
-  maxQueryChars: number;
-  defaultK: number;
-  maxK: number;
-  maxBodyBytes: number;
-}
+export type { AppLimits };
 
 export interface AdminDeps {
   /** The bearer token /admin/* requires. */
@@ -27,36 +27,12 @@ export interface AppDeps {
   /** What /health reports beyond the status. */
   health: () => Record<string, unknown>;
   limits: AppLimits;
+  /** Reads an indexed document for /view; null when the index has no such document. */
+  readDocument?: (source: string) => Promise<{ text: string; changed: boolean } | null>;
   /** The admin routes; without them, /admin/* does not exist. */
   admin?: AdminDeps;
   /** Called with unexpected errors (5xx), for logging. */
   onInternalError?: (err: unknown) => void;
-}
-
-/** The request schema shared by GET (query string) and POST (JSON body). */
-export function searchRequestSchema(limits: AppLimits) {
-  const typed = (what: string) => ({
-    error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : Array.isArray(issue.input) ? 'must be given once' : `must be ${what}`),
-  });
-  const query = z
-    .string(typed('a string'))
-    .trim()
-    .min(1, 'must not be empty')
-    .max(limits.maxQueryChars, `must be at most ${limits.maxQueryChars} characters`);
-  const k = (n: z.ZodNumber) => n.int('must be a whole number').min(1, 'must be at least 1').max(limits.maxK, `must be at most ${limits.maxK}`).default(limits.defaultK);
-  const minScore = (n: z.ZodNumber) => n.min(-1, 'must be at least -1').max(1, 'must be at most 1').optional();
-  return {
-    get: z.strictObject({
-      q: query,
-      k: k(z.coerce.number(typed('a number'))),
-      minScore: minScore(z.coerce.number(typed('a number'))),
-    }),
-    post: z.strictObject({
-      query,
-      k: k(z.number(typed('a number'))),
-      minScore: minScore(z.number(typed('a number'))),
-    }),
-  };
 }
 
 function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -83,10 +59,18 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
+const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const assets = new Map<string, Promise<Buffer>>();
+/** A file of Swagger UI's npm package, read once. */
+function swaggerAsset(file: string): Promise<Buffer> {
+  if (!assets.has(file)) assets.set(file, readFile(path.join(swaggerDir, file)));
+  return assets.get(file)!;
+}
+
 /** Builds the HTTP API over the given dependencies. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  const schemas = searchRequestSchema(deps.limits);
+  const schemas = searchRequestSchemas(deps.limits);
 
   const answer = async (c: Context, query: string, k: number, minScore?: number) => {
     const started = performance.now();
@@ -119,6 +103,21 @@ export function createApp(deps: AppDeps): Hono {
       return answer(c, req.query, req.k, req.minScore);
     },
   );
+
+  const openapi = createOpenApiDocument(deps.limits, Boolean(deps.admin));
+  app.get('/', (c) => c.html(searchPage()));
+  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/docs', (c) => c.html(docsPage()));
+  for (const [file, type] of [['swagger-ui.css', 'text/css'], ['swagger-ui-bundle.js', 'text/javascript']]) {
+    app.get(`/docs/${file}`, async (c) => c.body(new Uint8Array(await swaggerAsset(file)), 200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'max-age=86400' }));
+  }
+  app.get('/view', async (c) => {
+    const req = parseOrThrow(viewRequestSchema, queryParams(c));
+    const doc = await deps.readDocument?.(req.source);
+    if (!doc) throw new AppError('NOT_FOUND', 'GET', `/view?source=${req.source}`);
+    const end = Math.min(req.end, doc.text.length);
+    return c.html(documentPage(req.source, doc.text, Math.min(req.start, end), end, doc.changed));
+  });
 
   app.get('/health', (c) => {
     let status = 'ok';

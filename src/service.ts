@@ -1,4 +1,6 @@
 // The running service's state: the embedder and the index it answers from, loaded once and reloadable.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { searchSettings, type Config } from './config.js';
 import { createEmbedder, type Embedder } from './embedding.js';
@@ -13,6 +15,8 @@ export interface Service {
   /** Loads the current index build; on failure the previous engine (if any) keeps serving, and the error is kept. */
   reload(): Promise<void>;
   health(): Record<string, unknown>;
+  /** An indexed document's current text, and whether it changed since it was indexed; null if not indexed. */
+  readDocument(source: string): Promise<{ text: string; changed: boolean } | null>;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,16 @@ export async function createService(config: Config, embedder?: Embedder): Promis
           : null,
         ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
       };
+    },
+    async readDocument(source) {
+      const doc = current?.index.manifest.documents.find((d) => d.source === source);
+      if (!doc) return null;
+      const root = path.resolve(config.CORPUS_DIR);
+      const file = path.resolve(root, source);
+      if (!file.startsWith(root + path.sep)) return null;
+      const text = await readFile(file, 'utf8').then((t) => t.replace(/\r\n?/g, '\n'), () => null);
+      if (text === null) return null;
+      return { text, changed: createHash('sha256').update(text).digest('hex') !== doc.sha256 };
     },
     async close() {
       await model.dispose();

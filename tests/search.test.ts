@@ -26,7 +26,7 @@ describe('fuseCandidates', () => {
 });
 
 describe('isRedundant', () => {
-  const passage = (rows: number[]) => ({ id: 'x', source: 's', start: 0, end: 1, text: '', row: 99, block: 0, sentences: rows.map((row) => ({ start: 0, end: 1, row })) });
+  const passage = (rows: number[]) => ({ id: 'x', source: 's', start: 0, end: 1, text: '', norm: 1, block: 0, sentences: rows.map((row) => ({ start: 0, end: 1, row })) });
 
   it('drops a passage whose answering sentence is already shown', () => {
     expect(isRedundant(passage([1, 2, 3]), 1, new Set([2]))).toBe(true);
@@ -45,7 +45,7 @@ describe('blocksOf', () => {
   it('rebuilds each block from its passages, each sentence once and in order', () => {
     const text = 'One. Two. Three.';
     const p = (start: number, end: number, block: number, sentences: [number, number][]) => ({
-      id: `${start}`, source: 's', start, end, text: text.slice(start, end), row: 0, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
+      id: `${start}`, source: 's', start, end, text: text.slice(start, end), norm: 1, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
     });
     const blocks = blocksOf([p(0, 9, 0, [[0, 4], [5, 9]]), p(5, 16, 0, [[5, 9], [10, 16]]), p(0, 4, 1, [[0, 4]])]);
     expect(blocks.texts).toEqual(['One. Two. Three.', 'One.']);

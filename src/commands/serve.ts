@@ -22,6 +22,7 @@ export async function runServe(flags: Flags): Promise<void> {
   const app = createApp({
     engine: () => service.engine(),
     health: () => ({ ...service.health(), rebuild: reindexer.status() }),
+    readDocument: (source) => service.readDocument(source),
     limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES },
     admin: config.ADMIN_TOKEN
       ? {

@@ -1,0 +1,127 @@
+// The pages people use: the search page, a document view with one passage marked, and the API docs page.
+// Plain HTML with a little inline script and style: nothing to build, nothing fetched from elsewhere.
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const STYLE = `
+  :root { color-scheme: light dark; --accent: #b45309; --muted: #6b7280; font-family: system-ui, sans-serif; }
+  body { margin: 0 auto; max-width: 46rem; padding: 1rem; line-height: 1.5; }
+  h1 { font-size: 1.4rem; margin: 0.5rem 0 1rem; }
+  form { display: flex; gap: 0.5rem; flex-wrap: wrap; }
+  input[type=search] { flex: 1 1 16rem; font-size: 1rem; padding: 0.6rem; border: 1px solid var(--muted); border-radius: 0.4rem; }
+  button { font-size: 1rem; padding: 0.6rem 1.1rem; border-radius: 0.4rem; border: 0; background: var(--accent); color: white; cursor: pointer; }
+  :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+  ol { padding-left: 1.3rem; }
+  li { margin: 1rem 0; }
+  mark { background: #fde68a; color: #111; padding: 0 0.1rem; }
+  .meta { color: var(--muted); font-size: 0.85rem; }
+  .message { padding: 0.8rem; border-radius: 0.4rem; border: 1px solid var(--muted); }
+  .error { border-color: #dc2626; }
+  pre { white-space: pre-wrap; word-wrap: break-word; font-family: inherit; }
+`;
+
+/** The search page: a question box, and results with the answering sentence marked. */
+export function searchPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Search your documents</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>Search your documents</h1>
+<form id="search" role="search">
+  <label for="q" class="meta" style="flex-basis:100%">Ask a question in plain language</label>
+  <input id="q" name="q" type="search" autocomplete="off" required autofocus>
+  <button type="submit">Search</button>
+</form>
+<p id="status" role="status" aria-live="polite" class="meta"></p>
+<ol id="results" aria-label="Results"></ol>
+</main>
+<script>
+const form = document.getElementById('search');
+const input = document.getElementById('q');
+const statusEl = document.getElementById('status');
+const results = document.getElementById('results');
+const text = (tag, value, cls) => { const el = document.createElement(tag); el.textContent = value; if (cls) el.className = cls; return el; };
+
+function show(hits) {
+  results.replaceChildren();
+  for (const hit of hits) {
+    const li = document.createElement('li');
+    const p = document.createElement('p');
+    p.append(hit.text.slice(0, hit.highlight.start), text('mark', hit.highlight.text), hit.text.slice(hit.highlight.end));
+    const link = text('a', hit.source + ', characters ' + hit.start + '–' + hit.end);
+    link.href = '/view?' + new URLSearchParams({ source: hit.source, start: hit.start, end: hit.end }) + '#hit';
+    const meta = document.createElement('p');
+    meta.className = 'meta';
+    meta.append('score ' + hit.score.toFixed(3) + ' · ', link);
+    li.append(p, meta);
+    results.append(li);
+  }
+}
+
+async function run(q) {
+  statusEl.className = 'meta';
+  statusEl.textContent = 'Searching…';
+  try {
+    const res = await fetch('/search?' + new URLSearchParams({ q, k: '10' }));
+    const body = await res.json();
+    if (!res.ok) {
+      results.replaceChildren();
+      statusEl.className = 'message error';
+      statusEl.textContent = body.error ? body.error.message + ' (' + body.error.code + ')' : 'The search failed.';
+      return;
+    }
+    show(body.hits);
+    statusEl.className = body.hits.length ? 'meta' : 'message';
+    statusEl.textContent = body.hits.length ? body.hits.length + ' passages, best first (' + body.tookMs + ' ms)' : 'No passage matches that question. Try other words.';
+  } catch (err) {
+    results.replaceChildren();
+    statusEl.className = 'message error';
+    statusEl.textContent = 'The server could not be reached.';
+  }
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const q = input.value.trim();
+  if (!q) return;
+  history.replaceState(null, '', '?q=' + encodeURIComponent(q));
+  run(q);
+});
+const initial = new URLSearchParams(location.search).get('q');
+if (initial) { input.value = initial; run(initial); }
+</script>
+</body>
+</html>`;
+}
+
+/** A document with one passage marked and scrolled to (#hit). */
+export function documentPage(source: string, text: string, start: number, end: number, changed: boolean): string {
+  const notice = changed ? '<p class="message">This document has changed since it was indexed: the marked text may be off.</p>' : '';
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(source)}</title><style>${STYLE}</style></head>
+<body><main>
+<p><a href="/">← Search</a></p>
+<h1>${escapeHtml(source)}</h1>${notice}
+<pre>${escapeHtml(text.slice(0, start))}<mark id="hit" tabindex="-1">${escapeHtml(text.slice(start, end))}</mark>${escapeHtml(text.slice(end))}</pre>
+</main></body></html>`;
+}
+
+/** The API reference, rendered by Swagger UI from files served here. */
+export function docsPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>passage-search API</title><link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script>
+</body></html>`;
+}
