@@ -68,7 +68,8 @@ async function run(q) {
   statusEl.className = 'meta';
   statusEl.textContent = 'Searching…';
   try {
-    const res = await fetch('/search?' + new URLSearchParams({ q, k: '10' }));
+    // Hits scoring under 0.3 are seldom answers (see the README on scores): the page leaves them out.
+    const res = await fetch('/search?' + new URLSearchParams({ q, k: '10', minScore: '0.3' }));
     const body = await res.json();
     if (!res.ok) {
       results.replaceChildren();
