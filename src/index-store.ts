@@ -1,7 +1,8 @@
 // The index on disk: each build is a complete folder of its own, and the CURRENT file names the one in use.
 // A build is written beside the live one and made current by renaming CURRENT over itself, so a reader sees the old
 // index or the new one, never a mixture, and a killed build leaves only a folder that nothing points to.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
@@ -10,7 +11,7 @@ import { AppError } from './errors.js';
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
-export const INDEX_FORMAT = 4;
+export const INDEX_FORMAT = 5;
 export const HASH_BYTES = 20;
 const CURRENT = 'CURRENT';
 
@@ -44,6 +45,20 @@ export interface IndexManifest {
   vectors: number;
   builtAt: string;
   buildMs: number;
+  /** Size and SHA-256 of each file of the build, set when it is saved. */
+  files?: Record<string, { bytes: number; sha256: string }>;
+}
+
+const BUILD_FILES = ['passages.json', 'vectors.f32', 'hashes.bin', 'hnsw.bin'];
+
+async function fileDigest(file: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 export interface IndexData {
@@ -109,7 +124,10 @@ export async function saveIndex(indexDir: string, data: IndexData): Promise<stri
     await writeDurable(path.join(temp, 'vectors.f32'), new Uint8Array(data.textVectors.buffer, data.textVectors.byteOffset, data.textVectors.byteLength));
     await writeDurable(path.join(temp, 'hashes.bin'), data.textHashes);
     await data.hnsw.writeIndex(path.join(temp, 'hnsw.bin'));
-    await writeDurable(path.join(temp, 'manifest.json'), JSON.stringify(data.manifest, null, 2));
+    // The manifest goes last and carries every file's size and checksum: a load trusts nothing it does not match.
+    const files: IndexManifest['files'] = {};
+    for (const name of BUILD_FILES) files[name] = await fileDigest(path.join(temp, name));
+    await writeDurable(path.join(temp, 'manifest.json'), JSON.stringify({ ...data.manifest, files }, null, 2));
     await rename(temp, final);
   } catch (err) {
     await rm(temp, { recursive: true, force: true });
@@ -148,6 +166,11 @@ export async function loadIndex(indexDir: string, expect: { modelId: string; dim
     throw invalid((err as Error).message);
   }
   if (manifest.format !== INDEX_FORMAT) throw invalid(`format ${manifest.format} is not ${INDEX_FORMAT}; rebuild it`);
+  for (const name of BUILD_FILES) {
+    const want = manifest.files?.[name];
+    const got = await fileDigest(path.join(dir, name)).catch(() => null);
+    if (!want || !got || want.bytes !== got.bytes || want.sha256 !== got.sha256) throw invalid(`${name} does not match its checksum`);
+  }
   if (manifest.modelId !== expect.modelId || manifest.dimension !== expect.dimension) {
     throw new AppError('INDEX_MODEL_MISMATCH', dir, `${manifest.modelId} (${manifest.dimension}-d)`, `${expect.modelId} (${expect.dimension}-d)`);
   }

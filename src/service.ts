@@ -1,6 +1,6 @@
 // The running service's state: the embedder and the index it answers from, loaded once and reloadable.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { searchSettings, type Config } from './config.js';
 import { createEmbedder, type Embedder } from './embedding.js';
@@ -63,9 +63,9 @@ export async function createService(config: Config, embedder?: Embedder): Promis
     async readDocument(source) {
       const doc = current?.index.manifest.documents.find((d) => d.source === source);
       if (!doc) return null;
-      const root = path.resolve(config.CORPUS_DIR);
-      const file = path.resolve(root, source);
-      if (!file.startsWith(root + path.sep)) return null;
+      const root = await realpath(path.resolve(config.CORPUS_DIR)).catch(() => null);
+      const file = root && (await realpath(path.resolve(root, source)).catch(() => null));
+      if (!root || !file || !file.startsWith(root + path.sep)) return null;
       const text = await readFile(file, 'utf8').then((t) => t.replace(/\r\n?/g, '\n'), () => null);
       if (text === null) return null;
       return { text, changed: createHash('sha256').update(text).digest('hex') !== doc.sha256 };

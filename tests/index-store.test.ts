@@ -21,7 +21,8 @@ describe('index store', () => {
     const { indexDir, manifest } = await buildReal(root, corpus);
     const embedder = await realEmbedder();
     const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
-    expect(index.manifest).toEqual(manifest);
+    expect(index.manifest).toMatchObject(manifest);
+    expect(Object.keys(index.manifest.files!).sort()).toEqual(['hashes.bin', 'hnsw.bin', 'passages.json', 'vectors.f32']);
     expect(index.passages.map((p) => p.source)).toEqual(['a.txt', 'a.txt', 'notes/b.md', 'notes/b.md']);
     expect(index.hnsw.getCurrentCount()).toBe(index.passages.length);
     expect(manifest.documents.map((d) => d.source)).toEqual(['a.txt', 'notes/b.md']);
@@ -59,6 +60,18 @@ describe('index store', () => {
     await writeFile(path.join(dir, 'vectors.f32'), vectors.subarray(0, 100));
     await expect(loadIndex(indexDir, { modelId: 'use-lite', dimension: 512 }, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
     await writeFile(path.join(dir, 'vectors.f32'), vectors);
+    const hnsw = await readFile(path.join(dir, 'hnsw.bin'));
+    for (const cut of [0, 10, 100, Math.floor(hnsw.length / 2), hnsw.length - 1]) {
+      await writeFile(path.join(dir, 'hnsw.bin'), hnsw.subarray(0, cut));
+      await expect(loadIndex(indexDir, { modelId: 'use-lite', dimension: 512 }, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
+    }
+    await writeFile(path.join(dir, 'hnsw.bin'), Buffer.concat([hnsw, Buffer.from('trailing junk')]));
+    await expect(loadIndex(indexDir, { modelId: 'use-lite', dimension: 512 }, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
+    const flipped = Buffer.from(hnsw);
+    flipped[Math.floor(flipped.length / 3)] ^= 0xff;
+    await writeFile(path.join(dir, 'hnsw.bin'), flipped);
+    await expect(loadIndex(indexDir, { modelId: 'use-lite', dimension: 512 }, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
+    await writeFile(path.join(dir, 'hnsw.bin'), hnsw);
     await writeFile(path.join(dir, 'manifest.json'), '{ not json');
     await expect(loadIndex(indexDir, { modelId: 'use-lite', dimension: 512 }, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
   });

@@ -1,12 +1,13 @@
 // `build`: corpus folder → index, with progress; nothing to do (and no model loaded) when it is up to date.
 import { readCorpus } from '../corpus.js';
 import { buildIndexOf, upToDateManifest } from '../indexer.js';
-import { buildOptions, configFrom, embedderFor, progressReporter, type Flags } from './shared.js';
+import { buildOptions, configFrom, embedderFor, log, progressReporter, type Flags } from './shared.js';
 
 export async function runBuild(flags: Flags & { force?: boolean }): Promise<void> {
   const { force, ...rest } = flags;
   const config = configFrom(rest);
   const corpus = await readCorpus(config.CORPUS_DIR);
+  for (const s of corpus.skipped ?? []) log('corpus.skipped', { source: s.source, reason: s.reason });
   const options = buildOptions(config, progressReporter('build'));
   const current = force ? null : await upToDateManifest(corpus.hash, options);
   if (current) {
