@@ -36,6 +36,10 @@ export const configSchema = z.object({
   WATCH: bool(false),
   WATCH_DEBOUNCE_MS: int(500, 0, 600000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  REQUEST_TIMEOUT_MS: int(10000, 0, 600000),
+  CORS_ORIGIN: z.string().default('*'),
+  RATE_LIMIT_PER_MINUTE: int(0, 0, 1000000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
   MAX_QUERY_CHARS: int(1000, 1, 100000),
   MAX_BODY_BYTES: int(16384, 256, 10485760),
 }).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_SENTENCES, {

@@ -8,6 +8,8 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
   NOT_FOUND: { status: 404, message: 'No route matches {0} {1}.' },
   METHOD_NOT_ALLOWED: { status: 405, message: '{0} is not allowed on {1}.' },
+  RATE_LIMITED: { status: 429, message: 'More than {0} searches a minute from this client: wait a little.' },
+  REQUEST_TIMEOUT: { status: 503, message: 'The search took longer than {0} ms.' },
   INDEX_NOT_READY: { status: 503, message: 'No index is loaded from {0}: run `npm run build:index` first.' },
   INDEX_INVALID: { status: 503, message: 'The index in {0} cannot be used: {1}' },
   INDEX_MODEL_MISMATCH: { status: 503, message: 'The index in {0} was built with {1}, but the configured model is {2}: rebuild it with `npm run build:index`.' },

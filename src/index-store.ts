@@ -205,7 +205,8 @@ export async function reusableVectors(indexDir: string, fingerprint: string): Pr
   if (!dir) return out;
   try {
     const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
-    if (manifest.format !== INDEX_FORMAT || manifest.embedder !== fingerprint) return out;
+    // A row is a text's hash and its vector: valid under the same embedder whatever the build's format.
+    if (manifest.embedder !== fingerprint) return out;
     const hashes = await readFile(path.join(dir, 'hashes.bin'));
     const raw = await readFile(path.join(dir, 'vectors.f32'));
     const d = manifest.dimension;

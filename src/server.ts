@@ -5,6 +5,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { rateLimiter } from 'hono-rate-limiter';
 import type { z } from 'zod';
 import { AppError, errorBody } from './errors.js';
 import { createOpenApiDocument } from './openapi.js';
@@ -33,6 +37,16 @@ export interface AppDeps {
   admin?: AdminDeps;
   /** Called with unexpected errors (5xx), for logging. */
   onInternalError?: (err: unknown) => void;
+  /** Structured request log (pino or alike); one line a request, with its id. Off when absent. */
+  logger?: { info: (fields: object, msg: string) => void };
+  /** Origins allowed to call GET /search from a browser ('*' for any); other routes send no CORS headers. */
+  corsOrigin?: string;
+  /** Longest a search may take before it is answered with REQUEST_TIMEOUT; 0 for no limit. */
+  timeoutMs?: number;
+  /** Searches per minute per client address; 0 or absent for no limit. */
+  rateLimitPerMinute?: number;
+  /** The client's address, for rate limiting (the socket's on Node). */
+  clientAddress?: (c: Context) => string;
 }
 
 function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -59,6 +73,16 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
+/** Resolves as `work` does, or rejects with REQUEST_TIMEOUT after `ms` (0: never). */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  if (!ms) return work;
+  let timer: NodeJS.Timeout;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError('REQUEST_TIMEOUT', ms)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 const assets = new Map<string, Promise<Buffer>>();
 /** A file of Swagger UI's npm package, read once. */
@@ -72,10 +96,51 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const schemas = searchRequestSchemas(deps.limits);
 
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger?.info(
+      { reqId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Number((performance.now() - started).toFixed(2)) },
+      'request',
+    );
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+  if (deps.corsOrigin) {
+    const allow = cors({ origin: deps.corsOrigin === '*' ? '*' : deps.corsOrigin.split(',').map((o) => o.trim()), allowMethods: ['GET'] });
+    app.use('/search', (c, next) => (c.req.method === 'GET' || c.req.method === 'OPTIONS' ? allow(c, next) : next()));
+  }
+  if (deps.rateLimitPerMinute) {
+    app.use(
+      '/search',
+      rateLimiter({
+        windowMs: 60_000,
+        limit: deps.rateLimitPerMinute,
+        standardHeaders: 'draft-6',
+        keyGenerator: (c) => deps.clientAddress?.(c) ?? 'unknown',
+        handler: () => {
+          throw new AppError('RATE_LIMITED', deps.rateLimitPerMinute!);
+        },
+      }),
+    );
+  }
+
   const answer = async (c: Context, query: string, k: number, minScore?: number) => {
     const started = performance.now();
     const engine = deps.engine();
-    const result = await search(engine, query, k, minScore);
+    const result = await withTimeout(search(engine, query, k, minScore), deps.timeoutMs ?? 0);
     return c.json({
       query,
       hits: result.hits,

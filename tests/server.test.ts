@@ -133,6 +133,56 @@ describe('HTTP API', () => {
     await removeDir(empty);
   });
 
+  it('sends security headers and a request id on every response', async () => {
+    for (const res of [await app.request('/search?q=owls'), await app.request('/nowhere'), await app.request('/')]) {
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('opens CORS for GET /search only, and only when configured', async () => {
+    const open = createApp({ engine: () => service.engine(), health: () => ({}), limits, corsOrigin: 'https://a.example' });
+    const origin = { origin: 'https://a.example' };
+    expect((await open.request('/search?q=owls', { headers: origin })).headers.get('access-control-allow-origin')).toBe('https://a.example');
+    const post = await open.request('/search', { method: 'POST', body: '{"query":"owls"}', headers: { ...origin, 'content-type': 'application/json' } });
+    expect(post.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await open.request('/health', { headers: origin })).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await app.request('/search?q=owls', { headers: origin })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers REQUEST_TIMEOUT when a search takes too long', async () => {
+    const slow = createApp({
+      engine: () => ({ ...service.engine(), embedder: { ...service.engine().embedder, embedQueries: () => new Promise<Float32Array[]>(() => undefined) } }),
+      health: () => ({}),
+      limits,
+      timeoutMs: 50,
+    });
+    const res = await slow.request('/search?q=owls');
+    expect(res.status).toBe(503);
+    expect((await errorOf(res)).code).toBe('REQUEST_TIMEOUT');
+  });
+
+  it('limits searches per client when configured', async () => {
+    const limited = createApp({ engine: () => service.engine(), health: () => ({}), limits, rateLimitPerMinute: 3, clientAddress: (c) => c.req.header('x-test-client') ?? '' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await limited.request('/search?q=owls', { headers: { 'x-test-client': 'a' } })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const other = await limited.request('/search?q=owls', { headers: { 'x-test-client': 'b' } });
+    expect(other.status).toBe(200);
+    const refused = await limited.request('/search?q=owls', { headers: { 'x-test-client': 'a' } });
+    expect((await errorOf(refused)).code).toBe('RATE_LIMITED');
+  });
+
+  it('logs one line a request with its id, and no authorization header', async () => {
+    const lines: object[] = [];
+    const logged = createApp({ engine: () => service.engine(), health: () => ({}), limits, logger: { info: (fields) => lines.push(fields) } });
+    const res = await logged.request('/search?q=owls', { headers: { authorization: 'Bearer secret-value' } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ reqId: res.headers.get('x-request-id'), method: 'GET', path: '/search', status: 200 });
+    expect(JSON.stringify(lines)).not.toContain('secret-value');
+  });
+
   it('hides internal errors behind INTERNAL and reports them to the logger', async () => {
     const seen: unknown[] = [];
     const deps: AppDeps = {

@@ -1,11 +1,12 @@
 // `serve`: the HTTP server over the current index, with live rebuilds (watch, admin route), stopped cleanly by
 // SIGTERM or SIGINT.
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AppError } from '../errors.js';
 import { createReindexer, watchCorpus } from '../reindexer.js';
 import { createApp } from '../server.js';
 import { createService } from '../service.js';
-import { configFrom, log, type Flags } from './shared.js';
+import { configFrom, log, logger, type Flags } from './shared.js';
 
 export async function runServe(flags: Flags): Promise<void> {
   const config = configFrom(flags);
@@ -34,7 +35,12 @@ export async function runServe(flags: Flags): Promise<void> {
         }
       : undefined,
     onInternalError: (err) =>
-      log('request.error', { error: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code } : String(err) }),
+      logger.error({ event: 'request.error', err: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code, stack: err.stack } : String(err) }),
+    logger: logger.child({ event: 'request' }),
+    corsOrigin: config.CORS_ORIGIN === 'none' ? undefined : config.CORS_ORIGIN,
+    timeoutMs: config.REQUEST_TIMEOUT_MS,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     log('server.listening', { url: `http://${config.HOST}:${info.port}`, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });

@@ -1,5 +1,6 @@
 // What every command needs: config from flags and env, the embedder it names, a log line, an up-to-date index.
 import cliProgress from 'cli-progress';
+import { pino } from 'pino';
 import { loadConfig, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../corpus.js';
 import type { Embedder } from '../embedding.js';
@@ -30,9 +31,15 @@ export async function embedderFor(config: Config): Promise<Embedder> {
   });
 }
 
-/** One structured log line on stderr. */
+/** Structured JSON logs on stderr (pino). */
+export const logger = pino(
+  { level: process.env.LOG_LEVEL || 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime, redact: ['authorization', '*.authorization'] },
+  pino.destination({ fd: 2, sync: true }),
+);
+
+/** One structured log line: an event name and its fields. */
 export function log(event: string, fields: Record<string, unknown> = {}): void {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+  logger.info({ event, ...fields });
 }
 
 export function buildOptions(config: Config, onProgress?: BuildOptions['onProgress']): BuildOptions {
