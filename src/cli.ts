@@ -41,6 +41,15 @@ export function createProgram(): Command {
     .option('--datasets <dir>', 'folder of .txt books (default ../shared/datasets/gutenberg)')
     .addOption(new Option('--models-dir <dir>', 'where models are kept (MODELS_DIR)'))
     .action(async (flags) => (await import('./commands/bench.js')).runBench(flags));
+  program
+    .command('load')
+    .description('load test on loopback: concurrent searches for a while, with a rebuild swapped in half-way')
+    .option('--seconds <s>', 'how long (default 60)')
+    .option('--connections <n>', 'concurrent connections (default 32)')
+    .option('--questions <file>', 'questions file (default ../shared/eval/seed-dev-queries.json)')
+    .addOption(new Option('--corpus-dir <dir>', 'the corpus to serve (CORPUS_DIR)'))
+    .addOption(new Option('--models-dir <dir>', 'where models are kept (MODELS_DIR)'))
+    .action(async (flags) => (await import('./commands/load.js')).runLoad(flags));
   return program;
 }
 

@@ -73,9 +73,18 @@ describe('seed document end to end', () => {
     expect((await json(bad)).error.code).toBe('INVALID_REQUEST');
   });
 
-  it('stops cleanly on SIGTERM', async () => {
+  it('stops cleanly on SIGTERM, finishing the requests it has taken', async () => {
+    const url = `${base}/search?q=${encodeURIComponent(KABUL_QUESTION)}&k=50`;
+    // Requests on open connections, then the signal while they are being answered.
+    const inFlight = Array.from({ length: 16 }, () => fetch(url).then((r) => r.status, (e: Error) => e.message));
+    await new Promise((r) => setTimeout(r, 20));
     server.kill('SIGTERM');
     const [code] = await once(server, 'exit');
     expect(code).toBe(0);
+    const outcomes = await Promise.all(inFlight);
+    // Every request was either answered in full or never accepted; none was cut off or failed.
+    for (const o of outcomes) expect(o === 200 || o === 'fetch failed').toBe(true);
+    expect(outcomes.filter((o) => o === 200).length).toBeGreaterThan(0);
+    await expect(fetch(`${base}/health`)).rejects.toThrow();
   });
 });

@@ -1,0 +1,85 @@
+// The load benchmark: the real server on loopback under autocannon, with a rebuild swapped in half-way through.
+// Bounded by duration; only 127.0.0.1 is targeted.
+import { spawn } from 'node:child_process';
+import { appendFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { configFrom, type Flags } from './shared.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TOKEN = 'load-benchmark-admin-token';
+
+function cli(args: string[], env: NodeJS.ProcessEnv) {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function runLoad(flags: Flags & { seconds?: string; connections?: string; questions?: string }): Promise<void> {
+  const { seconds, connections, questions, ...rest } = flags;
+  const config = configFrom(rest);
+  const duration = Number(seconds ?? 60);
+  const concurrency = Number(connections ?? 32);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-load-'));
+  const out = process.stdout;
+  try {
+    const corpus = path.join(work, 'corpus');
+    await cp(path.resolve(config.CORPUS_DIR), corpus, { recursive: true });
+    const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(work, 'index'), MODELS_DIR: path.resolve(config.MODELS_DIR), PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' };
+    const build = cli(['build'], env);
+    const [code] = await new Promise<[number | null]>((r) => build.on('exit', (c) => r([c])));
+    if (code !== 0) throw new Error('the benchmark index did not build');
+
+    const server = cli(['serve'], { ...env, LOG_LEVEL: 'info' });
+    const base = await new Promise<string>((resolve, reject) => {
+      let log = '';
+      server.stderr!.on('data', (d) => {
+        log += d;
+        const m = log.match(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
+        if (m) resolve(m[1]);
+      });
+      server.once('exit', (c) => reject(new Error(`server exited with ${c}`)));
+    });
+    const file = String(questions ?? path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json'));
+    const asked = (JSON.parse(await readFile(file, 'utf8')) as { q: string }[]).map((x) => x.q);
+    let next = 0;
+
+    // Half-way, a document changes and a rebuild is asked for; it must swap in without a failed request.
+    const swap = setTimeout(async () => {
+      const [first] = (await readdir(corpus)).filter((f) => /\.(txt|md)$/i.test(f));
+      await appendFile(path.join(corpus, first), '\n\nA paragraph added during the load test.');
+      await fetch(`${base}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    }, (duration * 1000) / 2);
+    const before = (await (await fetch(`${base}/health`)).json()) as { index: { build: string } };
+
+    out.write(`Load: ${concurrency} connections for ${duration} s against ${base}, ${asked.length} distinct questions, a rebuild swapped in at ${duration / 2} s\n`);
+    const result = await autocannon({
+      url: base,
+      connections: concurrency,
+      duration,
+      requests: [{ method: 'GET', setupRequest: (req: any) => ({ ...req, path: `/search?q=${encodeURIComponent(asked[next++ % asked.length])}` }) }],
+    });
+    clearTimeout(swap);
+    const after = (await (await fetch(`${base}/health`)).json()) as { index: { build: string }; rebuild: { lastError: unknown } };
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+
+    const failed = result.errors + result.timeouts + result.non2xx;
+    const summary = {
+      connections: concurrency,
+      seconds: duration,
+      requests: result.requests.total,
+      rps: Math.round(result.requests.average),
+      p50ms: result.latency.p50,
+      p99ms: result.latency.p99,
+      failed,
+      swapped: before.index.build !== after.index.build,
+    };
+    out.write('\n| requests | req/s | p50 ms | p99 ms | failed | rebuild swapped in |\n| --- | --- | --- | --- | --- | --- |\n');
+    out.write(`| ${summary.requests} | ${summary.rps} | ${summary.p50ms} | ${summary.p99ms} | ${failed} | ${summary.swapped ? 'yes' : 'no'} |\n`);
+    out.write(`${JSON.stringify(summary)}\n`);
+    if (failed > 0 || !summary.swapped) process.exitCode = 1;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
