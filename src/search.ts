@@ -95,28 +95,39 @@ interface Candidate {
  * Scores one passage by meaning: the mean of its own cosine to the query and its best sentence's, so a passage
  * whose one sentence answers the question is not drowned by the sentences around it.
  */
-function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float32Array, queryTerms: Set<string>): { vector: number; sentence: number } {
+function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float32Array): { vector: number; sentence: number } {
   const passage = engine.index.passages[label];
   const vectors = engine.index.textVectors;
   let bestCos = -Infinity;
-  let bestPick = -Infinity;
   let sentence = 0;
   let sum = 0;
   passage.sentences.forEach((s, i) => {
     const cos = dot(queryVector, vectors, s.row);
     sum += cos;
-    bestCos = Math.max(bestCos, cos);
-    // The highlight prefers, among close sentences, the one sharing the query's terms.
-    const sentenceTerms = terms(passage.text.slice(s.start - passage.start, s.end - passage.start));
-    const shared = queryTerms.size ? sentenceTerms.filter((t) => queryTerms.has(t)).length / queryTerms.size : 0;
-    const pick = cos + 0.25 * Math.min(1, shared);
-    if (pick > bestPick) {
-      bestPick = pick;
+    if (cos > bestCos) {
+      bestCos = cos;
       sentence = i;
     }
   });
   // The passage vector is the normalised sum of its sentence vectors, so its cosine is the sum of theirs over that norm.
   return { vector: (sum / passage.norm + bestCos) / 2, sentence };
+}
+
+/** The answering sentence of a hit: the closest in meaning, preferring among close ones the one sharing the query's terms. */
+function answeringSentence(engine: SearchEngine, label: number, queryVector: Float32Array, queryTerms: Set<string>): number {
+  const passage = engine.index.passages[label];
+  let best = 0;
+  let bestPick = -Infinity;
+  passage.sentences.forEach((s, i) => {
+    const sentenceTerms = terms(passage.text.slice(s.start - passage.start, s.end - passage.start));
+    const shared = queryTerms.size ? sentenceTerms.filter((t) => queryTerms.has(t)).length / queryTerms.size : 0;
+    const pick = dot(queryVector, engine.index.textVectors, s.row) + 0.25 * Math.min(1, shared);
+    if (pick > bestPick) {
+      bestPick = pick;
+      best = i;
+    }
+  });
+  return best;
 }
 
 /**
@@ -172,7 +183,7 @@ export async function search(engine: SearchEngine, query: string, k: number, min
 
   t = performance.now();
   const queryTerms = new Set(terms(query));
-  const fused = fuseCandidates(knn.neighbors, lexicalHits, (label) => vectorEvidence(engine, label, queryVector, queryTerms), {
+  const fused = fuseCandidates(knn.neighbors, lexicalHits, (label) => vectorEvidence(engine, label, queryVector), {
     vector: settings.vectorWeight,
     lexical: settings.lexicalWeight,
   });
@@ -181,9 +192,10 @@ export async function search(engine: SearchEngine, query: string, k: number, min
   for (const c of fused) {
     if (hits.length >= k || c.score < minScore) break;
     const p = index.passages[c.label];
-    if (settings.dedup && isRedundant(p, c.sentence, shown)) continue;
+    const answering = answeringSentence(engine, c.label, queryVector, queryTerms);
+    if (settings.dedup && isRedundant(p, answering, shown)) continue;
     for (const x of p.sentences) shown.add(x.row);
-    const s = p.sentences[c.sentence];
+    const s = p.sentences[answering];
     const start = s.start - p.start;
     const end = s.end - p.start;
     hits.push({
