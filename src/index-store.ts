@@ -131,6 +131,10 @@ export async function saveIndex(indexDir: string, data: IndexData): Promise<stri
     await rename(temp, final);
   } catch (err) {
     await rm(temp, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new AppError('INDEX_WRITE_FAILED', path.resolve(indexDir), 'the disk is full');
+    }
     throw err;
   }
   const previous = await currentBuild(indexDir);

@@ -60,6 +60,23 @@ describe('seed document end to end', () => {
     expect(body.hits[0].source).toBe('us-pakistan-afghanistan.txt');
   });
 
+  it('answers from the command line without a server, as JSON or as marked text', async () => {
+    const env = { ...process.env, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' };
+    const ask = (args: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'query', KABUL_QUESTION, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout!.on('data', (d) => (out += d));
+        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`query exited with ${code}`))));
+      });
+    const json = JSON.parse(await ask(['--json', '-k', '2']));
+    expect(json.hits).toHaveLength(2);
+    expect(json.hits[0].highlight.text).toContain(KABUL_ANSWER);
+    const text = await ask(['-k', '1']);
+    expect(text).toMatch(/^1\. us-pakistan-afghanistan\.txt:\d+-\d+ {2}score \d\.\d{3}/);
+    expect(text).toContain(`[Next, the averseness to the Afghanistan of the s means that Pakistan is ${KABUL_ANSWER}.]`);
+  });
+
   it('indexes the repeated title line once', async () => {
     const body = await json(await fetch(`${base}/search?q=${encodeURIComponent('us relations with pakistan and afghanistan relationship')}&k=50`));
     const titles = body.hits.filter((h: { text: string }) => h.text.toLowerCase() === 'us relations with pakistan and afghanistan relationship');
