@@ -36,6 +36,7 @@ export const configSchema = z.object({
   WATCH: bool(false),
   WATCH_DEBOUNCE_MS: int(500, 0, 600000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  QUERY_CACHE_SIZE: int(1000, 0, 1000000),
   REQUEST_TIMEOUT_MS: int(10000, 0, 600000),
   CORS_ORIGIN: z.string().default('*'),
   RATE_LIMIT_PER_MINUTE: int(0, 0, 1000000),

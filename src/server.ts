@@ -14,7 +14,8 @@ import { AppError, errorBody } from './errors.js';
 import { createOpenApiDocument } from './openapi.js';
 import { docsPage, documentPage, searchPage } from './page.js';
 import { searchRequestSchemas, viewRequestSchema, type AppLimits } from './schemas.js';
-import { search, type SearchEngine } from './search.js';
+import { LRUCache } from 'lru-cache';
+import { search, type SearchEngine, type SearchResult } from './search.js';
 
 export type { AppLimits };
 
@@ -45,6 +46,8 @@ export interface AppDeps {
   timeoutMs?: number;
   /** Searches per minute per client address; 0 or absent for no limit. */
   rateLimitPerMinute?: number;
+  /** Answers kept per index build for repeated questions; 0 or absent for none. */
+  cacheSize?: number;
   /** The client's address, for rate limiting (the socket's on Node). */
   clientAddress?: (c: Context) => string;
 }
@@ -137,10 +140,25 @@ export function createApp(deps: AppDeps): Hono {
     );
   }
 
+  // One bounded cache per engine: a swapped-in build starts with an empty one, and the old one goes with its engine.
+  const caches = new WeakMap<SearchEngine, LRUCache<string, SearchResult>>();
+  const cached = (engine: SearchEngine, query: string, k: number, minScore?: number): Promise<SearchResult> => {
+    if (!deps.cacheSize) return search(engine, query, k, minScore);
+    let cache = caches.get(engine);
+    if (!cache) caches.set(engine, (cache = new LRUCache<string, SearchResult>({ max: deps.cacheSize })));
+    const key = JSON.stringify([query.replace(/\s+/g, ' '), k, minScore ?? null]);
+    const hit = cache.get(key);
+    if (hit) return Promise.resolve(hit);
+    return search(engine, query, k, minScore).then((result) => {
+      cache.set(key, result);
+      return result;
+    });
+  };
+
   const answer = async (c: Context, query: string, k: number, minScore?: number) => {
     const started = performance.now();
     const engine = deps.engine();
-    const result = await withTimeout(search(engine, query, k, minScore), deps.timeoutMs ?? 0);
+    const result = await withTimeout(cached(engine, query, k, minScore), deps.timeoutMs ?? 0);
     return c.json({
       query,
       hits: result.hits,

@@ -174,6 +174,27 @@ describe('HTTP API', () => {
     expect((await errorOf(refused)).code).toBe('RATE_LIMITED');
   });
 
+  it('answers a repeated question from a bounded cache that a new build empties', async () => {
+    let embedded = 0;
+    const counting = (engine: ReturnType<Service['engine']>) => ({
+      ...engine,
+      embedder: { ...engine.embedder, embedQueries: (q: string[]) => (embedded++, engine.embedder.embedQueries(q)) },
+    });
+    let current = counting(service.engine());
+    const cachedApp = createApp({ engine: () => current, health: () => ({}), limits, cacheSize: 2 });
+    const first = await json(await cachedApp.request('/search?q=where+do+herons+nest'));
+    const again = await json(await cachedApp.request('/search?q=where++do+herons+nest'));
+    expect(again.hits).toEqual(first.hits);
+    expect(embedded).toBe(1);
+    await cachedApp.request('/search?q=owls');
+    await cachedApp.request('/search?q=robins');
+    await cachedApp.request('/search?q=where+do+herons+nest'); // pushed out by the two above
+    expect(embedded).toBe(4);
+    current = counting(service.engine()); // a swapped-in build
+    await cachedApp.request('/search?q=where+do+herons+nest');
+    expect(embedded).toBe(5);
+  });
+
   it('logs one line a request with its id, and no authorization header', async () => {
     const lines: object[] = [];
     const logged = createApp({ engine: () => service.engine(), health: () => ({}), limits, logger: { info: (fields) => lines.push(fields) } });

@@ -39,6 +39,7 @@ export async function runServe(flags: Flags): Promise<void> {
     logger: logger.child({ event: 'request' }),
     corsOrigin: config.CORS_ORIGIN === 'none' ? undefined : config.CORS_ORIGIN,
     timeoutMs: config.REQUEST_TIMEOUT_MS,
+    cacheSize: config.QUERY_CACHE_SIZE,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   });
