@@ -1,12 +1,17 @@
 // `bench`: measured figures printed with the baseline they are compared to, measured in the same run.
 // The rebuild benchmark: a full build of several books, a no-op rebuild, and a rebuild after a one-paragraph edit,
-// each run end to end as the `build` command (process start included).
+// each run end to end as the `build` command (process start included); then the embedding, HNSW and query figures
+// of bench-search.ts over the index it built.
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configFrom, type Flags } from './shared.js';
+import { searchSettings } from '../config.js';
+import { loadIndex } from '../index-store.js';
+import { createSearchEngine } from '../search.js';
+import { embeddingThroughput, hnswRecall, latencySplit, sampleSentences } from './bench-search.js';
+import { configFrom, embedderFor, type Flags } from './shared.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -77,8 +82,35 @@ export async function runBench(flags: Flags & { quick?: boolean; books?: string;
     for (const r of rows) {
       out.write(`| ${r.name} | ${r.seconds.toFixed(2)} | ${(r.seconds / full.seconds).toFixed(3)} | ${r.embedded} | ${r.reused} |\n`);
     }
+
+    // Embedding, HNSW and query figures over the index just built.
+    const embedder = await embedderFor(config);
+    const index = await loadIndex(env.INDEX_DIR, { modelId: embedder.modelId, dimension: embedder.dimension }, config.HNSW_EF_SEARCH);
+    const engine = createSearchEngine(index, embedder, searchSettings(config));
+    const modelDir = path.resolve(config.MODELS_DIR, config.EMBED_MODEL);
+    const texts = await sampleSentences(picked[picked.length - 1], quick ? 256 : 2048);
+    const embedding = await embeddingThroughput(embedder, modelDir, texts, config.EMBED_BATCH_SIZE);
+    out.write(`\nEmbedding ${embedding.texts} sentences, batches of ${config.EMBED_BATCH_SIZE}:\n\n| path | texts/s |\n| --- | --- |\n`);
+    out.write(`| onnxruntime-node directly (baseline) | ${embedding.rawPerS} |\n| the build's embedder | ${embedding.buildPerS} (${embedding.embedRatio} of the baseline) |\n`);
+
+    const seedQuestions = (JSON.parse(await readFile(path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json'), 'utf8').catch(() => '[]')) as { q: string }[]).map((x) => x.q);
+    const queries = [...seedQuestions, ...(await sampleSentences(picked[0], quick ? 40 : 200))];
+    const curve = await hnswRecall(engine, queries, [10, 50, 100, 200]);
+    out.write(`\nHNSW recall@10 against exact search over the same ${index.passages.length} passage vectors, ${queries.length} queries:\n\n| efSearch | recall@10 | ms/query |\n| --- | --- | --- |\n`);
+    for (const c of curve) out.write(`| ${c.ef}${c.ef === config.HNSW_EF_SEARCH ? ' (configured)' : ''} | ${c.recall10} | ${c.msPerQuery} |\n`);
+    const split = await latencySplit(engine, queries);
+    out.write(`\nSearch stages, median ms over the same queries (in process, no HTTP):\n\n| embed | vector | keyword | fusion | total |\n| --- | --- | --- | --- | --- |\n`);
+    out.write(`| ${split.embedMs} | ${split.vectorMs} | ${split.lexicalMs} | ${split.fusionMs} | ${split.totalMs} |\n`);
+    await embedder.dispose();
+    const configured = curve.find((c) => c.ef === config.HNSW_EF_SEARCH) ?? curve[curve.length - 1];
+
     out.write(
       `${JSON.stringify({
+        embedRatio: embedding.embedRatio,
+        embedPerS: embedding.buildPerS,
+        rawEmbedPerS: embedding.rawPerS,
+        hnswRecall10: configured.recall10,
+        queryMedianMs: split.totalMs,
         books: picked.length,
         megabytes: Number((bytes / 1e6).toFixed(2)),
         fullBuildS: full.seconds,
