@@ -76,8 +76,9 @@ class TransformersEmbedder implements Embedder {
     this.fingerprint = JSON.stringify([modelId, profile.pooling, profile.passagePrefix]);
   }
 
+  /** Tokens of the text as it is embedded (white space folded). */
   countTokens(text: string): number {
-    return this.tokenizer.encode(text, { add_special_tokens: false }).length;
+    return this.tokenizer.encode(text.replace(/\s+/g, ' ').trim(), { add_special_tokens: false }).length;
   }
 
   embedQueries(texts: string[]): Promise<Float32Array[]> {

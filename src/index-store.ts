@@ -11,7 +11,7 @@ import { AppError } from './errors.js';
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
-export const INDEX_FORMAT = 5;
+export const INDEX_FORMAT = 6;
 export const HASH_BYTES = 20;
 const CURRENT = 'CURRENT';
 
@@ -49,7 +49,7 @@ export interface IndexManifest {
   files?: Record<string, { bytes: number; sha256: string }>;
 }
 
-const BUILD_FILES = ['passages.json', 'vectors.f32', 'hashes.bin', 'hnsw.bin'];
+const BUILD_FILES = ['passages.json', 'vectors.f32', 'hashes.bin', 'tokens.u16', 'hnsw.bin'];
 
 async function fileDigest(file: string): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
@@ -70,6 +70,8 @@ export interface IndexData {
   textVectors: Float32Array;
   /** SHA-1 of each row's text, 20 bytes a row: what lets the next build reuse the vectors of unchanged text. */
   textHashes: Uint8Array;
+  /** Token count of each row's text, so the next build need not tokenize unchanged text to chunk it. */
+  textTokens?: Uint16Array;
 }
 
 export interface LoadedIndex extends IndexData {
@@ -123,6 +125,8 @@ export async function saveIndex(indexDir: string, data: IndexData): Promise<stri
     await writeDurable(path.join(temp, 'passages.json'), JSON.stringify(data.passages));
     await writeDurable(path.join(temp, 'vectors.f32'), new Uint8Array(data.textVectors.buffer, data.textVectors.byteOffset, data.textVectors.byteLength));
     await writeDurable(path.join(temp, 'hashes.bin'), data.textHashes);
+    const tokens = data.textTokens ?? new Uint16Array(data.textHashes.length / HASH_BYTES);
+    await writeDurable(path.join(temp, 'tokens.u16'), new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength));
     await data.hnsw.writeIndex(path.join(temp, 'hnsw.bin'));
     // The manifest goes last and carries every file's size and checksum: a load trusts nothing it does not match.
     const files: IndexManifest['files'] = {};
@@ -200,24 +204,30 @@ export async function loadIndex(indexDir: string, expect: { modelId: string; dim
 }
 
 /**
- * The vectors of the current build keyed by text hash (hex), if it was embedded under `fingerprint`; empty otherwise.
- * A damaged or missing build simply offers nothing to reuse.
+ * The rows of the current build keyed by text hash (hex): each text's token count, and its vector if it was embedded
+ * under `fingerprint`. A damaged or missing build simply offers nothing to reuse.
  */
-export async function reusableVectors(indexDir: string, fingerprint: string): Promise<Map<string, Float32Array>> {
-  const out = new Map<string, Float32Array>();
+export async function reusableRows(indexDir: string, fingerprint: string): Promise<Map<string, { tokens?: number; vector?: Float32Array }>> {
+  const out = new Map<string, { tokens?: number; vector?: Float32Array }>();
   const dir = await currentBuild(indexDir);
   if (!dir) return out;
   try {
     const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
-    // A row is a text's hash and its vector: valid under the same embedder whatever the build's format.
-    if (manifest.embedder !== fingerprint) return out;
     const hashes = await readFile(path.join(dir, 'hashes.bin'));
-    const raw = await readFile(path.join(dir, 'vectors.f32'));
+    if (hashes.length !== manifest.vectors * HASH_BYTES) return out;
+    const rawTokens = await readFile(path.join(dir, 'tokens.u16')).catch(() => null);
+    const tokens = rawTokens?.length === manifest.vectors * 2 ? new Uint16Array(rawTokens.buffer, rawTokens.byteOffset, manifest.vectors) : null;
+    // A row is a text's hash and its vector: valid under the same embedder whatever the build's format.
+    const raw = manifest.embedder === fingerprint ? await readFile(path.join(dir, 'vectors.f32')) : null;
     const d = manifest.dimension;
-    if (hashes.length !== manifest.vectors * HASH_BYTES || raw.length !== manifest.vectors * d * 4) return out;
-    const vectors = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+    const vectors = raw?.length === manifest.vectors * d * 4 ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4) : null;
+    // Token counts depend on the tokenizer only, which the fingerprint's model names.
+    const sameModel = JSON.parse(manifest.embedder)[0] === JSON.parse(fingerprint)[0];
     for (let row = 0; row < manifest.vectors; row++) {
-      out.set(hashes.toString('hex', row * HASH_BYTES, (row + 1) * HASH_BYTES), vectors.subarray(row * d, (row + 1) * d));
+      out.set(hashes.toString('hex', row * HASH_BYTES, (row + 1) * HASH_BYTES), {
+        tokens: sameModel && tokens ? tokens[row] : undefined,
+        vector: vectors?.subarray(row * d, (row + 1) * d),
+      });
     }
   } catch {
     out.clear();

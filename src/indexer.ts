@@ -3,7 +3,7 @@ import hnswlib from 'hnswlib-node';
 import { CHUNKER_VERSION, chunkText, type ChunkingOptions } from './chunking.js';
 import { readCorpus, type Corpus } from './corpus.js';
 import type { Embedder } from './embedding.js';
-import { HASH_BYTES, INDEX_FORMAT, currentBuild, reusableVectors, saveIndex, type IndexManifest, type PassageRecord } from './index-store.js';
+import { HASH_BYTES, INDEX_FORMAT, currentBuild, reusableRows, saveIndex, type IndexManifest, type PassageRecord } from './index-store.js';
 import { acquireBuildLock } from './lock.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -29,13 +29,19 @@ export interface BuildResult {
   reused: number;
 }
 
-/** Embeds texts in slices so progress can be reported; vectors come back in input order. */
+/**
+ * Embeds texts in slices so progress can be reported; vectors come back in input order. Texts go to the model
+ * shortest first, so each batch holds texts of about one length and little padding is computed.
+ */
 async function embedAll(embedder: Embedder, texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
+  const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+  const out: Float32Array[] = new Array(texts.length);
   const slice = 256;
   onProgress?.(0, texts.length);
-  for (let i = 0; i < texts.length; i += slice) {
-    out.push(...(await embedder.embedPassages(texts.slice(i, i + slice))));
+  for (let i = 0; i < order.length; i += slice) {
+    const ids = order.slice(i, i + slice);
+    const vectors = await embedder.embedPassages(ids.map((j) => texts[j]));
+    ids.forEach((j, k) => (out[j] = vectors[k]));
     onProgress?.(Math.min(i + slice, texts.length), texts.length);
   }
   return out;
@@ -86,7 +92,22 @@ export async function buildIndexOf(embedder: Embedder, corpus: Corpus, options: 
 
 async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
-  const count = (t: string) => embedder.countTokens(t);
+  // What the current build already knows, by text hash: token counts and vectors (under the same embedder).
+  const previous = await reusableRows(options.indexDir, embedder.fingerprint);
+  const hashes = new Map<string, Buffer>();
+  const hashOf = (key: string) => {
+    let h = hashes.get(key);
+    if (!h) hashes.set(key, (h = createHash('sha1').update(key).digest()));
+    return h;
+  };
+  const counts = new Map<string, number>();
+  const count = (t: string) => {
+    const key = t.replace(/\s+/g, ' ').trim();
+    let n = counts.get(key) ?? previous.get(hashOf(key).toString('hex'))?.tokens;
+    if (n === undefined) n = embedder.countTokens(key);
+    counts.set(key, n);
+    return n;
+  };
   const chunking = effectiveChunking(embedder, options);
   const seen = new Set<string>();
 
@@ -124,17 +145,19 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
   // Text already embedded under the same model by the current build keeps its vector; only the rest is embedded.
   const dimension = embedder.dimension;
   const textHashes = new Uint8Array(texts.length * HASH_BYTES);
+  const textTokens = new Uint16Array(texts.length);
   const textVectors = new Float32Array(texts.length * dimension);
-  const previous = await reusableVectors(options.indexDir, embedder.fingerprint);
   const missing: number[] = [];
   texts.forEach((text, row) => {
-    const hash = createHash('sha1').update(text).digest();
+    const hash = hashOf(text);
     textHashes.set(hash, row * HASH_BYTES);
-    const known = previous.get(hash.toString('hex'));
+    textTokens[row] = Math.min(65535, count(text));
+    const known = previous.get(hash.toString('hex'))?.vector;
     if (known && known.length === dimension) textVectors.set(known, row * dimension);
     else missing.push(row);
   });
   previous.clear();
+  hashes.clear();
   const fresh = await embedAll(embedder, missing.map((row) => texts[row]), options.onProgress);
   fresh.forEach((v, i) => textVectors.set(v, missing[i] * dimension));
 
@@ -170,6 +193,6 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
     builtAt: new Date().toISOString(),
     buildMs: Math.round(performance.now() - started),
   };
-  const dir = await saveIndex(options.indexDir, { manifest, passages, hnsw, textVectors, textHashes });
+  const dir = await saveIndex(options.indexDir, { manifest, passages, hnsw, textVectors, textHashes, textTokens });
   return { dir, manifest, embedded: missing.length, reused: texts.length - missing.length };
 }

@@ -22,7 +22,7 @@ describe('index store', () => {
     const embedder = await realEmbedder();
     const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
     expect(index.manifest).toMatchObject(manifest);
-    expect(Object.keys(index.manifest.files!).sort()).toEqual(['hashes.bin', 'hnsw.bin', 'passages.json', 'vectors.f32']);
+    expect(Object.keys(index.manifest.files!).sort()).toEqual(['hashes.bin', 'hnsw.bin', 'passages.json', 'tokens.u16', 'vectors.f32']);
     expect(index.passages.map((p) => p.source)).toEqual(['a.txt', 'a.txt', 'notes/b.md', 'notes/b.md']);
     expect(index.hnsw.getCurrentCount()).toBe(index.passages.length);
     expect(manifest.documents.map((d) => d.source)).toEqual(['a.txt', 'notes/b.md']);
