@@ -81,3 +81,16 @@ export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
     bm25: { k1: config.BM25_K1, b: config.BM25_B, delta: 0 },
   };
 }
+
+/** The embedder options of a config. */
+export function embedderOptions(config: Config) {
+  return {
+    model: config.EMBED_MODEL,
+    modelsDir: config.MODELS_DIR,
+    batchSize: config.EMBED_BATCH_SIZE,
+    allowRemote: config.ALLOW_REMOTE_MODELS,
+    pooling: config.EMBED_POOLING,
+    queryPrefix: config.EMBED_QUERY_PREFIX,
+    passagePrefix: config.EMBED_PASSAGE_PREFIX,
+  };
+}

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { searchSettings, type Config } from './config.js';
+import { embedderOptions, searchSettings, type Config } from './config.js';
 import { createEmbedder, type Embedder } from './embedding.js';
 import { AppError } from './errors.js';
 import { loadIndex } from './index-store.js';
@@ -22,15 +22,7 @@ export interface Service {
 
 /** Creates the embedder and loads the index named by the config. Throws only if the model cannot be loaded. */
 export async function createService(config: Config, embedder?: Embedder): Promise<Service> {
-  const model = embedder ?? (await createEmbedder({
-    model: config.EMBED_MODEL,
-    modelsDir: config.MODELS_DIR,
-    batchSize: config.EMBED_BATCH_SIZE,
-    allowRemote: config.ALLOW_REMOTE_MODELS,
-    pooling: config.EMBED_POOLING,
-    queryPrefix: config.EMBED_QUERY_PREFIX,
-    passagePrefix: config.EMBED_PASSAGE_PREFIX,
-  }));
+  const model = embedder ?? (await createEmbedder(embedderOptions(config)));
   let current: SearchEngine | null = null;
   let lastError: AppError | null = null;
 

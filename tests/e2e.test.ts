@@ -5,45 +5,28 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, removeDir, tempDir } from './helpers/real.js';
+import { runBuild, startServer } from './helpers/server.js';
 
 // Response bodies are checked field by field below.
 const json = async (res: Response): Promise<any> => res.json();
 
-function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 describe('seed document end to end', () => {
   let root: string;
   let server: ChildProcess;
   let base: string;
+  let stop: () => Promise<number | null>;
   let buildOutput = '';
 
   beforeAll(async () => {
     root = await tempDir();
-    const env = { INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus', PORT: '0' };
-    const build = run(['build'], env);
-    build.stdout!.on('data', (d) => (buildOutput += d));
-    const [code] = await once(build, 'exit');
-    expect(code).toBe(0);
-
-    server = run(['serve'], env);
-    base = await new Promise<string>((resolve, reject) => {
-      let log = '';
-      server.stderr!.on('data', (d) => {
-        log += d;
-        const m = log.match(/"url":"(http:\/\/[^"]+)"/);
-        if (m) resolve(m[1]);
-      });
-      server.once('exit', (c) => reject(new Error(`server exited with ${c}: ${log}`)));
-    });
+    const env = { INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' };
+    buildOutput = await runBuild(env);
+    ({ child: server, base, stop } = await startServer(env));
   });
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await once(server, 'exit');
-    }
+    await stop?.();
     await removeDir(root);
   });
 

@@ -2,12 +2,10 @@
 // body, never a 5xx, a hang or a stack trace.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { ERRORS } from '../src/errors.js';
 import { errorBodySchema, searchResponseSchema } from '../src/schemas.js';
 import { createApp } from '../src/server.js';
-import { createService, type Service } from '../src/service.js';
-import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
+import { ADMIN_TOKEN, realApp, removeDir, tempDir } from './helpers/real.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const limits = { maxQueryChars: 300, defaultK: 5, maxK: 50, maxBodyBytes: 2048 };
@@ -15,24 +13,16 @@ let tried = 0;
 
 describe('fuzzing the API', () => {
   let root: string;
-  let service: Service;
   let app: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
     root = await tempDir();
-    const corpus = await writeCorpus(root, { 'a.txt': 'Ferries stop in January when the harbour freezes.\n\nThe lighthouse keeper gives tours.' });
-    const { indexDir } = await buildReal(root, corpus);
-    service = await createService(loadConfig({ INDEX_DIR: indexDir, CORPUS_DIR: corpus }, {}), await realEmbedder());
-    app = createApp({
-      engine: () => service.engine(),
-      health: () => service.health(),
-      readDocument: (s) => service.readDocument(s),
+    ({ app } = await realApp(root, { 'a.txt': 'Ferries stop in January when the harbour freezes.\n\nThe lighthouse keeper gives tours.' }, {
       limits,
-      admin: { token: 'a-fuzzing-admin-token-123', reindex: () => ({ running: false, queued: true, lastStartedAt: null, lastFinishedAt: null, lastError: null }) },
       onInternalError: (err) => {
         throw new Error(`internal error reached the handler: ${String(err)}`);
       },
-    });
+    }));
   });
   afterAll(async () => {
     await removeDir(root);
@@ -117,7 +107,7 @@ describe('fuzzing the API', () => {
 
   it('/admin/* with random methods and authorization headers', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), fc.oneof(anyText.map((t) => t.replace(/[^\x20-\x7e]/g, '')), fc.constant('Bearer a-fuzzing-admin-token-123')), fc.constantFrom('/admin/reindex', '/admin/', '/admin/x'), async (method, auth, path) => {
+      fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), fc.oneof(anyText.map((t) => t.replace(/[^\x20-\x7e]/g, '')), fc.constant(`Bearer ${ADMIN_TOKEN}`)), fc.constantFrom('/admin/reindex', '/admin/', '/admin/x'), async (method, auth, path) => {
         const status = await check(await app.request(path, { method, headers: auth ? { authorization: auth } : {} }));
         expect([202, 401, 404, 405]).toContain(status);
       }),

@@ -1,11 +1,10 @@
 // The server as a user runs it with live rebuilds: edits to the corpus and admin calls reach the answers without a
 // restart, and a failed rebuild leaves the old index serving.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { rm, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR, removeDir, tempDir, writeCorpus } from './helpers/real.js';
+import { runBuild, startServer } from './helpers/server.js';
 
 const json = async (res: Response): Promise<any> => res.json();
 const TOKEN = 'a-test-admin-token-0123456789';
@@ -23,32 +22,19 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms 
 describe('live rebuilds in a running server', () => {
   let root: string;
   let corpus: string;
-  let server: ChildProcess;
   let base: string;
+  let stop: () => Promise<number | null>;
 
   beforeAll(async () => {
     root = await tempDir();
     corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard. Mugs hang above the sink.' });
-    const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, PORT: '0', WATCH: 'true', WATCH_DEBOUNCE_MS: '200', ADMIN_TOKEN: TOKEN };
-    const build = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'build'], { env, stdio: 'ignore' });
-    expect((await once(build, 'exit'))[0]).toBe(0);
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    base = await new Promise<string>((resolve, reject) => {
-      let log = '';
-      server.stderr!.on('data', (d) => {
-        log += d;
-        const m = log.match(/"url":"(http:\/\/[^"]+)"/);
-        if (m) resolve(m[1]);
-      });
-      server.once('exit', (c) => reject(new Error(`server exited with ${c}: ${log}`)));
-    });
+    const env = { CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, WATCH: 'true', WATCH_DEBOUNCE_MS: '200', ADMIN_TOKEN: TOKEN };
+    await runBuild(env);
+    ({ base, stop } = await startServer(env));
   });
 
   afterAll(async () => {
-    if (server?.exitCode === null) {
-      server.kill('SIGTERM');
-      await once(server, 'exit');
-    }
+    await stop?.();
     await removeDir(root);
   });
 

@@ -1,30 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/server.js';
 import { errorBodySchema, healthSchema, searchResponseSchema } from '../src/schemas.js';
-import { createService, type Service } from '../src/service.js';
-import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
+import { realApp, removeDir, tempDir } from './helpers/real.js';
 
 const limits = { maxQueryChars: 200, defaultK: 5, maxK: 50, maxBodyBytes: 1024 };
 
 describe('the OpenAPI document', () => {
   let root: string;
-  let service: Service;
   let app: ReturnType<typeof createApp>;
   let doc: any;
 
   beforeAll(async () => {
     root = await tempDir();
-    const corpus = await writeCorpus(root, { 'a.txt': 'Bees make honey from nectar. Wasps do not make honey.' });
-    const { indexDir } = await buildReal(root, corpus);
-    service = await createService(loadConfig({ INDEX_DIR: indexDir, CORPUS_DIR: corpus }, {}), await realEmbedder());
-    app = createApp({
-      engine: () => service.engine(),
-      health: () => service.health(),
-      readDocument: (s) => service.readDocument(s),
-      limits,
-      admin: { token: 'x'.repeat(20), reindex: () => ({ running: false, queued: true, lastStartedAt: null, lastFinishedAt: null, lastError: null }) },
-    });
+    ({ app } = await realApp(root, { 'a.txt': 'Bees make honey from nectar. Wasps do not make honey.' }, { limits }));
     doc = await (await app.request('/openapi.json')).json();
   });
   afterAll(() => removeDir(root));

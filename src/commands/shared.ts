@@ -1,7 +1,7 @@
 // What every command needs: config from flags and env, the embedder it names, a log line, an up-to-date index.
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
-import { loadConfig, searchSettings, type Config } from '../config.js';
+import { embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../corpus.js';
 import type { Embedder } from '../embedding.js';
 import { buildIndexOf, upToDateManifest, type BuildOptions } from '../indexer.js';
@@ -20,15 +20,7 @@ export function configFrom(flags: Flags): Config {
 /** Loads the configured model; the inference library is imported only here, so commands that need no model start fast. */
 export async function embedderFor(config: Config): Promise<Embedder> {
   const { createEmbedder } = await import('../embedding.js');
-  return createEmbedder({
-    model: config.EMBED_MODEL,
-    modelsDir: config.MODELS_DIR,
-    batchSize: config.EMBED_BATCH_SIZE,
-    allowRemote: config.ALLOW_REMOTE_MODELS,
-    pooling: config.EMBED_POOLING,
-    queryPrefix: config.EMBED_QUERY_PREFIX,
-    passagePrefix: config.EMBED_PASSAGE_PREFIX,
-  });
+  return createEmbedder(embedderOptions(config));
 }
 
 /** Structured JSON logs on stderr (pino). */

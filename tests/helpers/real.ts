@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEmbedder, type Embedder } from '../../src/embedding.js';
 import { buildIndex, type BuildResult } from '../../src/indexer.js';
+import { loadConfig } from '../../src/config.js';
+import { createApp, type AppDeps } from '../../src/server.js';
+import { createService } from '../../src/service.js';
 
 export const MODELS_DIR = path.resolve('models');
 export const SEED = path.resolve('corpus/us-pakistan-afghanistan.txt');
@@ -48,3 +51,23 @@ export async function buildReal(root: string, corpusDir: string): Promise<BuildR
   });
   return { ...result, indexDir };
 }
+
+/**
+ * A real service over a freshly built index of `files`, and the app over it with every route on (admin included);
+ * `deps` override the app's dependencies.
+ */
+export async function realApp(root: string, files: Record<string, string>, deps: Partial<AppDeps> & Pick<AppDeps, 'limits'>) {
+  const corpus = await writeCorpus(root, files);
+  const { indexDir } = await buildReal(root, corpus);
+  const service = await createService(loadConfig({ INDEX_DIR: indexDir, CORPUS_DIR: corpus }, {}), await realEmbedder());
+  const app = createApp({
+    engine: () => service.engine(),
+    health: () => service.health(),
+    readDocument: (s) => service.readDocument(s),
+    admin: { token: ADMIN_TOKEN, reindex: () => ({ running: false, queued: true, lastStartedAt: null, lastFinishedAt: null, lastError: null }) },
+    ...deps,
+  });
+  return { service, app };
+}
+
+export const ADMIN_TOKEN = 'a-test-admin-token-0123456789';
