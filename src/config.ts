@@ -28,8 +28,9 @@ export const configSchema = z.object({
   SEARCH_DEFAULT_K: int(5, 1, 50),
   SEARCH_MAX_K: int(50, 1, 1000),
   SEARCH_DEPTH: int(100, 10, 10000),
-  FUSION_VECTOR_WEIGHT: num(0.7, 0, 10),
-  FUSION_LEXICAL_WEIGHT: num(0.3, 0, 10),
+  FUSION_VECTOR_WEIGHT: num(0.6, 0, 10),
+  FUSION_LEXICAL_WEIGHT: num(0.4, 0, 10),
+  FUSION_COVERAGE: bool(true),
   SEARCH_DEDUP: bool(true),
   BM25_K1: num(1.5, 0, 10),
   BM25_B: num(0.75, 0, 1),
@@ -79,6 +80,7 @@ export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
     lexicalWeight: config.FUSION_LEXICAL_WEIGHT,
     dedup: config.SEARCH_DEDUP,
     bm25: { k1: config.BM25_K1, b: config.BM25_B, delta: 0 },
+    coverage: config.FUSION_COVERAGE,
   };
 }
 

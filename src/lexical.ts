@@ -25,6 +25,12 @@ export interface LexicalHit {
 
 export interface LexicalIndex {
   search(query: string, depth: number): LexicalHit[];
+  /**
+   * The hits, and how much of the query the best hit covers: the IDF of the query terms it holds over the IDF of all
+   * the query's terms (terms found nowhere count at the highest IDF). Near 1 when the words of the question are in the
+   * text; low for a paraphrase.
+   */
+  searchWithCoverage(query: string, depth: number): { hits: LexicalHit[]; coverage: number };
 }
 
 export interface Bm25Params {
@@ -46,12 +52,28 @@ export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT
     searchOptions: { combineWith: 'OR', bm25: { k: params.k1, b: params.b, d: params.delta } },
   });
   mini.addAll(texts.map((text, id) => ({ id, text })));
+  const n = texts.length;
+  const idf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
   return {
     search(query, depth) {
       return mini
         .search(query)
         .slice(0, depth)
         .map((r) => ({ label: r.id as number, score: r.score }));
+    },
+    searchWithCoverage(query, depth) {
+      const results = mini.search(query);
+      // Every text holding any query term is in the results, so they give each term's document frequency.
+      const df = new Map<string, number>();
+      for (const r of results) for (const t of r.queryTerms) df.set(t, (df.get(t) ?? 0) + 1);
+      const wanted = [...new Set(terms(query))];
+      const total = wanted.reduce((sum, t) => sum + idf(df.get(t) ?? 0), 0);
+      const top = results[0];
+      const covered = top ? [...new Set(top.queryTerms)].reduce((sum, t) => sum + idf(df.get(t) ?? 0), 0) : 0;
+      return {
+        hits: results.slice(0, depth).map((r) => ({ label: r.id as number, score: r.score })),
+        coverage: total > 0 ? Math.min(1, covered / total) : 0,
+      };
     },
   };
 }

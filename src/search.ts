@@ -14,6 +14,8 @@ export interface SearchSettings {
   dedup: boolean;
   /** BM25 parameters of the keyword side. */
   bm25: Bm25Params;
+  /** Scale the keyword weight by how much of the query the best keyword match covers. */
+  coverage: boolean;
 }
 
 export interface SearchHit {
@@ -176,7 +178,8 @@ export async function search(engine: SearchEngine, query: string, k: number, min
 
   t = performance.now();
   const lexicalHits: { label: number; score: number }[] = [];
-  for (const block of engine.lexical.search(query, depth)) {
+  const lexical = engine.lexical.searchWithCoverage(query, depth);
+  for (const block of lexical.hits) {
     for (const label of engine.blockPassages[block.label]) lexicalHits.push({ label, score: block.score });
   }
   const lexicalMs = performance.now() - t;
@@ -185,7 +188,9 @@ export async function search(engine: SearchEngine, query: string, k: number, min
   const queryTerms = new Set(terms(query));
   const fused = fuseCandidates(knn.neighbors, lexicalHits, (label) => vectorEvidence(engine, label, queryVector), {
     vector: settings.vectorWeight,
-    lexical: settings.lexicalWeight,
+    // Keyword evidence counts as much as the best match covers the question's words (by IDF): fully for a question
+    // in the text's own words, little for a paraphrase, where meaning should lead.
+    lexical: settings.lexicalWeight * (settings.coverage ? lexical.coverage : 1),
   });
   const hits: SearchHit[] = [];
   const shown = new Set<number>();

@@ -66,6 +66,18 @@ describe('createLexicalIndex', () => {
     expect(lex.search('chromodynamics cat', 3)[0].label).toBe(2);
     expect(lex.search('nothing matches here', 3)).toEqual([]);
   });
+
+  it('says how much of the query the best match covers, rare words weighing more', () => {
+    const lex = createLexicalIndex(['the cat sat on the mat', 'a dog chased the cat', 'quantum chromodynamics of the cat']);
+    expect(lex.searchWithCoverage('quantum chromodynamics', 3).coverage).toBeCloseTo(1);
+    const partial = lex.searchWithCoverage('quantum zebras', 3).coverage;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(0.6);
+    // "cat" is everywhere: holding it covers less of "cat chromodynamics" than holding the rare word does.
+    expect(lex.searchWithCoverage('cat chromodynamics', 3).coverage).toBeCloseTo(1);
+    expect(lex.searchWithCoverage('cat zebras', 3).coverage).toBeLessThan(0.3);
+    expect(lex.searchWithCoverage('zebras giraffes', 3)).toEqual({ hits: [], coverage: 0 });
+  });
 });
 
 describe('search over a real index', () => {
@@ -83,7 +95,7 @@ describe('search over a real index', () => {
     const { indexDir } = await buildReal(root, corpus);
     const embedder = await realEmbedder();
     const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
-    engine = createSearchEngine(index, embedder, { depth: 50, vectorWeight: 0.7, lexicalWeight: 0.3, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
+    engine = createSearchEngine(index, embedder, { depth: 50, vectorWeight: 0.7, lexicalWeight: 0.3, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 }, coverage: true });
   });
   afterAll(() => removeDir(root));
 
