@@ -14,7 +14,9 @@ export type Flags = Record<string, string | number | boolean | undefined>;
 export function configFrom(flags: Flags): Config {
   const overrides: Flags = {};
   for (const [key, value] of Object.entries(flags)) overrides[key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()] = value;
-  return loadConfig(overrides);
+  const config = loadConfig(overrides);
+  logger.level = config.LOG_LEVEL;
+  return config;
 }
 
 /** Loads the configured model; the inference library is imported only here, so commands that need no model start fast. */
@@ -25,7 +27,7 @@ export async function embedderFor(config: Config): Promise<Embedder> {
 
 /** Structured JSON logs on stderr (pino). */
 export const logger = pino(
-  { level: process.env.LOG_LEVEL || 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime, redact: ['authorization', '*.authorization'] },
+  { level: 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime, redact: ['authorization', '*.authorization'] },
   pino.destination({ fd: 2, sync: true }),
 );
 
