@@ -3,11 +3,9 @@
 // so a different graph fails loudly instead of converting wrongly.
 import onnxProto from 'onnx-proto';
 import { AppError } from './errors.js';
+import { DT, GraphBuilder, attrInt, attrInts } from './onnx-graph.js';
 
 const { onnx } = onnxProto;
-type INode = onnxProto.onnx.INodeProto;
-type ITensor = onnxProto.onnx.ITensorProto;
-type IAttr = onnxProto.onnx.IAttributeProto;
 
 export interface TfNode {
   name: string;
@@ -38,7 +36,6 @@ export interface ConvertOptions {
   sparseInputs: { indices: string; values: string };
 }
 
-const DT = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
 // TensorFlow DataType enum → ONNX TensorProto.DataType
 const TF_TO_ONNX: Record<number, number> = { 1: DT.FLOAT, 3: DT.INT32, 9: DT.INT64, 10: DT.BOOL };
 const BIG = 2 ** 31 - 1;
@@ -47,43 +44,6 @@ interface ConstValue {
   dtype: number;
   dims: number[];
   data: Float32Array | Int32Array;
-}
-
-const attrInt = (name: string, i: number): IAttr => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const attrInts = (name: string, ints: number[]): IAttr => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
-
-/** Builds ONNX nodes and initializers under unique names. */
-class GraphBuilder {
-  readonly nodes: INode[] = [];
-  readonly initializers: ITensor[] = [];
-  private counter = 0;
-
-  fresh(hint: string): string {
-    return `${hint}__${this.counter++}`;
-  }
-
-  op(opType: string, inputs: string[], attribute: IAttr[] = [], outputs = [this.fresh(opType)]): string[] {
-    this.nodes.push({ opType, input: inputs, output: outputs, attribute, name: this.fresh(`n_${opType}`) });
-    return outputs;
-  }
-
-  one(opType: string, inputs: string[], attribute: IAttr[] = []): string {
-    return this.op(opType, inputs, attribute)[0];
-  }
-
-  tensor(name: string, dtype: number, dims: number[], raw: Uint8Array): string {
-    this.initializers.push({ name, dataType: dtype, dims, rawData: raw });
-    return name;
-  }
-
-  int64(values: number[], dims: number[] = [values.length]): string {
-    const data = new BigInt64Array(values.map((v) => BigInt(v)));
-    return this.tensor(this.fresh('const_i64'), DT.INT64, dims, new Uint8Array(data.buffer));
-  }
-
-  toInt64(name: string): string {
-    return this.one('Cast', [name], [attrInt('to', DT.INT64)]);
-  }
 }
 
 function readWeights(model: TfGraphModel, shards: Buffer): Map<string, ConstValue> {
