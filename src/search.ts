@@ -89,30 +89,23 @@ interface Candidate {
   vector: number;
   lexical: number;
   score: number;
-  /** The passage's sentence closest in meaning to the query. */
-  sentence: number;
 }
 
 /**
  * Scores one passage by meaning: the mean of its own cosine to the query and its best sentence's, so a passage
  * whose one sentence answers the question is not drowned by the sentences around it.
  */
-function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float32Array): { vector: number; sentence: number } {
+function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float32Array): number {
   const passage = engine.index.passages[label];
-  const vectors = engine.index.textVectors;
   let bestCos = -Infinity;
-  let sentence = 0;
   let sum = 0;
-  passage.sentences.forEach((s, i) => {
-    const cos = dot(queryVector, vectors, s.row);
+  for (const s of passage.sentences) {
+    const cos = dot(queryVector, engine.index.textVectors, s.row);
     sum += cos;
-    if (cos > bestCos) {
-      bestCos = cos;
-      sentence = i;
-    }
-  });
+    bestCos = Math.max(bestCos, cos);
+  }
   // The passage vector is the normalised sum of its sentence vectors, so its cosine is the sum of theirs over that norm.
-  return { vector: (sum / passage.norm + bestCos) / 2, sentence };
+  return (sum / passage.norm + bestCos) / 2;
 }
 
 /** The answering sentence of a hit: the closest in meaning, preferring among close ones the one sharing the query's terms. */
@@ -134,12 +127,13 @@ function answeringSentence(engine: SearchEngine, label: number, queryVector: Flo
 
 /**
  * Fuses the two sides by score: a weighted sum of the meaning score (cosine, in [-1, 1]) and the keyword score
- * (BM25 divided by the query's best BM25, in [0, 1]). Candidates are the union of both sides' top `depth`.
+ * (BM25 divided by the query's best BM25, in [0, 1]; the caller scales its weight by the query's coverage).
+ * Candidates are the union of both sides' top `depth`.
  */
 export function fuseCandidates(
   vectorLabels: number[],
   lexicalHits: { label: number; score: number }[],
-  evidence: (label: number) => { vector: number; sentence: number },
+  meaning: (label: number) => number,
   weights: { vector: number; lexical: number },
 ): Candidate[] {
   const top = lexicalHits.length ? lexicalHits[0].score : 0;
@@ -147,9 +141,9 @@ export function fuseCandidates(
   const labels = new Set([...vectorLabels, ...lexical.keys()]);
   const out: Candidate[] = [];
   for (const label of labels) {
-    const { vector, sentence } = evidence(label);
+    const vector = meaning(label);
     const lex = lexical.get(label) ?? 0;
-    out.push({ label, vector, lexical: lex, sentence, score: weights.vector * vector + weights.lexical * lex });
+    out.push({ label, vector, lexical: lex, score: weights.vector * vector + weights.lexical * lex });
   }
   return out.sort((a, b) => b.score - a.score || a.label - b.label);
 }

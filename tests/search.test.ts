@@ -5,7 +5,7 @@ import { blocksOf, createSearchEngine, fuseCandidates, isRedundant, search, type
 import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
 
 describe('fuseCandidates', () => {
-  const evidence = (scores: Record<number, number>) => (label: number) => ({ vector: scores[label] ?? 0, sentence: 0 });
+  const evidence = (scores: Record<number, number>) => (label: number) => scores[label] ?? 0;
 
   it('adds weighted meaning and keyword scores, keyword scores relative to the best', () => {
     const fused = fuseCandidates([1, 2], [{ label: 2, score: 10 }, { label: 3, score: 5 }], evidence({ 1: 0.9, 2: 0.5, 3: 0.1 }), { vector: 0.5, lexical: 0.5 });
