@@ -74,11 +74,20 @@ export async function readCorpus(dir: string): Promise<Corpus> {
       continue;
     }
     const text = raw.toString('utf8').replace(/\r\n?/g, '\n');
-    if (!text.trim()) continue;
-    documents.push({ source, text, sha256: createHash('sha256').update(text).digest('hex') });
+    if (text.trim()) documents.push(documentOf(source, text));
   }
   if (documents.length === 0) throw new AppError('CORPUS_EMPTY', root);
+  return { ...corpusOf(documents), skipped };
+}
+
+/** A document with its content hash. */
+export function documentOf(source: string, text: string): CorpusDocument {
+  return { source, text, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/** A corpus of documents, with the hash that changes whenever any source or content does. */
+export function corpusOf(documents: CorpusDocument[]): Corpus {
   const hash = createHash('sha256');
   for (const d of documents) hash.update(`${d.source}\0${d.sha256}\n`);
-  return { documents, hash: hash.digest('hex'), skipped };
+  return { documents, hash: hash.digest('hex') };
 }

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AutoModel, AutoTokenizer, LogLevel, env, mean_pooling, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import { normalizeSpace } from './chunking.js';
 import { AppError } from './errors.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_TYPE, REFERENCE, ensureEmbeddedModel } from './model.js';
 
@@ -78,7 +79,7 @@ class TransformersEmbedder implements Embedder {
 
   /** Tokens of the text as it is embedded (white space folded). */
   countTokens(text: string): number {
-    return this.tokenizer.encode(text.replace(/\s+/g, ' ').trim(), { add_special_tokens: false }).length;
+    return this.tokenizer.encode(normalizeSpace(text), { add_special_tokens: false }).length;
   }
 
   embedQueries(texts: string[]): Promise<Float32Array[]> {
@@ -91,7 +92,7 @@ class TransformersEmbedder implements Embedder {
 
   /** Embeds in batches of similar length (less padding), returning vectors in input order. */
   async embed(texts: string[]): Promise<Float32Array[]> {
-    const cleaned = texts.map((t) => t.replace(/\s+/g, ' ').trim());
+    const cleaned = texts.map(normalizeSpace);
     const empty = cleaned.findIndex((t) => t.length === 0);
     if (empty >= 0) throw new RangeError(`text ${empty} is empty: it has no embedding`);
     const order = cleaned.map((_, i) => i).sort((a, b) => cleaned[a].length - cleaned[b].length);

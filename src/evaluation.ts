@@ -1,9 +1,8 @@
 // Retrieval metrics and the two evaluation formats: key-phrase questions over a corpus folder, and BEIR datasets.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Corpus } from './corpus.js';
+import { corpusOf, documentOf, type Corpus } from './corpus.js';
 import { AppError } from './errors.js';
 import { search, type SearchEngine } from './search.js';
 
@@ -70,14 +69,8 @@ export async function loadBeir(dir: string): Promise<BeirDataset> {
     if (!qrels.has(qid)) qrels.set(qid, new Map());
     qrels.get(qid)!.set(docId, Number(score));
   }
-  const documents = docs.map((d) => {
-    const text = [d.title, d.text].filter(Boolean).join(' ');
-    return { source: d._id, text, sha256: createHash('sha256').update(text).digest('hex') };
-  });
-  const hash = createHash('sha256');
-  for (const d of documents) hash.update(`${d.source}\0${d.sha256}\n`);
   return {
-    corpus: { documents, hash: hash.digest('hex') },
+    corpus: corpusOf(docs.map((d) => documentOf(d._id, [d.title, d.text].filter(Boolean).join(' ')))),
     queries: allQueries.filter((q) => qrels.has(q._id)).map((q) => ({ id: q._id, text: q.text })),
     qrels,
   };

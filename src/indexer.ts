@@ -1,6 +1,6 @@
 // Corpus folder → passages → vectors → a saved index build.
 import hnswlib from 'hnswlib-node';
-import { CHUNKER_VERSION, chunkText, type ChunkingOptions } from './chunking.js';
+import { CHUNKER_VERSION, chunkText, normalizeSpace, type ChunkingOptions } from './chunking.js';
 import { readCorpus, type Corpus } from './corpus.js';
 import type { Embedder } from './embedding.js';
 import { HASH_BYTES, INDEX_FORMAT, currentBuild, reusableRows, saveIndex, type IndexManifest, type PassageRecord } from './index-store.js';
@@ -102,7 +102,7 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
   };
   const counts = new Map<string, number>();
   const count = (t: string) => {
-    const key = t.replace(/\s+/g, ' ').trim();
+    const key = normalizeSpace(t);
     let n = counts.get(key) ?? previous.get(hashOf(key).toString('hex'))?.tokens;
     if (n === undefined) n = embedder.countTokens(key);
     counts.set(key, n);
@@ -115,7 +115,7 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
   const textRow = new Map<string, number>();
   const texts: string[] = [];
   const rowOf = (text: string) => {
-    const key = text.replace(/\s+/g, ' ').trim();
+    const key = normalizeSpace(text);
     let row = textRow.get(key);
     if (row === undefined) {
       row = texts.length;

@@ -56,10 +56,7 @@ export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT
   const idf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
   return {
     search(query, depth) {
-      return mini
-        .search(query)
-        .slice(0, depth)
-        .map((r) => ({ label: r.id as number, score: r.score }));
+      return this.searchWithCoverage(query, depth).hits;
     },
     searchWithCoverage(query, depth) {
       const results = mini.search(query);

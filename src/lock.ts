@@ -5,7 +5,8 @@ import { AppError } from './errors.js';
 
 const LOCK = 'build.lock';
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (owned by anyone). */
+export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

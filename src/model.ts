@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from './errors.js';
+import { isAlive } from './lock.js';
 import { convertGraphModel, type TfGraphModel } from './tfjs-onnx.js';
 
 export const EMBEDDED_MODEL_ID = 'use-lite';
@@ -130,15 +131,6 @@ async function convertInto(dir: string, source: { dir: string; version: string }
   // The receipt goes last: a folder without one is never taken as complete.
   const receipt: Receipt = { converterVersion: CONVERTER_VERSION, source: `${EMBEDDED_PACKAGE}@${source.version}`, files };
   await writeFile(path.join(dir, RECEIPT), JSON.stringify(receipt, null, 2));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes half-made folders left by processes that died while converting. */

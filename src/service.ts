@@ -1,8 +1,8 @@
 // The running service's state: the embedder and the index it answers from, loaded once and reloadable.
-import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { embedderOptions, searchSettings, type Config } from './config.js';
+import { documentOf } from './corpus.js';
 import { createEmbedder, type Embedder } from './embedding.js';
 import { AppError } from './errors.js';
 import { loadIndex } from './index-store.js';
@@ -60,7 +60,7 @@ export async function createService(config: Config, embedder?: Embedder): Promis
       if (!root || !file || !file.startsWith(root + path.sep)) return null;
       const text = await readFile(file, 'utf8').then((t) => t.replace(/\r\n?/g, '\n'), () => null);
       if (text === null) return null;
-      return { text, changed: createHash('sha256').update(text).digest('hex') !== doc.sha256 };
+      return { text, changed: documentOf(source, text).sha256 !== doc.sha256 };
     },
     async close() {
       await model.dispose();
