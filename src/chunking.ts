@@ -2,7 +2,7 @@
 // model's token limit, with character offsets into the source text. No I/O.
 
 /** Bumped whenever the same text and options would give different passages, so older indexes count as stale. */
-export const CHUNKER_VERSION = 2;
+export const CHUNKER_VERSION = 3;
 
 export interface ChunkingOptions {
   /** Sentences per passage at most. */
@@ -77,25 +77,33 @@ export function splitSentences(block: Sentence): Sentence[] {
   return out;
 }
 
-/** Cuts a sentence longer than the token limit into word-aligned pieces that fit. */
+/**
+ * Cuts a sentence longer than the token limit into word-aligned pieces that fit. Tokenizers split at white space
+ * (or nearly: a sentencepiece may join two short words), so a piece's tokens are counted as the sum of its words'.
+ */
 function splitLong(sentence: Sentence, maxTokens: number, count: TokenCounter): Sentence[] {
-  const words = [...sentence.text.matchAll(/\S+/g)];
   const pieces: Sentence[] = [];
-  let first = 0;
-  while (first < words.length) {
-    let last = first;
-    // Grow while the piece fits; a single over-long word still becomes its own piece.
-    while (last + 1 < words.length) {
-      const from = words[first].index!;
-      const to = words[last + 1].index! + words[last + 1][0].length;
-      if (count(sentence.text.slice(from, to)) > maxTokens) break;
-      last++;
+  let from = -1;
+  let to = 0;
+  let size = 0;
+  const cut = () => {
+    if (from >= 0) pieces.push({ start: sentence.start + from, end: sentence.start + to, text: sentence.text.slice(from, to) });
+  };
+  for (const word of sentence.text.matchAll(/\S+/g)) {
+    const n = count(word[0]);
+    // A single over-long word still becomes its own piece.
+    if (from >= 0 && size + n > maxTokens) {
+      cut();
+      from = -1;
     }
-    const from = words[first].index!;
-    const to = words[last].index! + words[last][0].length;
-    pieces.push({ start: sentence.start + from, end: sentence.start + to, text: sentence.text.slice(from, to) });
-    first = last + 1;
+    if (from < 0) {
+      from = word.index!;
+      size = 0;
+    }
+    to = word.index! + word[0].length;
+    size += n;
   }
+  cut();
   return pieces;
 }
 

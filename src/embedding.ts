@@ -2,7 +2,7 @@
 // transformers.js feature-extraction model, from a local folder or (when the network allows) the Hugging Face hub.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AutoModel, AutoTokenizer, LogLevel, env, mean_pooling, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import { AutoModel, AutoTokenizer, LogLevel, Tensor, env, mean_pooling, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { normalizeSpace } from './chunking.js';
 import { AppError } from './errors.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_TYPE, REFERENCE, ensureEmbeddedModel } from './model.js';
@@ -15,9 +15,12 @@ export interface Embedder {
   readonly dimension: number;
   /** Token limit of one input, special tokens excluded. */
   readonly maxTokens: number;
-  countTokens(text: string): number;
+  /** Token ids of a text as it is embedded (white space folded), without prefix or special tokens. */
+  tokenize(text: string): Int32Array;
+  /** Queries asked at about the same time share one model call. */
   embedQueries(texts: string[]): Promise<Float32Array[]>;
-  embedPassages(texts: string[]): Promise<Float32Array[]>;
+  /** Passages as text, or as the ids `tokenize` gave for them (a build tokenizes each text once, while chunking). */
+  embedPassages(texts: (string | Int32Array)[]): Promise<Float32Array[]>;
   dispose(): Promise<void>;
 }
 
@@ -57,12 +60,34 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return dot / Math.sqrt(na * nb);
 }
 
+/** Ids around every input: what the tokenizer puts before and after a text's own tokens ([CLS] … [SEP]). */
+function specialTokens(tokenizer: PreTrainedTokenizer): { head: number[]; tail: number[] } {
+  const bare = tokenizer.encode('a', { add_special_tokens: false });
+  const full = tokenizer.encode('a');
+  for (let at = 0; at + bare.length <= full.length; at++) {
+    if (bare.every((id, i) => full[at + i] === id)) return { head: full.slice(0, at), tail: full.slice(at + bare.length) };
+  }
+  return { head: [], tail: [] };
+}
+
+interface QueuedQuery {
+  ids: Int32Array;
+  resolve: (v: Float32Array) => void;
+  reject: (e: unknown) => void;
+}
+
 class TransformersEmbedder implements Embedder {
   readonly maxTokens: number;
   readonly fingerprint: string;
   dimension = 0;
-  /** Tokens the tokenizer adds around each input ([CLS], [SEP], …). */
-  private readonly special: number;
+  private readonly head: number[];
+  private readonly tail: number[];
+  private readonly padId: number;
+  private readonly queryPrefix: Int32Array;
+  private readonly passagePrefix: Int32Array;
+  /** Queries waiting for the next model call, and whether one is scheduled. */
+  private queue: QueuedQuery[] = [];
+  private scheduled = false;
 
   constructor(
     readonly modelId: string,
@@ -71,42 +96,88 @@ class TransformersEmbedder implements Embedder {
     private readonly profile: Profile,
     private readonly batchSize: number,
   ) {
-    this.special = tokenizer('a').input_ids.dims[1] - tokenizer('a', { add_special_tokens: false }).input_ids.dims[1];
+    ({ head: this.head, tail: this.tail } = specialTokens(tokenizer));
     const limit = Number(tokenizer.model_max_length);
-    this.maxTokens = (Number.isFinite(limit) && limit > 0 && limit < 100000 ? limit : 512) - this.special;
+    this.maxTokens = (Number.isFinite(limit) && limit > 0 && limit < 100000 ? limit : 512) - this.head.length - this.tail.length;
+    this.padId = Number(tokenizer.pad_token_id ?? 0);
+    // Prefixes end in a space, so their tokens are the same alone as in front of a text.
+    this.queryPrefix = this.tokenize(profile.queryPrefix);
+    this.passagePrefix = this.tokenize(profile.passagePrefix);
     this.fingerprint = JSON.stringify([modelId, profile.pooling, profile.passagePrefix]);
   }
 
-  /** Tokens of the text as it is embedded (white space folded). */
-  countTokens(text: string): number {
-    return this.tokenizer.encode(normalizeSpace(text), { add_special_tokens: false }).length;
+  tokenize(text: string): Int32Array {
+    const folded = normalizeSpace(text);
+    return Int32Array.from(folded ? this.tokenizer.encode(folded, { add_special_tokens: false }) : []);
   }
 
-  embedQueries(texts: string[]): Promise<Float32Array[]> {
-    return this.embed(texts.map((t) => this.profile.queryPrefix + t));
+  async embedQueries(texts: string[]): Promise<Float32Array[]> {
+    return Promise.all(
+      texts.map((text) => {
+        const ids = this.checked(text);
+        return new Promise<Float32Array>((resolve, reject) => {
+          this.queue.push({ ids, resolve, reject });
+          this.schedule();
+        });
+      }),
+    );
   }
 
-  embedPassages(texts: string[]): Promise<Float32Array[]> {
-    return this.embed(texts.map((t) => this.profile.passagePrefix + t));
+  /**
+   * Runs the waiting queries together once the current turn of the event loop has queued all it will: under load,
+   * the requests that arrived while the model was busy go to it as one batch.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(async () => {
+      const batch = this.queue.splice(0, this.batchSize);
+      try {
+        const vectors = await this.run(batch.map((q) => q.ids), this.queryPrefix);
+        batch.forEach((q, i) => q.resolve(vectors[i]));
+      } catch (err) {
+        for (const q of batch) q.reject(err);
+      } finally {
+        this.scheduled = false;
+        this.schedule();
+      }
+    });
   }
 
-  /** Embeds in batches of similar length (less padding), returning vectors in input order. */
-  async embed(texts: string[]): Promise<Float32Array[]> {
-    const cleaned = texts.map(normalizeSpace);
-    const empty = cleaned.findIndex((t) => t.length === 0);
-    if (empty >= 0) throw new RangeError(`text ${empty} is empty: it has no embedding`);
-    const order = cleaned.map((_, i) => i).sort((a, b) => cleaned[a].length - cleaned[b].length);
+  async embedPassages(texts: (string | Int32Array)[]): Promise<Float32Array[]> {
+    const ids = texts.map((t) => (typeof t === 'string' ? this.checked(t) : t));
+    const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
     const out: Float32Array[] = new Array(texts.length);
     for (let i = 0; i < order.length; i += this.batchSize) {
-      const ids = order.slice(i, i + this.batchSize);
-      const vectors = await this.embedBatch(ids.map((j) => cleaned[j]));
-      ids.forEach((j, k) => (out[j] = vectors[k]));
+      const rows = order.slice(i, i + this.batchSize);
+      const vectors = await this.run(rows.map((j) => ids[j]), this.passagePrefix);
+      rows.forEach((j, k) => (out[j] = vectors[k]));
     }
     return out;
   }
 
-  private async embedBatch(texts: string[]): Promise<Float32Array[]> {
-    const inputs = this.tokenizer(texts, { padding: true, truncation: true, max_length: this.maxTokens + this.special });
+  /** Tokens of a text to embed; an empty one has no embedding. */
+  private checked(text: string): Int32Array {
+    const ids = this.tokenize(text);
+    if (ids.length === 0) throw new RangeError('the text is empty: it has no embedding');
+    return ids;
+  }
+
+  /** One model call: prefix and special tokens added, cut to the model's limit, padded to the longest. */
+  private async run(batch: Int32Array[], prefix: Int32Array): Promise<Float32Array[]> {
+    const room = this.maxTokens - prefix.length;
+    const length = this.head.length + prefix.length + Math.min(room, Math.max(...batch.map((ids) => ids.length))) + this.tail.length;
+    const inputIds = new BigInt64Array(batch.length * length).fill(BigInt(this.padId));
+    const mask = new BigInt64Array(batch.length * length);
+    batch.forEach((ids, r) => {
+      const row = [...this.head, ...prefix, ...ids.subarray(0, room), ...this.tail];
+      row.forEach((id, i) => {
+        inputIds[r * length + i] = BigInt(id);
+        mask[r * length + i] = 1n;
+      });
+    });
+    const dims = [batch.length, length];
+    const inputs = { input_ids: new Tensor('int64', inputIds, dims), attention_mask: new Tensor('int64', mask, dims) };
     const outputs = await this.model(inputs);
     let pooled: Tensor = outputs.sentence_embedding;
     if (!pooled) {
@@ -114,11 +185,10 @@ class TransformersEmbedder implements Embedder {
       if (!hidden) throw new AppError('MODEL_UNAVAILABLE', this.modelId, 'the model has no sentence_embedding or last_hidden_state output');
       pooled = this.profile.pooling === 'cls' ? hidden.slice(null, 0, null) : mean_pooling(hidden, inputs.attention_mask);
     }
-    pooled = pooled.normalize(2, -1);
     const [rows, dim] = pooled.dims as [number, number];
     this.dimension = dim;
     const data = pooled.data as Float32Array;
-    return Array.from({ length: rows }, (_, r) => data.slice(r * dim, (r + 1) * dim));
+    return Array.from({ length: rows }, (_, r) => unit(data.slice(r * dim, (r + 1) * dim)));
   }
 
   async dispose(): Promise<void> {
@@ -126,11 +196,20 @@ class TransformersEmbedder implements Embedder {
   }
 }
 
+/** Scales a vector to unit length, in place. */
+function unit(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
+  const norm = Math.sqrt(sum) || 1;
+  for (let i = 0; i < v.length; i++) v[i] /= norm;
+  return v;
+}
+
 /** Checks a converted embedded-model folder against the original runtime's cosines; throws MODEL_VERIFICATION_FAILED. */
 export async function verifyEmbeddedModel(dir: string): Promise<void> {
   const embedder = await loadTransformers(path.dirname(dir), path.basename(dir), { model: EMBEDDED_MODEL_ID, modelsDir: path.dirname(dir), batchSize: 8, allowRemote: false });
   try {
-    const vectors = await embedder.embed([...REFERENCE.sentences]);
+    const vectors = await embedder.embedPassages([...REFERENCE.sentences]);
     for (const { pair, value } of REFERENCE.cosines) {
       const got = cosine(vectors[pair[0]], vectors[pair[1]]);
       if (Math.abs(got - value) > REFERENCE.tolerance) {
@@ -165,7 +244,7 @@ async function loadTransformers(root: string, id: string, options: EmbedderOptio
     const tokenizer = await AutoTokenizer.from_pretrained(id);
     const model = await AutoModel.from_pretrained(id, { dtype: 'fp32' });
     const embedder = new TransformersEmbedder(options.model, tokenizer, model, profile, options.batchSize);
-    await embedder.embed(['dimension probe']);
+    await embedder.embedPassages(['dimension probe']);
     return embedder;
   } catch (err) {
     if (err instanceof AppError) throw err;

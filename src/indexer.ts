@@ -30,10 +30,10 @@ export interface BuildResult {
 }
 
 /**
- * Embeds texts in slices so progress can be reported; vectors come back in input order. Texts go to the model
- * shortest first, so each batch holds texts of about one length and little padding is computed.
+ * Embeds texts (as token ids) in slices so progress can be reported; vectors come back in input order. Texts go to
+ * the model shortest first, so each batch holds texts of about one length and little padding is computed.
  */
-async function embedAll(embedder: Embedder, texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]> {
+async function embedAll(embedder: Embedder, texts: Int32Array[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]> {
   const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
   const out: Float32Array[] = new Array(texts.length);
   const slice = 256;
@@ -100,11 +100,17 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
     if (!h) hashes.set(key, (h = createHash('sha1').update(key).digest()));
     return h;
   };
+  // Texts new to this build are tokenized once, here; their ids are kept for embedding.
   const counts = new Map<string, number>();
+  const tokenIds = new Map<string, Int32Array>();
   const count = (t: string) => {
     const key = normalizeSpace(t);
     let n = counts.get(key) ?? previous.get(hashOf(key).toString('hex'))?.tokens;
-    if (n === undefined) n = embedder.countTokens(key);
+    if (n === undefined) {
+      const ids = embedder.tokenize(key);
+      tokenIds.set(key, ids);
+      n = ids.length;
+    }
     counts.set(key, n);
     return n;
   };
@@ -158,7 +164,8 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
   });
   previous.clear();
   hashes.clear();
-  const fresh = await embedAll(embedder, missing.map((row) => texts[row]), options.onProgress);
+  const fresh = await embedAll(embedder, missing.map((row) => tokenIds.get(texts[row]) ?? embedder.tokenize(texts[row])), options.onProgress);
+  tokenIds.clear();
   fresh.forEach((v, i) => textVectors.set(v, missing[i] * dimension));
 
   const hnsw = new HierarchicalNSW('cosine', dimension);

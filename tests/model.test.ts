@@ -51,6 +51,24 @@ describe('the embedded model, converted from its npm package', () => {
     }
   });
 
+  it('answers queries asked together (one model call) as it answers each alone, and text as its token ids', async () => {
+    const embedder = await createEmbedder({ model: EMBEDDED_MODEL_ID, modelsDir, batchSize: 8, allowRemote: false });
+    try {
+      const questions = ['Why does Pakistan want a broad-based government?', 'Kabul', 'Who pays for the war?', 'What did the envoy say about the border?', 'Refugees', 'Was aid cut?', 'Is the treaty binding?', 'Trade', 'Taliban', 'Who signed it?'];
+      const alone: Float32Array[] = [];
+      for (const q of questions) alone.push((await embedder.embedQueries([q]))[0]);
+      // Asked in the same turn of the event loop, they are queued and sent to the model in batches of 8.
+      const together = (await Promise.all(questions.map((q) => embedder.embedQueries([q])))).map(([v]) => v);
+      together.forEach((v, i) => expect(cos(v, alone[i])).toBeGreaterThan(0.99999));
+      const [fromIds] = await embedder.embedPassages([embedder.tokenize(questions[0])]);
+      const [fromText] = await embedder.embedPassages([questions[0]]);
+      expect(Array.from(fromIds)).toEqual(Array.from(fromText));
+      await expect(embedder.embedQueries(['fine', ' '])).rejects.toThrow(RangeError);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
   it('is redone when its folder is corrupt, and stale partial folders are cleared', async () => {
     const source = `${EMBEDDED_PACKAGE}@${createRequire(import.meta.url)(`${EMBEDDED_PACKAGE}/package.json`).version}`;
     const dir = await ensureEmbeddedModel(modelsDir, verifyEmbeddedModel);
