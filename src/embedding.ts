@@ -112,14 +112,15 @@ class TransformersEmbedder implements Embedder {
   }
 
   async embedQueries(texts: string[]): Promise<Float32Array[]> {
+    const ids = texts.map((t) => this.checked(t));
     return Promise.all(
-      texts.map((text) => {
-        const ids = this.checked(text);
-        return new Promise<Float32Array>((resolve, reject) => {
-          this.queue.push({ ids, resolve, reject });
-          this.schedule();
-        });
-      }),
+      ids.map(
+        (q) =>
+          new Promise<Float32Array>((resolve, reject) => {
+            this.queue.push({ ids: q, resolve, reject });
+            this.schedule();
+          }),
+      ),
     );
   }
 
@@ -192,6 +193,7 @@ class TransformersEmbedder implements Embedder {
   }
 
   async dispose(): Promise<void> {
+    for (const q of this.queue.splice(0)) q.reject(new Error('the embedder was disposed'));
     await this.model.dispose();
   }
 }
