@@ -35,10 +35,12 @@ export function createProgram(): Command {
     .action(async (dir, flags) => (await import('./commands/evaluate.js')).runEvalBeir(dir, flags));
   program
     .command('bench')
-    .description('benchmarks with their baselines: full build vs no-op rebuild vs a one-paragraph edit')
-    .option('--quick', 'a small run (2 books) for a smoke test')
+    .description('benchmarks with their baselines: rebuilds, embedding throughput, a large corpus built, served and loaded')
+    .option('--quick', 'a small run (2 books, 2 s load levels) for a smoke test')
     .option('--books <n>', 'how many of the smallest books to use (default 10)')
     .option('--datasets <dir>', 'folder of .txt books (default ../shared/datasets/gutenberg)')
+    .option('--scale-mb <mb>', 'size of the large corpus: the smallest books that fit (default 20)')
+    .option('--load-seconds <s>', 'length of each load level (default 20)')
     .addOption(new Option('--models-dir <dir>', 'where models are kept (MODELS_DIR)'))
     .action(async (flags) => (await import('./commands/bench.js')).runBench(flags));
   program

@@ -1,5 +1,4 @@
 // The lexical side: BM25 over the same passages the vectors cover, with case folding, stop words and stemming.
-import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 
@@ -43,34 +42,118 @@ export interface Bm25Params {
 /** Classic BM25 (no BM25+ floor) with Lucene's usual k1 and b: the best of the variants measured on SciFact here. */
 export const DEFAULT_BM25: Bm25Params = { k1: 1.5, b: 0.75, delta: 0 };
 
-/** Builds a BM25 index over `texts`; label i is texts[i]. */
+/**
+ * Builds a BM25 index over `texts`; label i is texts[i]. Postings are typed arrays (document ids ascending, term
+ * frequencies) and a search adds each matching posting into one reused score buffer, then keeps the best `depth` on a
+ * heap: at 10^5 passages it answers in about a millisecond and holds a few bytes a posting. The scoring is
+ * MiniSearch's BM25, which the ranking was measured with: a document's length is its count of distinct terms, a
+ * query term asked twice counts twice, and the sum is multiplied by the number of distinct query terms matched.
+ */
 export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT_BM25): LexicalIndex {
-  const mini = new MiniSearch<{ id: number; text: string }>({
-    fields: ['text'],
-    tokenize: terms,
-    processTerm: (t) => t,
-    searchOptions: { combineWith: 'OR', bm25: { k: params.k1, b: params.b, d: params.delta } },
-  });
-  mini.addAll(texts.map((text, id) => ({ id, text })));
   const n = texts.length;
+  const termIds = new Map<string, number>();
+  const building: { docs: number[]; freqs: number[] }[] = [];
+  const lengths = new Float64Array(n);
+  texts.forEach((text, doc) => {
+    const counts = new Map<string, number>();
+    for (const t of terms(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    lengths[doc] = counts.size;
+    for (const [t, tf] of counts) {
+      let id = termIds.get(t);
+      if (id === undefined) {
+        termIds.set(t, (id = building.length));
+        building.push({ docs: [], freqs: [] });
+      }
+      building[id].docs.push(doc);
+      building[id].freqs.push(tf);
+    }
+  });
+  const postings = building.map((p) => ({ docs: Int32Array.from(p.docs), freqs: Uint16Array.from(p.freqs, (f) => Math.min(f, 65535)) }));
+  building.length = 0;
+  const avgLength = n ? lengths.reduce((a, b) => a + b, 0) / n : 1;
   const idf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  // Scratch for one search at a time (searches are synchronous).
+  const scores = new Float64Array(n);
+  const matched = new Uint16Array(n);
+
+  const contains = (docs: Int32Array, doc: number) => {
+    let lo = 0;
+    let hi = docs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (docs[mid] === doc) return true;
+      if (docs[mid] < doc) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  };
+
   return {
     search(query, depth) {
       return this.searchWithCoverage(query, depth).hits;
     },
     searchWithCoverage(query, depth) {
-      const results = mini.search(query);
-      // Every text holding any query term is in the results, so they give each term's document frequency.
-      const df = new Map<string, number>();
-      for (const r of results) for (const t of r.queryTerms) df.set(t, (df.get(t) ?? 0) + 1);
-      const wanted = [...new Set(terms(query))];
-      const total = wanted.reduce((sum, t) => sum + idf(df.get(t) ?? 0), 0);
-      const top = results[0];
-      const covered = top ? [...new Set(top.queryTerms)].reduce((sum, t) => sum + idf(df.get(t) ?? 0), 0) : 0;
-      return {
-        hits: results.slice(0, depth).map((r) => ({ label: r.id as number, score: r.score })),
-        coverage: total > 0 ? Math.min(1, covered / total) : 0,
+      const asked = new Map<string, number>();
+      for (const t of terms(query)) asked.set(t, (asked.get(t) ?? 0) + 1);
+      const { k1, b, delta } = params;
+      const touched: number[] = [];
+      for (const [t, times] of asked) {
+        const id = termIds.get(t);
+        if (id === undefined) continue;
+        const { docs, freqs } = postings[id];
+        const weight = times * idf(docs.length);
+        for (let i = 0; i < docs.length; i++) {
+          const doc = docs[i];
+          const tf = freqs[i];
+          if (matched[doc] === 0) touched.push(doc);
+          matched[doc]++;
+          scores[doc] += weight * (delta + (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * lengths[doc]) / avgLength)));
+        }
+      }
+      // The best `depth` by score (ties to the lower label), on a min-heap whose root is the weakest kept.
+      const heap: { label: number; score: number }[] = [];
+      const weaker = (x: { label: number; score: number }, y: { label: number; score: number }) => x.score < y.score || (x.score === y.score && x.label > y.label);
+      const sift = (i: number) => {
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < heap.length && weaker(heap[l], heap[m])) m = l;
+          if (r < heap.length && weaker(heap[r], heap[m])) m = r;
+          if (m === i) return;
+          [heap[i], heap[m]] = [heap[m], heap[i]];
+          i = m;
+        }
       };
+      for (const doc of touched) {
+        const hit = { label: doc, score: scores[doc] * matched[doc] };
+        scores[doc] = 0;
+        matched[doc] = 0;
+        if (depth <= 0) continue;
+        if (heap.length < depth) {
+          heap.push(hit);
+          for (let i = heap.length - 1; i > 0; ) {
+            const parent = (i - 1) >> 1;
+            if (!weaker(heap[i], heap[parent])) break;
+            [heap[i], heap[parent]] = [heap[parent], heap[i]];
+            i = parent;
+          }
+        } else if (weaker(heap[0], hit)) {
+          heap[0] = hit;
+          sift(0);
+        }
+      }
+      const hits = heap.sort((x, y) => y.score - x.score || x.label - y.label);
+      // Coverage: the IDF of the query terms the best hit holds over that of all of them (unseen terms at the highest).
+      let total = 0;
+      let covered = 0;
+      for (const t of asked.keys()) {
+        const id = termIds.get(t);
+        const w = idf(id === undefined ? 0 : postings[id].docs.length);
+        total += w;
+        if (hits.length && id !== undefined && contains(postings[id].docs, hits[0].label)) covered += w;
+      }
+      return { hits, coverage: total > 0 ? Math.min(1, covered / total) : 0 };
     },
   };
 }

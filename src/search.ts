@@ -77,11 +77,34 @@ export function createSearchEngine(index: LoadedIndex, embedder: Embedder, setti
   return { index, lexical: createLexicalIndex(blocks.texts, settings.bm25), blockPassages: blocks.passages, embedder, settings };
 }
 
+/** Dot product of `a` with row `row` of `vectors` (rows of a.length), four lanes at a time. */
 function dot(a: Float32Array, vectors: Float32Array, row: number): number {
-  let sum = 0;
-  const base = row * a.length;
-  for (let i = 0; i < a.length; i++) sum += a[i] * vectors[base + i];
-  return sum;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = a.length;
+  const tail = n - (n % 4);
+  let j = row * n;
+  let i = 0;
+  for (; i < tail; i += 4, j += 4) {
+    s0 += a[i] * vectors[j];
+    s1 += a[i + 1] * vectors[j + 1];
+    s2 += a[i + 2] * vectors[j + 2];
+    s3 += a[i + 3] * vectors[j + 3];
+  }
+  for (; i < n; i++, j++) s0 += a[i] * vectors[j];
+  return s0 + s1 + s2 + s3;
+}
+
+/** Cosines of the query to sentence vectors, each computed once per query (overlapping windows share sentences). */
+function sentenceCosines(engine: SearchEngine, queryVector: Float32Array): (row: number) => number {
+  const known = new Map<number, number>();
+  return (row) => {
+    let cos = known.get(row);
+    if (cos === undefined) known.set(row, (cos = dot(queryVector, engine.index.textVectors, row)));
+    return cos;
+  };
 }
 
 interface Candidate {
@@ -95,12 +118,12 @@ interface Candidate {
  * Scores one passage by meaning: the mean of its own cosine to the query and its best sentence's, so a passage
  * whose one sentence answers the question is not drowned by the sentences around it.
  */
-function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float32Array): number {
+function vectorEvidence(engine: SearchEngine, label: number, cosine: (row: number) => number): number {
   const passage = engine.index.passages[label];
   let bestCos = -Infinity;
   let sum = 0;
   for (const s of passage.sentences) {
-    const cos = dot(queryVector, engine.index.textVectors, s.row);
+    const cos = cosine(s.row);
     sum += cos;
     bestCos = Math.max(bestCos, cos);
   }
@@ -109,14 +132,14 @@ function vectorEvidence(engine: SearchEngine, label: number, queryVector: Float3
 }
 
 /** The answering sentence of a hit: the closest in meaning, preferring among close ones the one sharing the query's terms. */
-function answeringSentence(engine: SearchEngine, label: number, queryVector: Float32Array, queryTerms: Set<string>): number {
+function answeringSentence(engine: SearchEngine, label: number, cosine: (row: number) => number, queryTerms: Set<string>): number {
   const passage = engine.index.passages[label];
   let best = 0;
   let bestPick = -Infinity;
   passage.sentences.forEach((s, i) => {
     const sentenceTerms = terms(passage.text.slice(s.start - passage.start, s.end - passage.start));
     const shared = queryTerms.size ? sentenceTerms.filter((t) => queryTerms.has(t)).length / queryTerms.size : 0;
-    const pick = dot(queryVector, engine.index.textVectors, s.row) + 0.25 * Math.min(1, shared);
+    const pick = cosine(s.row) + 0.25 * Math.min(1, shared);
     if (pick > bestPick) {
       bestPick = pick;
       best = i;
@@ -180,7 +203,8 @@ export async function search(engine: SearchEngine, query: string, k: number, min
 
   t = performance.now();
   const queryTerms = new Set(terms(query));
-  const fused = fuseCandidates(knn.neighbors, lexicalHits, (label) => vectorEvidence(engine, label, queryVector), {
+  const cosine = sentenceCosines(engine, queryVector);
+  const fused = fuseCandidates(knn.neighbors, lexicalHits, (label) => vectorEvidence(engine, label, cosine), {
     vector: settings.vectorWeight,
     // Keyword evidence counts as much as the best match covers the question's words (by IDF): fully for a question
     // in the text's own words, little for a paraphrase, where meaning should lead.
@@ -191,7 +215,7 @@ export async function search(engine: SearchEngine, query: string, k: number, min
   for (const c of fused) {
     if (hits.length >= k || c.score < minScore) break;
     const p = index.passages[c.label];
-    const answering = answeringSentence(engine, c.label, queryVector, queryTerms);
+    const answering = answeringSentence(engine, c.label, cosine, queryTerms);
     if (settings.dedup && isRedundant(p, answering, shown)) continue;
     for (const x of p.sentences) shown.add(x.row);
     const s = p.sentences[answering];

@@ -1,46 +1,28 @@
 // `bench`: measured figures printed with the baseline they are compared to, measured in the same run.
 // The rebuild benchmark: a full build of several books, a no-op rebuild, and a rebuild after a one-paragraph edit,
-// each run end to end as the `build` command (process start included); then the embedding, HNSW and query figures
-// of bench-search.ts over the index it built.
-import { spawn } from 'node:child_process';
+// each run end to end as the `build` command (process start included); the embedding throughput against raw
+// onnxruntime-node (bench-search.ts); then a large corpus built, served and loaded (bench-scale.ts).
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { searchSettings } from '../config.js';
-import { loadIndex } from '../index-store.js';
-import { createSearchEngine } from '../search.js';
-import { embeddingThroughput, hnswRecall, latencySplit, sampleSentences } from './bench-search.js';
+import { benchScale, timedBuild, type TimedBuild } from './bench-scale.js';
+import { embeddingThroughput, sampleSentences } from './bench-search.js';
 import { configFrom, embedderFor, type Flags } from './shared.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-interface Timed {
-  seconds: number;
-  output: string;
-}
-
-/** Runs the `build` command in its own process and times it from spawn to exit. */
-function timedBuild(env: NodeJS.ProcessEnv): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'build'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    child.on('exit', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      if (code === 0) resolve({ seconds, output });
-      else reject(new Error(`build exited with ${code}: ${output.slice(-2000)}`));
-    });
-  });
-}
-
-/** The `count` smallest books of the folder (by size), so the benchmark's length is predictable. */
-async function smallestBooks(dir: string, count: number): Promise<string[]> {
+/** The books of the folder, smallest first, so a benchmark's length is predictable. */
+async function booksBySize(dir: string): Promise<{ file: string; size: number }[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.txt'));
-  const sized = await Promise.all(files.map(async (f) => ({ f, size: (await stat(path.join(dir, f))).size })));
-  return sized.sort((a, b) => a.size - b.size || a.f.localeCompare(b.f)).slice(0, count).map((x) => path.join(dir, x.f));
+  const sized = await Promise.all(files.map(async (f) => ({ file: path.join(dir, f), size: (await stat(path.join(dir, f))).size })));
+  return sized.sort((a, b) => a.size - b.size || a.file.localeCompare(b.file));
+}
+
+/** The smallest books that together stay within `megabytes`. */
+function upTo(books: { file: string; size: number }[], megabytes: number): string[] {
+  let total = 0;
+  return books.filter((b) => (total += b.size) <= megabytes * 1e6).map((b) => b.file);
 }
 
 /** Rewrites one mid-book paragraph of `file`, as a user editing a document would. */
@@ -52,13 +34,13 @@ async function editOneParagraph(file: string): Promise<void> {
   await writeFile(file, paragraphs.join('\n\n'));
 }
 
-const figure = (name: string, t: Timed) => {
+const figure = (name: string, t: TimedBuild) => {
   const m = t.output.match(/(\d+) embedded, (\d+) reused/);
   return { name, seconds: Number(t.seconds.toFixed(2)), embedded: m ? Number(m[1]) : 0, reused: m ? Number(m[2]) : 0 };
 };
 
-export async function runBench(flags: Flags & { quick?: boolean; books?: string; datasets?: string }): Promise<void> {
-  const { quick, books, datasets, ...rest } = flags;
+export async function runBench(flags: Flags & { quick?: boolean; books?: string; datasets?: string; scaleMb?: string; loadSeconds?: string }): Promise<void> {
+  const { quick, books, datasets, scaleMb, loadSeconds, ...rest } = flags;
   const config = configFrom(rest);
   const bookCount = Number(books ?? (quick ? 2 : 10));
   const source = path.resolve(String(datasets ?? path.join(ROOT, '..', 'shared', 'datasets', 'gutenberg')));
@@ -67,7 +49,8 @@ export async function runBench(flags: Flags & { quick?: boolean; books?: string;
   try {
     const corpus = path.join(work, 'corpus');
     await mkdir(corpus);
-    const picked = await smallestBooks(source, bookCount);
+    const library = await booksBySize(source);
+    const picked = library.slice(0, bookCount).map((b) => b.file);
     for (const f of picked) await copyFile(f, path.join(corpus, path.basename(f)));
     const bytes = (await Promise.all(picked.map((f) => stat(f)))).reduce((s, x) => s + x.size, 0);
     const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(work, 'index'), MODELS_DIR: path.resolve(config.MODELS_DIR) };
@@ -83,28 +66,20 @@ export async function runBench(flags: Flags & { quick?: boolean; books?: string;
       out.write(`| ${r.name} | ${r.seconds.toFixed(2)} | ${(r.seconds / full.seconds).toFixed(3)} | ${r.embedded} | ${r.reused} |\n`);
     }
 
-    // Embedding, HNSW and query figures over the index just built.
+    // Embedding throughput, on sentences of the largest of those books.
     const embedder = await embedderFor(config);
-    const index = await loadIndex(env.INDEX_DIR, { modelId: embedder.modelId, dimension: embedder.dimension }, config.HNSW_EF_SEARCH);
-    const engine = createSearchEngine(index, embedder, searchSettings(config));
     const modelDir = path.resolve(config.MODELS_DIR, config.EMBED_MODEL);
     const texts = await sampleSentences(picked[picked.length - 1], quick ? 256 : 2048);
     const embedding = await embeddingThroughput(embedder, modelDir, texts, config.EMBED_BATCH_SIZE);
+    await embedder.dispose();
     out.write(`\nEmbedding ${embedding.texts} sentences, batches of ${config.EMBED_BATCH_SIZE}:\n\n| path | texts/s |\n| --- | --- |\n`);
     out.write(`| onnxruntime-node directly, batches tokenized in advance (baseline) | ${embedding.rawPerS} |\n`);
     out.write(`| the build's embedding stage (token ids kept from chunking) | ${embedding.buildPerS} (${embedding.embedRatio} of the baseline) |\n`);
     out.write(`| the embedder given plain text (tokenizing included) | ${embedding.textPerS} (${embedding.textRatio} of the baseline) |\n`);
 
-    const seedQuestions = (JSON.parse(await readFile(path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json'), 'utf8').catch(() => '[]')) as { q: string }[]).map((x) => x.q);
-    const queries = [...seedQuestions, ...(await sampleSentences(picked[0], quick ? 40 : 200))];
-    const curve = await hnswRecall(engine, queries, [10, 50, 100, 200]);
-    out.write(`\nHNSW recall@10 against exact search over the same ${index.passages.length} passage vectors, ${queries.length} queries:\n\n| efSearch | recall@10 | ms/query |\n| --- | --- | --- |\n`);
-    for (const c of curve) out.write(`| ${c.ef}${c.ef === config.HNSW_EF_SEARCH ? ' (configured)' : ''} | ${c.recall10} | ${c.msPerQuery} |\n`);
-    const split = await latencySplit(engine, queries);
-    out.write(`\nSearch stages, median ms over the same queries (in process, no HTTP):\n\n| embed | vector | keyword | fusion | total |\n| --- | --- | --- | --- | --- |\n`);
-    out.write(`| ${split.embedMs} | ${split.vectorMs} | ${split.lexicalMs} | ${split.fusionMs} | ${split.totalMs} |\n`);
-    await embedder.dispose();
-    const configured = curve.find((c) => c.ef === config.HNSW_EF_SEARCH) ?? curve[curve.length - 1];
+    // A large corpus: build, server memory and load, HNSW recall and the latency split over it.
+    const scaleBooks = quick ? picked.slice(0, 2) : upTo(library, Number(scaleMb ?? 20));
+    const scale = await benchScale({ config, books: scaleBooks, work, seconds: Number(loadSeconds ?? (quick ? 2 : 20)), levels: [1, 8, 32], out });
 
     out.write(
       `${JSON.stringify({
@@ -112,8 +87,6 @@ export async function runBench(flags: Flags & { quick?: boolean; books?: string;
         embedPerS: embedding.buildPerS,
         textEmbedRatio: embedding.textRatio,
         rawEmbedPerS: embedding.rawPerS,
-        hnswRecall10: configured.recall10,
-        queryMedianMs: split.totalMs,
         books: picked.length,
         megabytes: Number((bytes / 1e6).toFixed(2)),
         fullBuildS: full.seconds,
@@ -122,6 +95,7 @@ export async function runBench(flags: Flags & { quick?: boolean; books?: string;
         noopRatio: Number((noop.seconds / full.seconds).toFixed(4)),
         editRatio: Number((edit.seconds / full.seconds).toFixed(4)),
         editEmbedded: edit.embedded,
+        scale,
       })}\n`,
     );
   } finally {

@@ -20,7 +20,7 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
     const m = result.manifest;
     process.stdout.write(
       `Indexed ${m.documents.length} document(s): ${m.passages} passages, ${m.vectors} vectors (${m.dimension}-d, ${m.modelId}; ` +
-        `${result.embedded} embedded, ${result.reused} reused) in ${(m.buildMs / 1000).toFixed(1)} s → ${result.dir}\n`,
+        `${result.embedded} embedded, ${result.reused} reused) in ${(m.buildMs / 1000).toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB → ${result.dir}\n`,
     );
   } finally {
     await embedder.dispose();
