@@ -7,21 +7,25 @@ import { normalizeSpace } from './chunking.js';
 import { AppError } from './errors.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_TYPE, REFERENCE, ensureEmbeddedModel } from './model.js';
 
-/** Turns text into unit-length vectors. Tests may supply their own; the service uses createEmbedder. */
-export interface Embedder {
+/** Turns questions into unit-length vectors: all a search needs. */
+export interface QueryEmbedder {
   readonly modelId: string;
   /** Changes whenever the same passage text would get another vector (model, pooling, prefix): vectors are reused only under the same one. */
   readonly fingerprint: string;
   readonly dimension: number;
+  /** Queries asked at about the same time share one model call. */
+  embedQueries(texts: string[]): Promise<Float32Array[]>;
+  dispose(): Promise<void>;
+}
+
+/** Turns text into unit-length vectors, for builds and searches. Tests may supply their own; commands use createEmbedder. */
+export interface Embedder extends QueryEmbedder {
   /** Token limit of one input, special tokens excluded. */
   readonly maxTokens: number;
   /** Token ids of a text as it is embedded (white space folded), without prefix or special tokens. */
   tokenize(text: string): Int32Array;
-  /** Queries asked at about the same time share one model call. */
-  embedQueries(texts: string[]): Promise<Float32Array[]>;
   /** Passages as text, or as the ids `tokenize` gave for them (a build tokenizes each text once, while chunking). */
   embedPassages(texts: (string | Int32Array)[]): Promise<Float32Array[]>;
-  dispose(): Promise<void>;
 }
 
 export interface EmbedderOptions {
@@ -32,6 +36,8 @@ export interface EmbedderOptions {
   pooling?: 'auto' | 'mean' | 'cls';
   queryPrefix?: string;
   passagePrefix?: string;
+  /** Threads of one model call; onnxruntime's default (one per core) when absent. */
+  threads?: number;
 }
 
 interface Profile {
@@ -244,7 +250,8 @@ async function loadTransformers(root: string, id: string, options: EmbedderOptio
   if (options.passagePrefix !== undefined) profile.passagePrefix = options.passagePrefix;
   try {
     const tokenizer = await AutoTokenizer.from_pretrained(id);
-    const model = await AutoModel.from_pretrained(id, { dtype: 'fp32' });
+    const threads = options.threads ? { session_options: { intraOpNumThreads: options.threads, interOpNumThreads: 1 } } : {};
+    const model = await AutoModel.from_pretrained(id, { dtype: 'fp32', ...threads });
     const embedder = new TransformersEmbedder(options.model, tokenizer, model, profile, options.batchSize);
     await embedder.embedPassages(['dimension probe']);
     return embedder;

@@ -187,7 +187,8 @@ export async function loadIndex(indexDir: string, expect: { modelId: string; dim
     throw invalid((err as Error).message);
   });
   if (raw.length !== manifest.vectors * manifest.dimension * 4) throw invalid('vectors.f32 has the wrong size');
-  const textVectors = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  // A large file's buffer is its own and aligned: viewed in place, not copied (the vectors are most of an index).
+  const textVectors = raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
   const textHashes = new Uint8Array(await readFile(path.join(dir, 'hashes.bin')).catch((err) => {
     throw invalid((err as Error).message);
   }));

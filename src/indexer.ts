@@ -30,21 +30,25 @@ export interface BuildResult {
 }
 
 /**
- * Embeds texts (as token ids) in slices so progress can be reported; vectors come back in input order. Texts go to
- * the model shortest first, so each batch holds texts of about one length and little padding is computed.
+ * Embeds texts (as token ids) in slices so progress can be reported, handing each vector to `put` with its text's
+ * position. Texts go to the model shortest first, so each batch holds texts of about one length and little padding
+ * is computed.
  */
-async function embedAll(embedder: Embedder, texts: Int32Array[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]> {
+async function embedAll(
+  embedder: Embedder,
+  texts: Int32Array[],
+  put: (i: number, vector: Float32Array) => void,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
   const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
-  const out: Float32Array[] = new Array(texts.length);
   const slice = 256;
   onProgress?.(0, texts.length);
   for (let i = 0; i < order.length; i += slice) {
     const ids = order.slice(i, i + slice);
     const vectors = await embedder.embedPassages(ids.map((j) => texts[j]));
-    ids.forEach((j, k) => (out[j] = vectors[k]));
+    ids.forEach((j, k) => put(j, vectors[k]));
     onProgress?.(Math.min(i + slice, texts.length), texts.length);
   }
-  return out;
 }
 
 /** The chunking a build with these options and this embedder uses: the setting, capped by the model's limit. */
@@ -164,9 +168,13 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
   });
   previous.clear();
   hashes.clear();
-  const fresh = await embedAll(embedder, missing.map((row) => tokenIds.get(texts[row]) ?? embedder.tokenize(texts[row])), options.onProgress);
+  await embedAll(
+    embedder,
+    missing.map((row) => tokenIds.get(texts[row]) ?? embedder.tokenize(texts[row])),
+    (i, vector) => textVectors.set(vector, missing[i] * dimension),
+    options.onProgress,
+  );
   tokenIds.clear();
-  fresh.forEach((v, i) => textVectors.set(v, missing[i] * dimension));
 
   const hnsw = new HierarchicalNSW('cosine', dimension);
   hnsw.initIndex(Math.max(1, passages.length), options.hnsw.M, options.hnsw.efConstruction);

@@ -1,5 +1,5 @@
 // Query → vector and lexical candidates → fusion → answering-sentence highlight → hits.
-import type { Embedder } from './embedding.js';
+import type { QueryEmbedder } from './embedding.js';
 import type { LoadedIndex, PassageRecord } from './index-store.js';
 import { createLexicalIndex, terms, type Bm25Params, type LexicalIndex } from './lexical.js';
 
@@ -49,7 +49,7 @@ export interface SearchEngine {
   lexical: LexicalIndex;
   /** The passage labels of each block. */
   blockPassages: number[][];
-  embedder: Embedder;
+  embedder: QueryEmbedder;
   settings: SearchSettings;
 }
 
@@ -72,7 +72,7 @@ export function blocksOf(passages: PassageRecord[]): { texts: string[]; passages
 }
 
 /** Wires an index to its lexical side and the embedder. */
-export function createSearchEngine(index: LoadedIndex, embedder: Embedder, settings: SearchSettings): SearchEngine {
+export function createSearchEngine(index: LoadedIndex, embedder: QueryEmbedder, settings: SearchSettings): SearchEngine {
   const blocks = blocksOf(index.passages);
   return { index, lexical: createLexicalIndex(blocks.texts, settings.bm25), blockPassages: blocks.passages, embedder, settings };
 }
@@ -196,7 +196,9 @@ export async function search(engine: SearchEngine, query: string, k: number, min
   t = performance.now();
   const lexicalHits: { label: number; score: number }[] = [];
   const lexical = engine.lexical.searchWithCoverage(query, depth);
+  // The best blocks' passages, whole blocks at a time, until there are `depth` of them: a long paragraph has many.
   for (const block of lexical.hits) {
+    if (lexicalHits.length >= depth) break;
     for (const label of engine.blockPassages[block.label]) lexicalHits.push({ label, score: block.score });
   }
   const lexicalMs = performance.now() - t;

@@ -3,13 +3,14 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { embedderOptions, searchSettings, type Config } from './config.js';
 import { documentOf } from './corpus.js';
-import { createEmbedder, type Embedder } from './embedding.js';
+import type { QueryEmbedder } from './embedding.js';
+import { createThreadedEmbedder } from './embedding-thread.js';
 import { AppError } from './errors.js';
 import { loadIndex } from './index-store.js';
 import { createSearchEngine, type SearchEngine } from './search.js';
 
 export interface Service {
-  embedder: Embedder;
+  embedder: QueryEmbedder;
   /** The engine in use; throws the reason there is none (INDEX_NOT_READY, INDEX_INVALID, INDEX_MODEL_MISMATCH). */
   engine(): SearchEngine;
   /** Loads the current index build; on failure the previous engine (if any) keeps serving, and the error is kept. */
@@ -20,9 +21,12 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/** Creates the embedder and loads the index named by the config. Throws only if the model cannot be loaded. */
-export async function createService(config: Config, embedder?: Embedder): Promise<Service> {
-  const model = embedder ?? (await createEmbedder(embedderOptions(config)));
+/**
+ * Creates the embedder (on its own thread unless one is given) and loads the index named by the config. Throws only
+ * if the model cannot be loaded.
+ */
+export async function createService(config: Config, embedder?: QueryEmbedder): Promise<Service> {
+  const model = embedder ?? (await createThreadedEmbedder(embedderOptions(config)));
   let current: SearchEngine | null = null;
   let lastError: AppError | null = null;
 
