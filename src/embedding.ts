@@ -36,8 +36,6 @@ export interface EmbedderOptions {
   pooling?: 'auto' | 'mean' | 'cls';
   queryPrefix?: string;
   passagePrefix?: string;
-  /** Threads of one model call; onnxruntime's default (one per core) when absent. */
-  threads?: number;
 }
 
 interface Profile {
@@ -250,8 +248,7 @@ async function loadTransformers(root: string, id: string, options: EmbedderOptio
   if (options.passagePrefix !== undefined) profile.passagePrefix = options.passagePrefix;
   try {
     const tokenizer = await AutoTokenizer.from_pretrained(id);
-    const threads = options.threads ? { session_options: { intraOpNumThreads: options.threads, interOpNumThreads: 1 } } : {};
-    const model = await AutoModel.from_pretrained(id, { dtype: 'fp32', ...threads });
+    const model = await AutoModel.from_pretrained(id, { dtype: 'fp32' });
     const embedder = new TransformersEmbedder(options.model, tokenizer, model, profile, options.batchSize);
     await embedder.embedPassages(['dimension probe']);
     return embedder;

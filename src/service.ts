@@ -3,8 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { embedderOptions, searchSettings, type Config } from './config.js';
 import { documentOf } from './corpus.js';
-import type { QueryEmbedder } from './embedding.js';
-import { createThreadedEmbedder } from './embedding-thread.js';
+import { createEmbedder, type QueryEmbedder } from './embedding.js';
 import { AppError } from './errors.js';
 import { loadIndex } from './index-store.js';
 import { createSearchEngine, type SearchEngine } from './search.js';
@@ -21,12 +20,9 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/**
- * Creates the embedder (on its own thread unless one is given) and loads the index named by the config. Throws only
- * if the model cannot be loaded.
- */
+/** Creates the embedder (unless one is given) and loads the index named by the config. Throws only if the model cannot be loaded. */
 export async function createService(config: Config, embedder?: QueryEmbedder): Promise<Service> {
-  const model = embedder ?? (await createThreadedEmbedder(embedderOptions(config)));
+  const model = embedder ?? (await createEmbedder(embedderOptions(config)));
   let current: SearchEngine | null = null;
   let lastError: AppError | null = null;
 

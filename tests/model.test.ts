@@ -4,7 +4,6 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder, verifyEmbeddedModel } from '../src/embedding.js';
-import { createThreadedEmbedder } from '../src/embedding-thread.js';
 import { AppError } from '../src/errors.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_PACKAGE, REFERENCE, ensureEmbeddedModel, isModelFolderValid } from '../src/model.js';
 import { convertGraphModel, type TfGraphModel } from '../src/tfjs-onnx.js';
@@ -131,39 +130,6 @@ describe('other models', () => {
       const embedder = await createEmbedder({ model: dir, modelsDir: root, batchSize: 8, allowRemote: false });
       expect(embedder.dimension).toBe(512);
       await embedder.dispose();
-    } finally {
-      await removeDir(root);
-    }
-  });
-});
-
-describe('the embedder on a worker thread, as the server runs it', () => {
-  it('answers queries asked together as the in-process embedder does, and carries errors back', async () => {
-    const modelsDir = path.resolve('models');
-    const local = await createEmbedder({ model: EMBEDDED_MODEL_ID, modelsDir, batchSize: 8, allowRemote: false });
-    const threaded = await createThreadedEmbedder({ model: EMBEDDED_MODEL_ID, modelsDir, batchSize: 8, allowRemote: false });
-    try {
-      expect([threaded.modelId, threaded.fingerprint, threaded.dimension]).toEqual([local.modelId, local.fingerprint, local.dimension]);
-      const questions = ['Why does Pakistan want a broad-based government in Kabul?', 'refugees', 'Who pays for the war?', 'What did the envoy say?'];
-      const here = await local.embedQueries(questions);
-      const there = (await Promise.all(questions.map((q) => threaded.embedQueries([q])))).map(([v]) => v);
-      there.forEach((v, i) => expect(cos(v, here[i])).toBeGreaterThan(0.99999));
-      await expect(threaded.embedQueries(['  '])).rejects.toThrow(RangeError);
-      expect((await threaded.embedQueries(['still serving']))[0].length).toBe(512);
-    } finally {
-      await threaded.dispose();
-      await local.dispose();
-    }
-    await expect(threaded.embedQueries(['after dispose'])).rejects.toThrow(/exited/);
-  });
-
-  it('fails to start with the load error of the model, code included', async () => {
-    const root = await tempDir();
-    try {
-      const err = await createThreadedEmbedder({ model: 'Xenova/no-such-model', modelsDir: root, batchSize: 8, allowRemote: false }).catch((e) => e);
-      expect(err).toBeInstanceOf(AppError);
-      expect(err.code).toBe('MODEL_UNAVAILABLE');
-      expect(err.message).toContain('Xenova/no-such-model');
     } finally {
       await removeDir(root);
     }
