@@ -45,9 +45,8 @@ export const DEFAULT_BM25: Bm25Params = { k1: 1.5, b: 0.75, delta: 0 };
 /**
  * Builds a BM25 index over `texts`; label i is texts[i]. Postings are typed arrays (document ids ascending, term
  * frequencies) and a search adds each matching posting into one reused score buffer, then keeps the best `depth` on a
- * heap: at 10^5 passages it answers in about a millisecond and holds a few bytes a posting. The scoring is
- * MiniSearch's BM25, which the ranking was measured with: a document's length is its count of distinct terms, a
- * query term asked twice counts twice, and the sum is multiplied by the number of distinct query terms matched.
+ * heap: at 10^5 passages it answers in about a millisecond and holds a few bytes a posting. The scoring is classic
+ * BM25 (Lucene's IDF; a document's length is its number of terms; a query term asked twice counts twice).
  */
 export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT_BM25): LexicalIndex {
   const n = texts.length;
@@ -56,8 +55,9 @@ export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT
   const lengths = new Float64Array(n);
   texts.forEach((text, doc) => {
     const counts = new Map<string, number>();
-    for (const t of terms(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
-    lengths[doc] = counts.size;
+    const words = terms(text);
+    for (const t of words) counts.set(t, (counts.get(t) ?? 0) + 1);
+    lengths[doc] = words.length;
     for (const [t, tf] of counts) {
       let id = termIds.get(t);
       if (id === undefined) {
@@ -74,7 +74,7 @@ export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT
   const idf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
   // Scratch for one search at a time (searches are synchronous).
   const scores = new Float64Array(n);
-  const matched = new Uint16Array(n);
+  const touchedFlag = new Uint8Array(n);
 
   const contains = (docs: Int32Array, doc: number) => {
     let lo = 0;
@@ -105,8 +105,10 @@ export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT
         for (let i = 0; i < docs.length; i++) {
           const doc = docs[i];
           const tf = freqs[i];
-          if (matched[doc] === 0) touched.push(doc);
-          matched[doc]++;
+          if (touchedFlag[doc] === 0) {
+            touchedFlag[doc] = 1;
+            touched.push(doc);
+          }
           scores[doc] += weight * (delta + (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * lengths[doc]) / avgLength)));
         }
       }
@@ -126,9 +128,9 @@ export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT
         }
       };
       for (const doc of touched) {
-        const hit = { label: doc, score: scores[doc] * matched[doc] };
+        const hit = { label: doc, score: scores[doc] };
         scores[doc] = 0;
-        matched[doc] = 0;
+        touchedFlag[doc] = 0;
         if (depth <= 0) continue;
         if (heap.length < depth) {
           heap.push(hit);

@@ -177,7 +177,7 @@ export async function benchScale(options: { config: Config; books: string[]; wor
     const index = await loadIndex(env.INDEX_DIR, { modelId: embedder.modelId, dimension: embedder.dimension }, config.HNSW_EF_SEARCH);
     const engine = createSearchEngine(index, embedder, searchSettings(config));
     const sample = questions.filter((_, i) => i % Math.ceil(questions.length / 100) === 0);
-    const curve = await hnswRecall(engine, sample, [10, 50, 100, 200]);
+    const curve = await hnswRecall(engine, sample, [50, 100, 200, 400], config.HNSW_EF_SEARCH);
     out.write(`\nHNSW recall@10 against exact search over the ${index.passages.length} passage vectors, ${sample.length} questions:\n\n| efSearch | recall@10 | ms/query |\n| --- | --- | --- |\n`);
     for (const c of curve) out.write(`| ${c.ef}${c.ef === config.HNSW_EF_SEARCH ? ' (configured)' : ''} | ${c.recall10} | ${c.msPerQuery} |\n`);
     const split = await latencySplit(engine, questions.slice(0, 200));

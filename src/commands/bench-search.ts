@@ -76,7 +76,7 @@ export async function embeddingThroughput(embedder: Embedder, modelDir: string, 
 }
 
 /** recall@10 of HNSW against exact search over the same vectors, for each efSearch. */
-export async function hnswRecall(engine: SearchEngine, queries: string[], efs: number[]) {
+export async function hnswRecall(engine: SearchEngine, queries: string[], efs: number[], configuredEf: number) {
   const { hnsw, passages } = engine.index;
   const dim = engine.index.manifest.dimension;
   const vectors = new Float32Array(passages.length * dim);
@@ -99,7 +99,7 @@ export async function hnswRecall(engine: SearchEngine, queries: string[], efs: n
     });
     return { ef, recall10: Number((found / (queryVectors.length * 10)).toFixed(4)), msPerQuery: Number(((performance.now() - started) / queryVectors.length).toFixed(3)) };
   });
-  hnsw.setEf(engine.settings.depth > 100 ? engine.settings.depth : 100);
+  hnsw.setEf(configuredEf);
   return curve;
 }
 
