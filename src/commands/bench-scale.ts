@@ -3,12 +3,11 @@
 // the answer cache off), and in process over the same index: HNSW recall@10 against exact search and the latency
 // split of a search.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { Config } from '../config.js';
-import { searchSettings } from '../config.js';
+import { searchSettings, type Config } from '../config.js';
 import { currentBuild, loadIndex } from '../index-store.js';
 import { createSearchEngine } from '../search.js';
 import { hnswRecall, latencySplit, sampleSentences } from './bench-search.js';
@@ -119,7 +118,6 @@ async function loadLevel(base: string, questions: string[], connections: number,
 export async function benchScale(options: { config: Config; books: string[]; work: string; seconds: number; levels: number[]; out: NodeJS.WritableStream }) {
   const { config, books, work, seconds, levels, out } = options;
   const corpus = path.join(work, 'scale-corpus');
-  const { mkdir, copyFile } = await import('node:fs/promises');
   await mkdir(corpus);
   for (const f of books) await copyFile(f, path.join(corpus, path.basename(f)));
   const megabytes = (await Promise.all(books.map((f) => stat(f)))).reduce((s, x) => s + x.size, 0) / 1e6;
@@ -154,7 +152,7 @@ export async function benchScale(options: { config: Config; books: string[]; wor
 
   const questions = await questionsFrom(books, 500);
   const server = await startServer(env);
-  let levelsOut: LoadLevel[] = [];
+  const levelsOut: LoadLevel[] = [];
   let memory: { rssMb: number; peakMb: number };
   try {
     const idle = await memoryOf(server.child.pid!);
