@@ -2,46 +2,15 @@
 // size), the real server over it (RSS once loaded, then autocannon at several concurrencies with distinct questions,
 // the answer cache off), and in process over the same index: HNSW recall@10 against exact search and the latency
 // split of a search.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { searchSettings, type Config } from '../config.js';
 import { currentBuild, loadIndex } from '../index-store.js';
 import { createSearchEngine } from '../search.js';
 import { hnswRecall, latencySplit, sampleSentences } from './bench-search.js';
+import { startServer, timedBuild } from './processes.js';
 import { embedderFor } from './shared.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function cli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-export interface TimedBuild {
-  seconds: number;
-  output: string;
-  /** Peak resident set size of the build process, as it reports it. */
-  peakRssMb: number;
-}
-
-/** Runs the `build` command in its own process and times it from spawn to exit. */
-export function timedBuild(env: NodeJS.ProcessEnv): Promise<TimedBuild> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = cli(['build'], env);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    child.on('exit', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      const rss = output.match(/peak RSS (\d+) MB/);
-      if (code === 0) resolve({ seconds, output, peakRssMb: rss ? Number(rss[1]) : NaN });
-      else reject(new Error(`build exited with ${code}: ${output.slice(-2000)}`));
-    });
-  });
-}
 
 /** Resident and peak resident memory of a process, from /proc (Linux). */
 async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
@@ -68,24 +37,6 @@ async function questionsFrom(books: string[], count: number): Promise<string[]> 
     for (let i = 0; i < sentences.length && out.size < count; i += step) out.add(sentences[i].split(' ').slice(0, 12).join(' '));
   }
   return [...out];
-}
-
-async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string; loadedS: number }> {
-  const started = performance.now();
-  const child = cli(['serve'], { ...env, LOG_LEVEL: 'info' });
-  const base = await new Promise<string>((resolve, reject) => {
-    let log = '';
-    child.stderr!.on('data', (d) => {
-      log += d;
-      const m = log.match(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (c) => reject(new Error(`server exited with ${c}: ${log.slice(-1000)}`)));
-  });
-  // Request logs would cost the server time the benchmark means to measure.
-  child.stderr!.removeAllListeners('data');
-  child.stderr!.resume();
-  return { child, base, loadedS: (performance.now() - started) / 1000 };
 }
 
 export interface LoadLevel {

@@ -5,12 +5,10 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { benchScale, timedBuild, type TimedBuild } from './bench-scale.js';
+import { benchScale } from './bench-scale.js';
+import { ROOT, timedBuild, type TimedBuild } from './processes.js';
 import { embeddingThroughput, sampleSentences } from './bench-search.js';
 import { configFrom, embedderFor, type Flags } from './shared.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The books of the folder, smallest first, so a benchmark's length is predictable. */
 async function booksBySize(dir: string): Promise<{ file: string; size: number }[]> {

@@ -1,19 +1,13 @@
 // The load benchmark: the real server on loopback under autocannon, with a rebuild swapped in half-way through.
 // Bounded by duration; only 127.0.0.1 is targeted.
-import { spawn } from 'node:child_process';
 import { appendFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { ROOT, startServer, timedBuild } from './processes.js';
 import { configFrom, type Flags } from './shared.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TOKEN = 'load-benchmark-admin-token';
-
-function cli(args: string[], env: NodeJS.ProcessEnv) {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 export async function runLoad(flags: Flags & { seconds?: string; connections?: string; questions?: string }): Promise<void> {
   const { seconds, connections, questions, ...rest } = flags;
@@ -28,20 +22,8 @@ export async function runLoad(flags: Flags & { seconds?: string; connections?: s
     const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(work, 'index'), MODELS_DIR: path.resolve(config.MODELS_DIR), PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn',
       // Every request does the full search: with few distinct questions, the answer cache would measure only itself.
       QUERY_CACHE_SIZE: '0' };
-    const build = cli(['build'], env);
-    const [code] = await new Promise<[number | null]>((r) => build.on('exit', (c) => r([c])));
-    if (code !== 0) throw new Error('the benchmark index did not build');
-
-    const server = cli(['serve'], { ...env, LOG_LEVEL: 'info' });
-    const base = await new Promise<string>((resolve, reject) => {
-      let log = '';
-      server.stderr!.on('data', (d) => {
-        log += d;
-        const m = log.match(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
-        if (m) resolve(m[1]);
-      });
-      server.once('exit', (c) => reject(new Error(`server exited with ${c}`)));
-    });
+    await timedBuild(env);
+    const { child: server, base } = await startServer(env);
     const file = String(questions ?? path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json'));
     const asked = (JSON.parse(await readFile(file, 'utf8')) as { q: string }[]).map((x) => x.q);
     let next = 0;
