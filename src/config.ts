@@ -28,9 +28,9 @@ export const configSchema = z.object({
   SEARCH_DEFAULT_K: int(5, 1, 50),
   SEARCH_MAX_K: int(50, 1, 1000),
   SEARCH_DEPTH: int(100, 10, 10000),
-  FUSION_VECTOR_WEIGHT: num(0.5, 0, 10),
-  FUSION_LEXICAL_WEIGHT: num(0.5, 0, 10),
-  FUSION_COVERAGE: bool(true),
+  FUSION_KEYWORD_MIN: num(0.2, 0, 1),
+  FUSION_KEYWORD_MAX: num(0.6, 0, 1),
+  FUSION_COVERAGE_MIDPOINT: num(0.3, 0, 1),
   SEARCH_DEDUP: bool(true),
   BM25_K1: num(1.5, 0, 10),
   BM25_B: num(0.75, 0, 1),
@@ -47,6 +47,9 @@ export const configSchema = z.object({
 }).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_SENTENCES, {
   path: ['CHUNK_OVERLAP'],
   message: 'must be smaller than CHUNK_SENTENCES',
+}).refine((c) => c.FUSION_KEYWORD_MIN <= c.FUSION_KEYWORD_MAX, {
+  path: ['FUSION_KEYWORD_MIN'],
+  message: 'must not exceed FUSION_KEYWORD_MAX',
 }).refine((c) => c.SEARCH_DEFAULT_K <= c.SEARCH_MAX_K, {
   path: ['SEARCH_DEFAULT_K'],
   message: 'must not exceed SEARCH_MAX_K',
@@ -76,11 +79,9 @@ export function loadConfig(overrides: Record<string, string | number | boolean |
 export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
   return {
     depth,
-    vectorWeight: config.FUSION_VECTOR_WEIGHT,
-    lexicalWeight: config.FUSION_LEXICAL_WEIGHT,
+    keywordShare: { min: config.FUSION_KEYWORD_MIN, max: config.FUSION_KEYWORD_MAX, midpoint: config.FUSION_COVERAGE_MIDPOINT },
     dedup: config.SEARCH_DEDUP,
     bm25: { k1: config.BM25_K1, b: config.BM25_B, delta: 0 },
-    coverage: config.FUSION_COVERAGE,
   };
 }
 

@@ -27,9 +27,10 @@ export interface LexicalIndex {
   /**
    * The hits, and how much of the query the best hit covers: the IDF of the query terms it holds over the IDF of all
    * the query's terms (terms found nowhere count at the highest IDF). Near 1 when the words of the question are in the
-   * text; low for a paraphrase.
+   * text; low for a paraphrase. `queryIdf` is the sum of the query terms' IDFs (each time asked, unseen ones at the
+   * highest): the BM25 of a text of average length holding each once, so hit scores over it compare across queries.
    */
-  searchWithCoverage(query: string, depth: number): { hits: LexicalHit[]; coverage: number };
+  searchWithCoverage(query: string, depth: number): { hits: LexicalHit[]; coverage: number; queryIdf: number };
 }
 
 export interface Bm25Params {
@@ -149,13 +150,15 @@ export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT
       // Coverage: the IDF of the query terms the best hit holds over that of all of them (unseen terms at the highest).
       let total = 0;
       let covered = 0;
-      for (const t of asked.keys()) {
+      let queryIdf = 0;
+      for (const [t, times] of asked) {
         const id = termIds.get(t);
         const w = idf(id === undefined ? 0 : postings[id].docs.length);
         total += w;
+        queryIdf += times * w;
         if (hits.length && id !== undefined && contains(postings[id].docs, hits[0].label)) covered += w;
       }
-      return { hits, coverage: total > 0 ? Math.min(1, covered / total) : 0 };
+      return { hits, coverage: total > 0 ? Math.min(1, covered / total) : 0, queryIdf };
     },
   };
 }

@@ -3,24 +3,30 @@ import type { QueryEmbedder } from './embedding.js';
 import type { LoadedIndex, PassageRecord } from './index-store.js';
 import { createLexicalIndex, terms, type Bm25Params, type LexicalIndex } from './lexical.js';
 
+/**
+ * How much of a hit's score comes from the keyword side: `min` for a question in other words than the text's, `max`
+ * for one in its own words, switching over around `midpoint` of the query's coverage (see `keywordShare`).
+ */
+export interface KeywordShare {
+  min: number;
+  max: number;
+  midpoint: number;
+}
+
 export interface SearchSettings {
   /** Candidates taken from each side (vector and lexical) before fusion. */
   depth: number;
-  /** Weight of the meaning score in the fused score. */
-  vectorWeight: number;
-  /** Weight of the keyword score in the fused score. */
-  lexicalWeight: number;
+  /** The keyword side's share of the fused score, by the query's coverage. */
+  keywordShare: KeywordShare;
   /** Leave out passages that repeat what a better hit already shows. */
   dedup: boolean;
   /** BM25 parameters of the keyword side. */
   bm25: Bm25Params;
-  /** Scale the keyword weight by how much of the query the best keyword match covers. */
-  coverage: boolean;
 }
 
 export interface SearchHit {
   id: string;
-  /** Fused score: weighted meaning (cosine) plus weighted keyword match; see the README. */
+  /** Fused score: the meaning score and the keyword score mixed by the query's keyword share; see the README. */
   score: number;
   text: string;
   source: string;
@@ -107,28 +113,36 @@ function sentenceCosines(engine: SearchEngine, queryVector: Float32Array): (row:
   };
 }
 
-interface Candidate {
+/** A candidate passage with the evidence of both sides. */
+export interface Candidate {
   label: number;
-  vector: number;
-  lexical: number;
+  /** Cosine of the query to the passage's closest sentence. */
+  meaning: number;
+  /** Its block's BM25 over the BM25 a block of average length holding each query term once would get; 0 when none. */
+  keyword: number;
   score: number;
 }
 
 /**
- * Scores one passage by meaning: the mean of its own cosine to the query and its best sentence's, so a passage
- * whose one sentence answers the question is not drowned by the sentences around it.
+ * The meaning score of a passage: the cosine of its closest sentence to the query. A passage answers with one
+ * sentence; its other sentences, which are about something else, should not pull it down.
  */
-function vectorEvidence(engine: SearchEngine, label: number, cosine: (row: number) => number): number {
-  const passage = engine.index.passages[label];
-  let bestCos = -Infinity;
-  let sum = 0;
-  for (const s of passage.sentences) {
-    const cos = cosine(s.row);
-    sum += cos;
-    bestCos = Math.max(bestCos, cos);
-  }
-  // The passage vector is the normalised sum of its sentence vectors, so its cosine is the sum of theirs over that norm.
-  return (sum / passage.norm + bestCos) / 2;
+function meaningOf(engine: SearchEngine, label: number, cosine: (row: number) => number): number {
+  let best = -Infinity;
+  for (const s of engine.index.passages[label].sentences) best = Math.max(best, cosine(s.row));
+  return best;
+}
+
+/** Steepness of the switch from the paraphrase share to the own-words share (per unit of coverage). */
+const SHARE_STEEPNESS = 32;
+
+/**
+ * The keyword side's share of the fused score for a query whose best keyword match covers `coverage` of it: a
+ * logistic step from `min` to `max` centred on `midpoint`. A question in the text's own words is best answered by
+ * keywords, a paraphrase by meaning; coverage tells them apart.
+ */
+export function keywordShare(coverage: number, share: KeywordShare): number {
+  return share.min + (share.max - share.min) / (1 + Math.exp(-SHARE_STEEPNESS * (coverage - share.midpoint)));
 }
 
 /** The answering sentence of a hit: the closest in meaning, preferring among close ones the one sharing the query's terms. */
@@ -149,24 +163,22 @@ function answeringSentence(engine: SearchEngine, label: number, cosine: (row: nu
 }
 
 /**
- * Fuses the two sides by score: a weighted sum of the meaning score (cosine, in [-1, 1]) and the keyword score
- * (BM25 divided by the query's best BM25, in [0, 1]; the caller scales its weight by the query's coverage).
- * Candidates are the union of both sides' top `depth`.
+ * Fuses the two sides by score: `(1 − share) × meaning + share × keyword` over the union of both sides' candidates
+ * (a passage only one side found gets 0 from the other: no keyword, or its cosine all the same).
  */
 export function fuseCandidates(
   vectorLabels: number[],
-  lexicalHits: { label: number; score: number }[],
+  keywordHits: { label: number; score: number }[],
   meaning: (label: number) => number,
-  weights: { vector: number; lexical: number },
+  share: number,
 ): Candidate[] {
-  const top = lexicalHits.length ? lexicalHits[0].score : 0;
-  const lexical = new Map(lexicalHits.map((h) => [h.label, top > 0 ? h.score / top : 0]));
-  const labels = new Set([...vectorLabels, ...lexical.keys()]);
+  const keyword = new Map(keywordHits.map((h) => [h.label, h.score]));
+  const labels = new Set([...vectorLabels, ...keyword.keys()]);
   const out: Candidate[] = [];
   for (const label of labels) {
-    const vector = meaning(label);
-    const lex = lexical.get(label) ?? 0;
-    out.push({ label, vector, lexical: lex, score: weights.vector * vector + weights.lexical * lex });
+    const m = meaning(label);
+    const k = keyword.get(label) ?? 0;
+    out.push({ label, meaning: m, keyword: k, score: (1 - share) * m + share * k });
   }
   return out.sort((a, b) => b.score - a.score || a.label - b.label);
 }
@@ -181,8 +193,18 @@ export function isRedundant(passage: PassageRecord, answering: number, shown: Se
   return repeated * 2 > passage.sentences.length;
 }
 
-/** Answers a query with up to `k` hits scoring at least `minScore`, best first. */
-export async function search(engine: SearchEngine, query: string, k: number, minScore = -Infinity): Promise<SearchResult> {
+/** The fused candidates of a query, best first, and what the rest of a search needs from their making. */
+export interface Ranking {
+  candidates: Candidate[];
+  /** The keyword share this query got. */
+  share: number;
+  /** Cosine of the query to a sentence vector row. */
+  cosine: (row: number) => number;
+  timings: SearchTimings;
+}
+
+/** Embeds the query, takes both sides' candidates and fuses them. */
+export async function rank(engine: SearchEngine, query: string): Promise<Ranking> {
   const { index, settings } = engine;
   const depth = Math.min(settings.depth, index.passages.length);
   let t = performance.now();
@@ -194,30 +216,36 @@ export async function search(engine: SearchEngine, query: string, k: number, min
   const vectorMs = performance.now() - t;
 
   t = performance.now();
-  const lexicalHits: { label: number; score: number }[] = [];
+  const keywordHits: { label: number; score: number }[] = [];
   const lexical = engine.lexical.searchWithCoverage(query, depth);
   // The best blocks' passages, whole blocks at a time, until there are `depth` of them: a long paragraph has many.
   for (const block of lexical.hits) {
-    if (lexicalHits.length >= depth) break;
-    for (const label of engine.blockPassages[block.label]) lexicalHits.push({ label, score: block.score });
+    if (keywordHits.length >= depth) break;
+    for (const label of engine.blockPassages[block.label]) keywordHits.push({ label, score: block.score / lexical.queryIdf });
   }
   const lexicalMs = performance.now() - t;
 
   t = performance.now();
-  const queryTerms = new Set(terms(query));
   const cosine = sentenceCosines(engine, queryVector);
-  const fused = fuseCandidates(knn.neighbors, lexicalHits, (label) => vectorEvidence(engine, label, cosine), {
-    vector: settings.vectorWeight,
-    // Keyword evidence counts as much as the best match covers the question's words (by IDF): fully for a question
-    // in the text's own words, little for a paraphrase, where meaning should lead.
-    lexical: settings.lexicalWeight * (settings.coverage ? lexical.coverage : 1),
-  });
+  const share = keywordShare(lexical.coverage, settings.keywordShare);
+  const candidates = fuseCandidates(knn.neighbors, keywordHits, (label) => meaningOf(engine, label, cosine), share);
+  return { candidates, share, cosine, timings: { embedMs, vectorMs, lexicalMs, fusionMs: performance.now() - t } };
+}
+
+/** Answers a query with up to `k` hits scoring at least `minScore`, best first. */
+export async function search(engine: SearchEngine, query: string, k: number, minScore = -Infinity): Promise<SearchResult> {
+  const { index, settings } = engine;
+  const ranking = await rank(engine, query);
+  const t = performance.now();
+  const queryTerms = new Set(terms(query));
   const hits: SearchHit[] = [];
   const shown = new Set<number>();
-  for (const c of fused) {
-    if (hits.length >= k || c.score < minScore) break;
+  for (const c of ranking.candidates) {
+    // Compared as returned (rounded), so a hit's own score as minScore keeps that hit.
+    const score = Number(c.score.toFixed(6));
+    if (hits.length >= k || score < minScore) break;
     const p = index.passages[c.label];
-    const answering = answeringSentence(engine, c.label, cosine, queryTerms);
+    const answering = answeringSentence(engine, c.label, ranking.cosine, queryTerms);
     if (settings.dedup && isRedundant(p, answering, shown)) continue;
     for (const x of p.sentences) shown.add(x.row);
     const s = p.sentences[answering];
@@ -225,7 +253,7 @@ export async function search(engine: SearchEngine, query: string, k: number, min
     const end = s.end - p.start;
     hits.push({
       id: p.id,
-      score: Number(c.score.toFixed(6)),
+      score,
       text: p.text,
       source: p.source,
       start: p.start,
@@ -233,6 +261,6 @@ export async function search(engine: SearchEngine, query: string, k: number, min
       highlight: { start, end, text: p.text.slice(start, end) },
     });
   }
-  const fusionMs = performance.now() - t;
-  return { hits, timings: { embedMs, vectorMs, lexicalMs, fusionMs } };
+  // Fusion is timed with the making of the hits: highlight and dedup.
+  return { hits, timings: { ...ranking.timings, fusionMs: ranking.timings.fusionMs + performance.now() - t } };
 }

@@ -1,27 +1,49 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIndex } from '../src/index-store.js';
 import { createLexicalIndex, terms } from '../src/lexical.js';
-import { blocksOf, createSearchEngine, fuseCandidates, isRedundant, search, type SearchEngine } from '../src/search.js';
+import { blocksOf, createSearchEngine, fuseCandidates, isRedundant, keywordShare, search, type SearchEngine } from '../src/search.js';
 import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
 
 describe('fuseCandidates', () => {
   const evidence = (scores: Record<number, number>) => (label: number) => scores[label] ?? 0;
 
-  it('adds weighted meaning and keyword scores, keyword scores relative to the best', () => {
-    const fused = fuseCandidates([1, 2], [{ label: 2, score: 10 }, { label: 3, score: 5 }], evidence({ 1: 0.9, 2: 0.5, 3: 0.1 }), { vector: 0.5, lexical: 0.5 });
-    expect(fused.map((c) => c.label)).toEqual([2, 1, 3]);
-    expect(fused[0].score).toBeCloseTo(0.5 * 0.5 + 0.5 * 1);
-    expect(fused[2].lexical).toBeCloseTo(0.5);
+  it('mixes meaning and keyword scores by the keyword share', () => {
+    const fused = fuseCandidates([1, 2], [{ label: 2, score: 0.9 }, { label: 3, score: 0.4 }], evidence({ 1: 0.9, 2: 0.5, 3: 0.1 }), 0.25);
+    expect(fused.map((c) => c.label)).toEqual([1, 2, 3]);
+    expect(fused[0].score).toBeCloseTo(0.75 * 0.9);
+    expect(fused[1].score).toBeCloseTo(0.75 * 0.5 + 0.25 * 0.9);
+    expect(fused[2]).toMatchObject({ meaning: 0.1, keyword: 0.4 });
+    // More keyword share lets the keyword match lead.
+    expect(fuseCandidates([1, 2], [{ label: 2, score: 0.9 }], evidence({ 1: 0.9, 2: 0.5 }), 0.6)[0].label).toBe(2);
   });
 
   it('keeps a hit only one side found', () => {
-    const fused = fuseCandidates([7], [{ label: 8, score: 3 }], evidence({ 7: 0.8, 8: 0 }), { vector: 1, lexical: 1 });
+    const fused = fuseCandidates([7], [{ label: 8, score: 3 }], evidence({ 7: 0.8, 8: 0 }), 0.5);
     expect(fused.map((c) => c.label).sort()).toEqual([7, 8]);
   });
 
   it('orders ties by label, so results are stable', () => {
-    const fused = fuseCandidates([5, 4], [], evidence({ 4: 0.3, 5: 0.3 }), { vector: 1, lexical: 0 });
+    const fused = fuseCandidates([5, 4], [], evidence({ 4: 0.3, 5: 0.3 }), 0);
     expect(fused.map((c) => c.label)).toEqual([4, 5]);
+  });
+});
+
+describe('keywordShare', () => {
+  const share = { min: 0.2, max: 0.6, midpoint: 0.3 };
+
+  it('gives a paraphrase the low share and a question in the text\'s words the high one', () => {
+    expect(keywordShare(0, share)).toBeCloseTo(0.2, 3);
+    expect(keywordShare(0.1, share)).toBeCloseTo(0.2, 2);
+    expect(keywordShare(0.3, share)).toBeCloseTo(0.4);
+    expect(keywordShare(0.6, share)).toBeCloseTo(0.6, 3);
+    expect(keywordShare(1, share)).toBeCloseTo(0.6, 6);
+  });
+
+  it('rises with coverage and is fixed when min and max agree', () => {
+    const shares = [0, 0.2, 0.25, 0.3, 0.35, 0.4, 1].map((c) => keywordShare(c, share));
+    expect(shares).toEqual([...shares].sort((a, b) => a - b));
+    expect(keywordShare(0.05, { min: 1, max: 1, midpoint: 0.3 })).toBe(1);
+    expect(keywordShare(0.9, { min: 0, max: 0, midpoint: 0.3 })).toBe(0);
   });
 });
 
@@ -76,7 +98,7 @@ describe('createLexicalIndex', () => {
     // "cat" is everywhere: holding it covers less of "cat chromodynamics" than holding the rare word does.
     expect(lex.searchWithCoverage('cat chromodynamics', 3).coverage).toBeCloseTo(1);
     expect(lex.searchWithCoverage('cat zebras', 3).coverage).toBeLessThan(0.3);
-    expect(lex.searchWithCoverage('zebras giraffes', 3)).toEqual({ hits: [], coverage: 0 });
+    expect(lex.searchWithCoverage('zebras giraffes', 3)).toMatchObject({ hits: [], coverage: 0 });
   });
 
   it('scores by BM25 as written out by hand, keeping only the best `depth`', () => {
@@ -92,6 +114,9 @@ describe('createLexicalIndex', () => {
     expect(hits[2].score).toBeCloseTo(idf(3) * part(1, 1), 10);
     // A term asked twice counts twice.
     expect(lex.search('fox fox', 10)[0].score).toBeCloseTo(2 * idf(3) * part(1, 1), 10);
+    // The query's IDF sum, against which the fusion weighs these scores: unseen terms at the highest IDF.
+    expect(lex.searchWithCoverage('red fox', 10).queryIdf).toBeCloseTo(idf(2) + idf(3), 10);
+    expect(lex.searchWithCoverage('fox fox zebra', 10).queryIdf).toBeCloseTo(2 * idf(3) + idf(0), 10);
     expect(lex.search('red fox', 2).map((h) => h.label)).toEqual([0, 1]);
     expect(lex.search('red fox', 0)).toEqual([]);
   });
@@ -112,7 +137,7 @@ describe('search over a real index', () => {
     const { indexDir } = await buildReal(root, corpus);
     const embedder = await realEmbedder();
     const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
-    engine = createSearchEngine(index, embedder, { depth: 50, vectorWeight: 0.7, lexicalWeight: 0.3, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 }, coverage: true });
+    engine = createSearchEngine(index, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
   });
   afterAll(() => removeDir(root));
 
