@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { corpusOf, documentOf, type Corpus } from './corpus.js';
 import { AppError } from './errors.js';
-import { search, type SearchEngine } from './search.js';
+import { rank, search, type SearchEngine } from './search.js';
 
 const questionsSchema = z.array(z.object({ q: z.string().min(1), key: z.array(z.string().min(1)).min(1) })).min(1);
 export type Question = z.infer<typeof questionsSchema>[number];
@@ -44,6 +44,37 @@ export async function evaluateQuestions(engine: SearchEngine, questions: Questio
   const n = questions.length;
   const round = (x: number) => Number(x.toFixed(4));
   return { hit1: round(hit1 / n), hit3: round(hit3 / n), mrr10: round(mrr / n), n, misses };
+}
+
+/**
+ * The best any mixing of the two sides' scores could do on these questions: each question ranked with the keyword
+ * share (0 to 1, in steps of 0.02) that puts its answer highest, chosen for that question alone. No single setting
+ * reaches past it, so it tells whether a shortfall is in the mixing or in the scores themselves. Repeats are not
+ * dropped here, and a tie counts against the answer.
+ */
+export async function fusionBound(engine: SearchEngine, questions: Question[]): Promise<Omit<QuestionReport, 'misses'>> {
+  let hit1 = 0;
+  let hit3 = 0;
+  let mrr = 0;
+  for (const question of questions) {
+    const { candidates } = await rank(engine, question.q);
+    const answers = candidates.map((c) => question.key.some((k) => engine.index.passages[c.label].text.includes(k)));
+    let best = Infinity;
+    for (let step = 0; step <= 50; step++) {
+      const share = step / 50;
+      const scores = candidates.map((c) => (1 - share) * c.meaning + share * c.keyword);
+      let answer = -Infinity;
+      scores.forEach((x, i) => answers[i] && (answer = Math.max(answer, x)));
+      if (answer === -Infinity) break;
+      best = Math.min(best, 1 + scores.filter((x, i) => !answers[i] && x >= answer).length);
+    }
+    if (best === 1) hit1++;
+    if (best <= 3) hit3++;
+    if (best <= 10) mrr += 1 / best;
+  }
+  const n = questions.length;
+  const round = (x: number) => Number(x.toFixed(4));
+  return { hit1: round(hit1 / n), hit3: round(hit3 / n), mrr10: round(mrr / n), n };
 }
 
 export interface BeirDataset {

@@ -1,7 +1,7 @@
 // `eval` and `eval:beir`: the built-in evaluations, printing a table and a one-line JSON summary last.
 import path from 'node:path';
 import { readCorpus } from '../corpus.js';
-import { evaluateBeir, evaluateQuestions, loadBeir, loadQuestions } from '../evaluation.js';
+import { evaluateBeir, evaluateQuestions, fusionBound, loadBeir, loadQuestions } from '../evaluation.js';
 import { configFrom, embedderFor, engineFor, type Flags } from './shared.js';
 
 export async function runEval(file: string, flags: Flags): Promise<void> {
@@ -10,10 +10,15 @@ export async function runEval(file: string, flags: Flags): Promise<void> {
   const embedder = await embedderFor(config);
   const { engine, rebuilt } = await engineFor(config, embedder, await readCorpus(config.CORPUS_DIR));
   const report = await evaluateQuestions(engine, questions);
+  const bound = await fusionBound(engine, questions);
   await embedder.dispose();
   const out = process.stdout;
   out.write(`${questions.length} questions from ${file} over ${config.CORPUS_DIR} (${rebuilt ? 'index rebuilt' : 'index reused'}, model ${embedder.modelId})\n`);
   out.write(`hit@1 ${report.hit1.toFixed(3)}   hit@3 ${report.hit3.toFixed(3)}   MRR@10 ${report.mrr10.toFixed(3)}\n`);
+  out.write(
+    `bound: hit@1 ${bound.hit1.toFixed(3)}   hit@3 ${bound.hit3.toFixed(3)}   MRR@10 ${bound.mrr10.toFixed(3)}` +
+      '   (each question with the keyword share best for it alone: no mixing of these two scores does better)\n',
+  );
   if (report.misses.length) {
     out.write('\nNot answered first:\n');
     for (const m of report.misses) out.write(`  rank ${m.rank ?? '>10'}  ${m.q}\n           top: ${m.top.slice(0, 100)}\n`);
