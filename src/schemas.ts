@@ -40,7 +40,7 @@ export function searchRequestSchemas(limits: AppLimits) {
 export const hitSchema = z
   .object({
     id: z.string().meta({ description: 'Stable passage id: source:start-end.' }),
-    score: z.number().meta({ description: 'Weighted meaning (cosine) plus weighted keyword score; higher is better.' }),
+    score: z.number().meta({ description: 'Meaning (cosine of the closest sentence) and keyword score, mixed by the query\'s keyword share; higher is better, and comparable across queries.' }),
     text: z.string().meta({ description: 'The passage.' }),
     source: z.string().meta({ description: 'The document, relative to the corpus folder.' }),
     start: z.number().int().meta({ description: 'Offset of the passage in the document, in characters.' }),
