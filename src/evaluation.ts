@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { corpusOf, documentOf, type Corpus } from './corpus.js';
 import { AppError } from './errors.js';
-import { rank, search, type SearchEngine } from './search.js';
+import { fusedScore, rank, search, type SearchEngine } from './search.js';
 
 const questionsSchema = z.array(z.object({ q: z.string().min(1), key: z.array(z.string().min(1)).min(1) })).min(1);
 export type Question = z.infer<typeof questionsSchema>[number];
@@ -62,7 +62,7 @@ export async function fusionBound(engine: SearchEngine, questions: Question[]): 
     let best = Infinity;
     for (let step = 0; step <= 50; step++) {
       const share = step / 50;
-      const scores = candidates.map((c) => (1 - share) * c.meaning + share * c.keyword);
+      const scores = candidates.map((c) => fusedScore(c.meaning, c.keyword, share));
       let answer = -Infinity;
       scores.forEach((x, i) => answers[i] && (answer = Math.max(answer, x)));
       if (answer === -Infinity) break;

@@ -162,9 +162,14 @@ function answeringSentence(engine: SearchEngine, label: number, cosine: (row: nu
   return best;
 }
 
+/** The fused score of a passage: `(1 − share) × meaning + share × keyword`. */
+export function fusedScore(meaning: number, keyword: number, share: number): number {
+  return (1 - share) * meaning + share * keyword;
+}
+
 /**
- * Fuses the two sides by score: `(1 − share) × meaning + share × keyword` over the union of both sides' candidates
- * (a passage only one side found gets 0 from the other: no keyword, or its cosine all the same).
+ * Fuses the two sides by score (`fusedScore`) over the union of both sides' candidates (a passage only one side found
+ * gets 0 from the other: no keyword, or its cosine all the same).
  */
 export function fuseCandidates(
   vectorLabels: number[],
@@ -178,7 +183,7 @@ export function fuseCandidates(
   for (const label of labels) {
     const m = meaning(label);
     const k = keyword.get(label) ?? 0;
-    out.push({ label, meaning: m, keyword: k, score: (1 - share) * m + share * k });
+    out.push({ label, meaning: m, keyword: k, score: fusedScore(m, k, share) });
   }
   return out.sort((a, b) => b.score - a.score || a.label - b.label);
 }
@@ -196,8 +201,6 @@ export function isRedundant(passage: PassageRecord, answering: number, shown: Se
 /** The fused candidates of a query, best first, and what the rest of a search needs from their making. */
 export interface Ranking {
   candidates: Candidate[];
-  /** The keyword share this query got. */
-  share: number;
   /** Cosine of the query to a sentence vector row. */
   cosine: (row: number) => number;
   timings: SearchTimings;
@@ -229,7 +232,7 @@ export async function rank(engine: SearchEngine, query: string): Promise<Ranking
   const cosine = sentenceCosines(engine, queryVector);
   const share = keywordShare(lexical.coverage, settings.keywordShare);
   const candidates = fuseCandidates(knn.neighbors, keywordHits, (label) => meaningOf(engine, label, cosine), share);
-  return { candidates, share, cosine, timings: { embedMs, vectorMs, lexicalMs, fusionMs: performance.now() - t } };
+  return { candidates, cosine, timings: { embedMs, vectorMs, lexicalMs, fusionMs: performance.now() - t } };
 }
 
 /** Answers a query with up to `k` hits scoring at least `minScore`, best first. */

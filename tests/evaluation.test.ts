@@ -2,9 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateQuestions, fusionBound, loadQuestions, ndcgAt, recallAt } from '../src/evaluation.js';
-import { loadIndex } from '../src/index-store.js';
 import { createSearchEngine, type SearchEngine } from '../src/search.js';
-import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
+import { gardenEngine, removeDir, tempDir } from './helpers/real.js';
 
 describe('ndcgAt and recallAt', () => {
   const relevant = new Map([
@@ -51,16 +50,7 @@ describe('evaluateQuestions and fusionBound over a real index', () => {
 
   beforeAll(async () => {
     root = await tempDir();
-    const corpus = await writeCorpus(root, {
-      'garden.txt':
-        'Tomatoes need full sun. They should be watered deeply twice a week. Pinch out side shoots as they appear.\n\n' +
-        'Roses are pruned in late winter. Cut just above an outward-facing bud. Feed them after the first flush.\n\n' +
-        'Slugs eat young lettuce at night. A ring of grit around each plant keeps them off.',
-    });
-    const { indexDir } = await buildReal(root, corpus);
-    const embedder = await realEmbedder();
-    const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
-    engine = createSearchEngine(index, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
+    engine = await gardenEngine(root);
   });
   afterAll(() => removeDir(root));
 

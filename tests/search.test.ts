@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadIndex } from '../src/index-store.js';
 import { createLexicalIndex, terms } from '../src/lexical.js';
-import { blocksOf, createSearchEngine, fuseCandidates, isRedundant, keywordShare, search, type SearchEngine } from '../src/search.js';
-import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from './helpers/real.js';
+import { blocksOf, fuseCandidates, isRedundant, keywordShare, search, type SearchEngine } from '../src/search.js';
+import { gardenEngine, removeDir, tempDir } from './helpers/real.js';
 
 describe('fuseCandidates', () => {
   const evidence = (scores: Record<number, number>) => (label: number) => scores[label] ?? 0;
@@ -128,16 +127,7 @@ describe('search over a real index', () => {
 
   beforeAll(async () => {
     root = await tempDir();
-    const corpus = await writeCorpus(root, {
-      'garden.txt':
-        'Tomatoes need full sun. They should be watered deeply twice a week. Pinch out side shoots as they appear.\n\n' +
-        'Roses are pruned in late winter. Cut just above an outward-facing bud. Feed them after the first flush.\n\n' +
-        'Slugs eat young lettuce at night. A ring of grit around each plant keeps them off.',
-    });
-    const { indexDir } = await buildReal(root, corpus);
-    const embedder = await realEmbedder();
-    const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
-    engine = createSearchEngine(index, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
+    engine = await gardenEngine(root);
   });
   afterAll(() => removeDir(root));
 

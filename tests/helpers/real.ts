@@ -6,6 +6,8 @@ import { createEmbedder, type Embedder } from '../../src/embedding.js';
 import { buildIndex, type BuildResult } from '../../src/indexer.js';
 import { loadConfig } from '../../src/config.js';
 import { createApp, type AppDeps } from '../../src/server.js';
+import { loadIndex } from '../../src/index-store.js';
+import { createSearchEngine, type SearchEngine } from '../../src/search.js';
 import { createService } from '../../src/service.js';
 
 export const MODELS_DIR = path.resolve('models');
@@ -50,6 +52,20 @@ export async function buildReal(root: string, corpusDir: string): Promise<BuildR
     hnsw: { M: 16, efConstruction: 200 },
   });
   return { ...result, indexDir };
+}
+
+/** Three short paragraphs on gardening: tomatoes, roses, slugs. */
+export const GARDEN =
+  'Tomatoes need full sun. They should be watered deeply twice a week. Pinch out side shoots as they appear.\n\n' +
+  'Roses are pruned in late winter. Cut just above an outward-facing bud. Feed them after the first flush.\n\n' +
+  'Slugs eat young lettuce at night. A ring of grit around each plant keeps them off.';
+
+/** A search engine over a real index of `GARDEN` built under `root`, with the default ranking settings. */
+export async function gardenEngine(root: string): Promise<SearchEngine> {
+  const { indexDir } = await buildReal(root, await writeCorpus(root, { 'garden.txt': GARDEN }));
+  const embedder = await realEmbedder();
+  const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
+  return createSearchEngine(index, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
 }
 
 /**
