@@ -33,31 +33,14 @@ export function createProgram(): Command {
   common(program.command('eval-beir').description('nDCG@10 and recall@100 on a BEIR-layout dataset folder'))
     .argument('<dir>', 'folder with corpus.jsonl, queries.jsonl and qrels/test.tsv')
     .action(async (dir, flags) => (await import('./commands/evaluate.js')).runEvalBeir(dir, flags));
-  program
-    .command('bench')
-    .description('benchmarks with their baselines: rebuilds, embedding throughput, a large corpus built, served and loaded')
-    .option('--quick', 'a small run (2 books, 2 s load levels) for a smoke test')
-    .option('--books <n>', 'how many of the smallest books to use (default 10)')
-    .option('--datasets <dir>', 'folder of .txt books (default ../shared/datasets/gutenberg)')
-    .option('--scale-mb <mb>', 'size of the large corpus: the smallest books that fit (default 20)')
-    .option('--load-seconds <s>', 'length of each load level (default 20)')
-    .addOption(new Option('--models-dir <dir>', 'where models are kept (MODELS_DIR)'))
-    .action(async (flags) => (await import('./commands/bench.js')).runBench(flags));
-  program
-    .command('load')
-    .description('load test on loopback: concurrent searches for a while, with a rebuild swapped in half-way')
-    .option('--seconds <s>', 'how long (default 60)')
-    .option('--connections <n>', 'concurrent connections (default 32)')
-    .option('--questions <file>', 'questions file (default ../shared/eval/seed-dev-queries.json)')
-    .addOption(new Option('--corpus-dir <dir>', 'the corpus to serve (CORPUS_DIR)'))
-    .addOption(new Option('--models-dir <dir>', 'where models are kept (MODELS_DIR)'))
-    .action(async (flags) => (await import('./commands/load.js')).runLoad(flags));
   return program;
 }
 
 export async function main(argv = process.argv): Promise<void> {
   try {
     await createProgram().parseAsync(argv);
+    // Every command has finished its work (a server has closed): nothing left running should keep the process.
+    process.exit(process.exitCode ?? 0);
   } catch (err) {
     const code = err instanceof AppError ? err.code : 'INTERNAL';
     process.stderr.write(`error ${code}: ${(err as Error).message}\n`);

@@ -1,4 +1,6 @@
-// The only reader of process.env: one zod schema, parsed once, frozen. Every key is documented in .env.example.
+// The only reader of process.env: one zod schema, parsed once, frozen. The operator's settings are documented in
+// .env.example; the ranking profile's in the README.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from './errors.js';
 
@@ -7,26 +9,49 @@ const num = (def: number, min: number, max: number) => z.coerce.number().min(min
 const bool = (def: boolean) =>
   z.enum(['true', 'false', '1', '0', 'yes', 'no']).default(def ? 'true' : 'false').transform((v) => ['true', '1', 'yes'].includes(v));
 
-export const configSchema = z.object({
+/** What an operator sets: where things are, the model, the limits, the token, logging. Listed in .env.example. */
+export const operatorSettings = {
   PORT: int(3000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
   CORPUS_DIR: z.string().min(1).default('corpus'),
   INDEX_DIR: z.string().min(1).default('index'),
   MODELS_DIR: z.string().min(1).default('models'),
   EMBED_MODEL: z.string().min(1).default('use-lite'),
+  ALLOW_REMOTE_MODELS: bool(true),
+  RANKING_PROFILE: z.string().optional(),
+  SEARCH_DEFAULT_K: int(5, 1, 50),
+  SEARCH_MAX_K: int(50, 1, 1000),
+  WATCH: bool(false),
+  WATCH_DEBOUNCE_MS: int(500, 0, 600000),
+  BUILD_TIMEOUT_MS: int(1_800_000, 0, 86_400_000),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  QUERY_CACHE_SIZE: int(1000, 0, 1000000),
+  REQUEST_TIMEOUT_MS: int(10000, 0, 600000),
+  MAX_QUEUED_QUERIES: int(256, 1, 100000),
+  SHUTDOWN_GRACE_MS: int(3000, 0, 600000),
+  CORS_ORIGIN: z.string().default('*'),
+  RATE_LIMIT_PER_MINUTE: int(0, 0, 1000000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+  MAX_QUERY_CHARS: int(1000, 1, 100000),
+  MAX_BODY_BYTES: int(16384, 256, 10485760),
+};
+
+/**
+ * The ranking profile: how text becomes passages and vectors, and how the two sides are mixed. Research knobs with
+ * measured defaults (README, "Ranking profile"); a JSON file named by RANKING_PROFILE sets them, and an environment
+ * variable of the same name wins over the file, for experiments.
+ */
+export const rankingSettings = {
   EMBED_POOLING: z.enum(['auto', 'mean', 'cls']).default('auto'),
   EMBED_QUERY_PREFIX: z.string().optional(),
   EMBED_PASSAGE_PREFIX: z.string().optional(),
   EMBED_BATCH_SIZE: int(32, 1, 1024),
-  ALLOW_REMOTE_MODELS: bool(true),
   CHUNK_SENTENCES: int(3, 1, 50),
   CHUNK_OVERLAP: int(1, 0, 49),
   CHUNK_MAX_TOKENS: int(128, 8, 8192),
   HNSW_M: int(16, 4, 128),
   HNSW_EF_CONSTRUCTION: int(200, 10, 2000),
   HNSW_EF_SEARCH: int(200, 10, 2000),
-  SEARCH_DEFAULT_K: int(5, 1, 50),
-  SEARCH_MAX_K: int(50, 1, 1000),
   SEARCH_DEPTH: int(100, 10, 10000),
   FUSION_KEYWORD_MIN: num(0.2, 0, 1),
   FUSION_KEYWORD_MAX: num(0.6, 0, 1),
@@ -34,17 +59,9 @@ export const configSchema = z.object({
   SEARCH_DEDUP: bool(true),
   BM25_K1: num(1.5, 0, 10),
   BM25_B: num(0.75, 0, 1),
-  WATCH: bool(false),
-  WATCH_DEBOUNCE_MS: int(500, 0, 600000),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  QUERY_CACHE_SIZE: int(1000, 0, 1000000),
-  REQUEST_TIMEOUT_MS: int(10000, 0, 600000),
-  CORS_ORIGIN: z.string().default('*'),
-  RATE_LIMIT_PER_MINUTE: int(0, 0, 1000000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
-  MAX_QUERY_CHARS: int(1000, 1, 100000),
-  MAX_BODY_BYTES: int(16384, 256, 10485760),
-}).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_SENTENCES, {
+};
+
+export const configSchema = z.object({ ...operatorSettings, ...rankingSettings }).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_SENTENCES, {
   path: ['CHUNK_OVERLAP'],
   message: 'must be smaller than CHUNK_SENTENCES',
 }).refine((c) => c.FUSION_KEYWORD_MIN <= c.FUSION_KEYWORD_MAX, {
@@ -55,6 +72,25 @@ export const configSchema = z.object({
   message: 'must not exceed SEARCH_MAX_K',
 });
 
+const invalid = (issues: { path: string; message: string }[]) =>
+  new AppError('CONFIG_INVALID', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+
+/** The settings a ranking profile file gives, as strings; throws CONFIG_INVALID naming the file and what is wrong. */
+function readProfile(file: string): Record<string, string> {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw invalid([{ path: 'RANKING_PROFILE', message: `${file}: ${(err as Error).message}` }]);
+  }
+  const value = z.union([z.string(), z.number(), z.boolean()]).optional();
+  const parsed = z.strictObject(Object.fromEntries(Object.keys(rankingSettings).map((k) => [k, value]))).safeParse(data);
+  if (!parsed.success) {
+    throw invalid(parsed.error.issues.map((i) => ({ path: `RANKING_PROFILE ${file}${i.path.length ? ` ${i.path.join('.')}` : ''}`, message: i.message })));
+  }
+  return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+}
+
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
 /**
@@ -63,15 +99,15 @@ export type Config = Readonly<z.infer<typeof configSchema>>;
  */
 export function loadConfig(overrides: Record<string, string | number | boolean | undefined> = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, unknown> = {};
-  for (const key of Object.keys(configSchema.shape)) {
+  for (const key of [...Object.keys(operatorSettings), ...Object.keys(rankingSettings)]) {
     const value = overrides[key] ?? env[key];
     if (value !== undefined && value !== '') input[key] = typeof value === 'string' ? value : String(value);
   }
-  const parsed = configSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new AppError('CONFIG_INVALID', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+  if (typeof input.RANKING_PROFILE === 'string') {
+    for (const [key, value] of Object.entries(readProfile(input.RANKING_PROFILE))) input[key] ??= value;
   }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
   return Object.freeze(parsed.data);
 }
 
@@ -95,5 +131,6 @@ export function embedderOptions(config: Config) {
     pooling: config.EMBED_POOLING,
     queryPrefix: config.EMBED_QUERY_PREFIX,
     passagePrefix: config.EMBED_PASSAGE_PREFIX,
+    maxQueuedQueries: config.MAX_QUEUED_QUERIES,
   };
 }

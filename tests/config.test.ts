@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, operatorSettings, rankingSettings } from '../src/config.js';
 import { AppError } from '../src/errors.js';
 
 describe('loadConfig', () => {
@@ -36,10 +39,52 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { SEARCH_DEFAULT_K: '20', SEARCH_MAX_K: '10' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
-  it('documents every key in .env.example', async () => {
+  it('lists the operator\'s settings in .env.example, and the ranking profile\'s in the README only', async () => {
     const { readFile } = await import('node:fs/promises');
     const example = await readFile('.env.example', 'utf8');
-    const { configSchema } = await import('../src/config.js');
-    for (const key of Object.keys(configSchema.shape)) expect(example).toMatch(new RegExp(`^#? ?${key}=`, 'm'));
+    const readme = await readFile('README.md', 'utf8');
+    for (const key of Object.keys(operatorSettings)) expect(example).toMatch(new RegExp(`^#? ?${key}=`, 'm'));
+    for (const key of Object.keys(rankingSettings)) {
+      expect(example).not.toContain(key);
+      expect(readme).toContain(`\`${key}\``);
+    }
+  });
+});
+
+describe('the ranking profile', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'ps-profile-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  const profile = async (name: string, content: string) => {
+    const file = path.join(root, name);
+    await writeFile(file, content);
+    return file;
+  };
+
+  it('sets ranking settings from its file, under the environment\'s', async () => {
+    const file = await profile('p.json', JSON.stringify({ FUSION_KEYWORD_MIN: 0, FUSION_KEYWORD_MAX: 0.5, SEARCH_DEDUP: false, CHUNK_SENTENCES: 4 }));
+    const c = loadConfig({}, { RANKING_PROFILE: file, FUSION_KEYWORD_MAX: '0.7' });
+    expect(c).toMatchObject({ FUSION_KEYWORD_MIN: 0, FUSION_KEYWORD_MAX: 0.7, SEARCH_DEDUP: false, CHUNK_SENTENCES: 4, BM25_K1: 1.5 });
+  });
+
+  it('refuses a file that is missing, not JSON, names an operator setting or a typo, or holds a bad value', async () => {
+    const cases = [
+      path.join(root, 'nope.json'),
+      await profile('bad.json', '{ not json'),
+      await profile('operator.json', JSON.stringify({ PORT: 80 })),
+      await profile('typo.json', JSON.stringify({ FUSION_KEYWORD_MINN: 0.1 })),
+      await profile('range.json', JSON.stringify({ BM25_B: 3 })),
+    ];
+    for (const file of cases) {
+      expect(() => loadConfig({}, { RANKING_PROFILE: file })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    }
+    try {
+      loadConfig({}, { RANKING_PROFILE: cases[3] });
+    } catch (err) {
+      expect((err as AppError).message).toContain(cases[3]);
+    }
   });
 });

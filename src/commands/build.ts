@@ -1,14 +1,27 @@
-// `build`: corpus folder → index, with progress; nothing to do (and no model loaded) when it is up to date.
-import { readCorpus } from '../corpus.js';
-import { buildIndexOf, upToDateManifest } from '../indexer.js';
+// `build`: corpus folder → index, with progress; nothing to do (and no model loaded) when it is up to date. SIGTERM
+// or SIGINT stops it before its next step: nothing is made current, its partial folder and lock are removed.
+import { AppError } from '../errors.js';
+import { readCorpus } from '../ingest/corpus.js';
+import { buildIndexOf, upToDateManifest } from '../index/build.js';
 import { buildOptions, configFrom, embedderFor, log, progressReporter, type Flags } from './shared.js';
 
 export async function runBuild(flags: Flags & { force?: boolean }): Promise<void> {
   const { force, ...rest } = flags;
   const config = configFrom(rest);
+  const stopping = new AbortController();
+  const stop = (signal: string) => {
+    log('build.stopping', { signal });
+    stopping.abort(new AppError('BUILD_STOPPED', signal));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
   const corpus = await readCorpus(config.CORPUS_DIR);
   for (const s of corpus.skipped ?? []) log('corpus.skipped', { source: s.source, reason: s.reason });
-  const options = buildOptions(config, progressReporter('build'));
+  const options = {
+    ...buildOptions(config, progressReporter('build')),
+    onStage: (stage: string) => log('build.stage', { stage }),
+    signal: stopping.signal,
+  };
   const current = force ? null : await upToDateManifest(corpus.hash, options);
   if (current) {
     process.stdout.write(`Index is up to date: ${current.documents.length} document(s), ${current.passages} passages, built ${current.builtAt}.\n`);

@@ -1,6 +1,6 @@
 // `query`: one question answered from the built index, without a server.
-import { search } from '../search.js';
-import { createService } from '../service.js';
+import { search } from '../search/search.js';
+import { createService } from '../live/service.js';
 import { configFrom, type Flags } from './shared.js';
 
 export async function runQuery(question: string, flags: Flags & { k?: string; json?: boolean }): Promise<void> {

@@ -1,15 +1,27 @@
-// `serve`: the HTTP server over the current index, with live rebuilds (watch, admin route), stopped cleanly by
-// SIGTERM or SIGINT.
+// `serve`: the HTTP server over the current index, with live rebuilds (watch, admin route). SIGTERM or SIGINT stops
+// it: no new connections, idle ones closed, answers marked `Connection: close`, in-flight requests given
+// SHUTDOWN_GRACE_MS, the rebuild child stopped and no queued one started; then it returns, and the CLI exits.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Config } from '../config.js';
 import type { AppError } from '../errors.js';
-import { createReindexer, watchCorpus } from '../reindexer.js';
-import { createApp } from '../server.js';
-import { createService } from '../service.js';
+import { createApp } from '../http/app.js';
+import { createReindexer } from '../live/reindexer.js';
+import { createService } from '../live/service.js';
+import { watchCorpus } from '../live/watcher.js';
 import { configFrom, log, logger, type Flags } from './shared.js';
 
-export async function runServe(flags: Flags): Promise<void> {
-  const config = configFrom(flags);
+export interface RunningServer {
+  url: string;
+  /** Stops everything the server started; resolves when all of it has ended. */
+  close(): Promise<void>;
+}
+
+/** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
+export async function startServer(config: Config): Promise<RunningServer> {
   const service = await createService(config);
   let indexReady = true;
   try {
@@ -18,22 +30,14 @@ export async function runServe(flags: Flags): Promise<void> {
     indexReady = false;
     log('index.unavailable', { code: (err as AppError).code, message: (err as Error).message });
   }
-  const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, log });
-  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer) : null;
+  const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log });
+  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, log) : null;
   const app = createApp({
     engine: () => service.engine(),
-    health: () => ({ ...service.health(), rebuild: reindexer.status() }),
+    health: () => ({ ...service.health(), rebuild: reindexer.status(), ...(watcher?.lastError() ? { watchError: watcher.lastError() } : {}) }),
     readDocument: (source) => service.readDocument(source),
     limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES },
-    admin: config.ADMIN_TOKEN
-      ? {
-          token: config.ADMIN_TOKEN,
-          reindex: () => {
-            reindexer.request('admin');
-            return { ...reindexer.status() };
-          },
-        }
-      : undefined,
+    admin: config.ADMIN_TOKEN ? { token: config.ADMIN_TOKEN, reindex: () => (reindexer.request('admin'), { ...reindexer.status() }) } : undefined,
     onInternalError: (err) =>
       logger.error({ event: 'request.error', err: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code, stack: err.stack } : String(err) }),
     logger: logger.child({ event: 'request' }),
@@ -43,18 +47,35 @@ export async function runServe(flags: Flags): Promise<void> {
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   });
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    log('server.listening', { url: `http://${config.HOST}:${info.port}`, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });
-  });
-  const stop = (signal: string) => {
-    log('server.stopping', { signal });
-    server.close(async () => {
-      await watcher?.close();
-      await reindexer.close();
-      await service.close();
-      process.exit(0);
-    });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
+  await once(server, 'listening');
+  let stopping = false;
+  // Once stopping, every answer tells its client to close the connection instead of sending another request on it.
+  server.on('request', (_req, res) => stopping && res.setHeader('connection', 'close'));
+  const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+  log('server.listening', { url, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });
+
+  let closing: Promise<void> | null = null;
+  const close = async () => {
+    stopping = true;
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+    await Promise.all([watcher?.close(), reindexer.close(), drained]);
+    clearTimeout(grace);
+    await service.close();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  return { url, close: () => (closing ??= close()) };
+}
+
+export async function runServe(flags: Flags): Promise<void> {
+  const config = configFrom(flags);
+  const running = await startServer(config);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log('server.stopping', { signal });
+  await running.close();
+  log('server.stopped', { signal });
 }

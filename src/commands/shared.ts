@@ -2,11 +2,11 @@
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import { embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
-import type { Corpus } from '../corpus.js';
-import type { Embedder } from '../embedding.js';
-import { buildIndexOf, upToDateManifest, type BuildOptions } from '../indexer.js';
-import { loadIndex } from '../index-store.js';
-import { createSearchEngine, type SearchEngine } from '../search.js';
+import type { Corpus } from '../ingest/corpus.js';
+import type { Embedder } from '../model/embedder.js';
+import { buildIndexOf, upToDateManifest, type BuildOptions } from '../index/build.js';
+import { loadIndex } from '../index/files/store.js';
+import { createSearchEngine, type SearchEngine } from '../search/engine.js';
 
 export type Flags = Record<string, string | number | boolean | undefined>;
 
@@ -21,7 +21,7 @@ export function configFrom(flags: Flags): Config {
 
 /** Loads the configured model; the inference library is imported only here, so commands that need no model start fast. */
 export async function embedderFor(config: Config): Promise<Embedder> {
-  const { createEmbedder } = await import('../embedding.js');
+  const { createEmbedder } = await import('../model/transformers-embedder.js');
   return createEmbedder(embedderOptions(config));
 }
 
@@ -73,6 +73,6 @@ export async function engineFor(config: Config, embedder: Embedder, corpus: Corp
   const options = buildOptions(config, progressReporter('build'));
   const fresh = await upToDateManifest(corpus.hash, options);
   if (!fresh) await buildIndexOf(embedder, corpus, options);
-  const index = await loadIndex(config.INDEX_DIR, { modelId: embedder.modelId, dimension: embedder.dimension }, config.HNSW_EF_SEARCH);
+  const index = await loadIndex(config.INDEX_DIR, embedder, config.HNSW_EF_SEARCH);
   return { engine: createSearchEngine(index, embedder, searchSettings(config, depth)), rebuilt: !fresh };
 }

@@ -2,13 +2,14 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createEmbedder, type Embedder } from '../../src/embedding.js';
-import { buildIndex, type BuildResult } from '../../src/indexer.js';
+import { type Embedder } from '../../src/model/embedder.js';
+import { createEmbedder } from '../../src/model/transformers-embedder.js';
+import { buildIndex, type BuildResult } from '../../src/index/build.js';
 import { loadConfig } from '../../src/config.js';
-import { createApp, type AppDeps } from '../../src/server.js';
-import { loadIndex } from '../../src/index-store.js';
-import { createSearchEngine, type SearchEngine } from '../../src/search.js';
-import { createService } from '../../src/service.js';
+import { createApp, type AppDeps } from '../../src/http/app.js';
+import { loadIndex } from '../../src/index/files/store.js';
+import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
+import { createService } from '../../src/live/service.js';
 
 export const MODELS_DIR = path.resolve('models');
 export const SEED = path.resolve('corpus/us-pakistan-afghanistan.txt');
@@ -64,7 +65,7 @@ export const GARDEN =
 export async function gardenEngine(root: string): Promise<SearchEngine> {
   const { indexDir } = await buildReal(root, await writeCorpus(root, { 'garden.txt': GARDEN }));
   const embedder = await realEmbedder();
-  const index = await loadIndex(indexDir, { modelId: embedder.modelId, dimension: embedder.dimension }, 50);
+  const index = await loadIndex(indexDir, embedder, 50);
   return createSearchEngine(index, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
 }
 
@@ -87,3 +88,20 @@ export async function realApp(root: string, files: Record<string, string>, deps:
 }
 
 export const ADMIN_TOKEN = 'a-test-admin-token-0123456789';
+
+/**
+ * A long document made in code: `sentences` distinct sentences in paragraphs of five, so a build of it takes seconds
+ * (long enough to be stopped in any step) without any file from outside the project.
+ */
+export function longDocument(sentences: number): string {
+  const who = ['The miller', 'A ferryman', 'The old keeper', 'Her cousin', 'The schoolmaster', 'A travelling tinker', 'The baker', 'Our neighbour'];
+  const did = ['mended', 'painted', 'sold', 'carried', 'counted', 'buried', 'polished', 'borrowed', 'weighed', 'hid'];
+  const what = ['the blue lantern', 'a sack of barley', 'three copper kettles', 'the chapel bell', 'an oak chest', 'the torn map', 'a basket of pears'];
+  const when = ['before dawn', 'on market day', 'after the flood', 'in the long winter', 'during the fair', 'at the turn of the tide'];
+  const out: string[] = [];
+  for (let i = 0; i < sentences; i++) {
+    const s = `${who[i % who.length]} ${did[Math.floor(i / who.length) % did.length]} ${what[Math.floor(i / 80) % what.length]} ${when[Math.floor(i / 560) % when.length]}, number ${i}.`;
+    out.push(i % 5 === 4 ? `${s}\n\n` : `${s} `);
+  }
+  return out.join('');
+}

@@ -1,0 +1,117 @@
+// createApp(deps) → the Hono app: middleware for every route, then the route modules, each given only what it needs.
+// It never listens and never reads the environment: the serve command does both.
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { rateLimiter } from 'hono-rate-limiter';
+import { AppError, errorBody } from '../errors.js';
+import type { SearchEngine } from '../search/engine.js';
+import { adminRoutes, type AdminDeps } from './routes/admin.js';
+import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/pages.js';
+import { searchRoutes } from './routes/search.js';
+import type { AppLimits } from './schemas.js';
+
+export type { AppLimits, AdminDeps };
+
+export interface AppDeps {
+  /** The engine to answer with; throws INDEX_NOT_READY (or another AppError) when there is none. */
+  engine: () => SearchEngine;
+  /** What /health reports beyond the status. */
+  health: () => Record<string, unknown>;
+  limits: AppLimits;
+  /** Reads an indexed document for /view; null when the index has no such document. */
+  readDocument?: (source: string) => Promise<{ text: string; changed: boolean } | null>;
+  /** The admin routes; without them, /admin/* does not exist. */
+  admin?: AdminDeps;
+  /** Called with unexpected errors (5xx), for logging. */
+  onInternalError?: (err: unknown) => void;
+  /** Structured request log (pino or alike); one line a request, with its id. Off when absent. */
+  logger?: { info: (fields: object, msg: string) => void };
+  /** Origins allowed to call GET /search from a browser ('*' for any); other routes send no CORS headers. */
+  corsOrigin?: string;
+  /** Longest a search may take before it is answered with REQUEST_TIMEOUT (and its work stopped); 0 for no limit. */
+  timeoutMs?: number;
+  /** Searches per minute per client address; 0 or absent for no limit. */
+  rateLimitPerMinute?: number;
+  /** Answers kept per index build for repeated questions; 0 or absent for none. */
+  cacheSize?: number;
+  /** The client's address, for rate limiting (the socket's on Node). */
+  clientAddress?: (c: Context) => string;
+}
+
+/** Errors a client should retry after a moment, and how many seconds to wait. */
+const RETRY_AFTER: Partial<Record<AppError['code'], number>> = { OVERLOADED: 1, REQUEST_TIMEOUT: 1, INDEX_NOT_READY: 5 };
+
+/** Request ids, the request log, and the security headers of every response. */
+function useCommon(app: Hono, deps: AppDeps): void {
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger?.info(
+      { reqId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Number((performance.now() - started).toFixed(2)) },
+      'request',
+    );
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+}
+
+/** CORS on GET /search only, and the per-client rate limit of /search. */
+function useSearchGuards(app: Hono, deps: AppDeps): void {
+  if (deps.corsOrigin) {
+    const allow = cors({ origin: deps.corsOrigin === '*' ? '*' : deps.corsOrigin.split(',').map((o) => o.trim()), allowMethods: ['GET'] });
+    app.use('/search', (c, next) => (c.req.method === 'GET' || c.req.method === 'OPTIONS' ? allow(c, next) : next()));
+  }
+  if (deps.rateLimitPerMinute) {
+    app.use(
+      '/search',
+      rateLimiter({
+        windowMs: 60_000,
+        limit: deps.rateLimitPerMinute,
+        standardHeaders: 'draft-6',
+        keyGenerator: (c) => deps.clientAddress?.(c) ?? 'unknown',
+        handler: () => {
+          throw new AppError('RATE_LIMITED', deps.rateLimitPerMinute!);
+        },
+      }),
+    );
+  }
+}
+
+/** Builds the HTTP API over the given dependencies. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  useCommon(app, deps);
+  useSearchGuards(app, deps);
+  app.route('/search', searchRoutes(deps));
+  app.route('/health', healthRoutes(deps));
+  app.route('/', pageRoutes({ limits: deps.limits, admin: Boolean(deps.admin), readDocument: deps.readDocument }));
+  if (deps.admin) app.route('/admin', adminRoutes(deps.admin));
+
+  app.notFound((c) => c.json(errorBody(new AppError('NOT_FOUND', c.req.method, c.req.path)), 404));
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) deps.onInternalError?.(err);
+      const retry = RETRY_AFTER[err.code];
+      if (retry) c.header('retry-after', String(retry));
+      return c.json(errorBody(err), err.status as 400);
+    }
+    deps.onInternalError?.(err);
+    return c.json(errorBody(new AppError('INTERNAL')), 500);
+  });
+  return app;
+}

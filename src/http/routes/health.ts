@@ -1,0 +1,27 @@
+// GET /health: whether an index is loaded, which build, and the rebuild state. Always 200 while the process runs.
+import { Hono } from 'hono';
+import { AppError } from '../../errors.js';
+
+export interface HealthRouteDeps {
+  /** Throws when no index is loaded. */
+  engine: () => unknown;
+  /** What /health reports beyond the status. */
+  health: () => Record<string, unknown>;
+}
+
+export function healthRoutes(deps: HealthRouteDeps): Hono {
+  const routes = new Hono();
+  routes.get('/', (c) => {
+    let status = 'ok';
+    try {
+      deps.engine();
+    } catch {
+      status = 'no-index';
+    }
+    return c.json({ status, ...deps.health() });
+  });
+  routes.all('/', (c) => {
+    throw new AppError('METHOD_NOT_ALLOWED', c.req.method, '/health');
+  });
+  return routes;
+}

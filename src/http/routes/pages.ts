@@ -1,0 +1,45 @@
+// The pages people use and the API's description: the search page, a document view, OpenAPI and Swagger UI.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Hono } from 'hono';
+import { AppError } from '../../errors.js';
+import { createOpenApiDocument } from '../openapi.js';
+import { docsPage, documentPage, searchPage } from '../pages.js';
+import { parseOrThrow, queryParams } from '../request.js';
+import { viewRequestSchema, type AppLimits } from '../schemas.js';
+
+export interface PageRouteDeps {
+  limits: AppLimits;
+  /** Whether the admin routes exist, so the API document lists them. */
+  admin: boolean;
+  /** Reads an indexed document for /view; null when the index has no such document. */
+  readDocument?: (source: string) => Promise<{ text: string; changed: boolean } | null>;
+}
+
+const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const assets = new Map<string, Promise<Buffer>>();
+/** A file of Swagger UI's npm package, read once. */
+function swaggerAsset(file: string): Promise<Buffer> {
+  if (!assets.has(file)) assets.set(file, readFile(path.join(swaggerDir, file)));
+  return assets.get(file)!;
+}
+
+export function pageRoutes(deps: PageRouteDeps): Hono {
+  const routes = new Hono();
+  const openapi = createOpenApiDocument(deps.limits, deps.admin);
+  routes.get('/', (c) => c.html(searchPage()));
+  routes.get('/openapi.json', (c) => c.json(openapi));
+  routes.get('/docs', (c) => c.html(docsPage()));
+  for (const [file, type] of [['swagger-ui.css', 'text/css'], ['swagger-ui-bundle.js', 'text/javascript']]) {
+    routes.get(`/docs/${file}`, async (c) => c.body(new Uint8Array(await swaggerAsset(file)), 200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'max-age=86400' }));
+  }
+  routes.get('/view', async (c) => {
+    const req = parseOrThrow(viewRequestSchema, queryParams(c));
+    const doc = await deps.readDocument?.(req.source);
+    if (!doc) throw new AppError('NOT_FOUND', 'GET', `/view?source=${req.source}`);
+    const end = Math.min(req.end, doc.text.length);
+    return c.html(documentPage(req.source, doc.text, Math.min(req.start, end), end, doc.changed));
+  });
+  return routes;
+}

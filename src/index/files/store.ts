@@ -1,0 +1,262 @@
+// The index on disk: each build is a complete folder of its own, and the CURRENT file names the one in use.
+// A build is written beside the live one and made current by renaming CURRENT over itself, so a reader sees the old
+// index or the new one, never a mixture, and a killed build leaves only a folder that nothing points to.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import hnswlib from 'hnswlib-node';
+import { AppError } from '../../errors.js';
+
+const { HierarchicalNSW } = hnswlib;
+export type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+export const INDEX_FORMAT = 7;
+export const HASH_BYTES = 20;
+const CURRENT = 'CURRENT';
+
+export interface PassageRecord {
+  id: string;
+  source: string;
+  start: number;
+  end: number;
+  text: string;
+  /** Length of the sum of its sentences' vectors: the passage's vector is that sum divided by it. */
+  norm: number;
+  /** The block (paragraph) it belongs to: passages of one block share a number. */
+  block: number;
+  /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
+  sentences: { start: number; end: number; row: number }[];
+}
+
+export interface IndexManifest {
+  format: number;
+  modelId: string;
+  /** The embedder's fingerprint: vectors of a build are reused by the next only under the same one. */
+  embedder: string;
+  dimension: number;
+  chunking: { sentences: number; overlap: number; maxTokens: number; version: number };
+  hnsw: { M: number; efConstruction: number };
+  corpusHash: string;
+  settingsKey: string;
+  documents: { source: string; sha256: string; chars: number }[];
+  passages: number;
+  /** Rows of vectors.f32: one per distinct sentence text. */
+  vectors: number;
+  builtAt: string;
+  buildMs: number;
+  /** Size and SHA-256 of each file of the build, set when it is saved. */
+  files?: Record<string, { bytes: number; sha256: string }>;
+}
+
+const BUILD_FILES = ['passages.json', 'vectors.f32', 'hashes.bin', 'tokens.u16', 'hnsw.bin'];
+
+async function fileDigest(file: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+export interface IndexData {
+  manifest: IndexManifest;
+  passages: PassageRecord[];
+  /** Passage vectors (the normalised mean of their sentences'); label i is passages[i]. */
+  hnsw: Hnsw;
+  /** Unit vectors of every distinct sentence text, row-major, `manifest.vectors` rows. */
+  textVectors: Float32Array;
+  /** SHA-1 of each row's text, 20 bytes a row: what lets the next build reuse the vectors of unchanged text. */
+  textHashes: Uint8Array;
+  /** Token count of each row's text, so the next build need not tokenize unchanged text to chunk it. */
+  textTokens?: Uint16Array;
+}
+
+export interface LoadedIndex extends IndexData {
+  /** The build folder it was read from. */
+  dir: string;
+}
+
+async function writeDurable(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces `file` with `data` in one rename: readers see the old content or the new, never a part. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeDurable(temp, data);
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+function buildName(): string {
+  return `build-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The build folder CURRENT names, or null when there is none. */
+export async function currentBuild(indexDir: string): Promise<string | null> {
+  const name = (await readFile(path.join(indexDir, CURRENT), 'utf8').catch(() => '')).trim();
+  return name ? path.join(indexDir, name) : null;
+}
+
+/**
+ * Writes a complete build folder, then points CURRENT at it; older builds (but the one just replaced) and folders left
+ * by killed builds are removed afterwards. Returns the new build folder.
+ */
+export async function saveIndex(indexDir: string, data: IndexData, signal?: AbortSignal): Promise<string> {
+  await mkdir(indexDir, { recursive: true });
+  const name = buildName();
+  const temp = path.join(indexDir, `${name}.partial`);
+  const final = path.join(indexDir, name);
+  await mkdir(temp);
+  try {
+    await writeDurable(path.join(temp, 'passages.json'), JSON.stringify(data.passages));
+    await writeDurable(path.join(temp, 'vectors.f32'), new Uint8Array(data.textVectors.buffer, data.textVectors.byteOffset, data.textVectors.byteLength));
+    await writeDurable(path.join(temp, 'hashes.bin'), data.textHashes);
+    const tokens = data.textTokens ?? new Uint16Array(data.textHashes.length / HASH_BYTES);
+    await writeDurable(path.join(temp, 'tokens.u16'), new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength));
+    await data.hnsw.writeIndex(path.join(temp, 'hnsw.bin'));
+    // The manifest goes last and carries every file's size and checksum: a load trusts nothing it does not match.
+    const files: IndexManifest['files'] = {};
+    for (const name of BUILD_FILES) files[name] = await fileDigest(path.join(temp, name));
+    await writeDurable(path.join(temp, 'manifest.json'), JSON.stringify({ ...data.manifest, files }, null, 2));
+    // A build stopped now leaves nothing behind; past this point it is made current.
+    signal?.throwIfAborted();
+    await rename(temp, final);
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    if (signal?.aborted) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new AppError('INDEX_WRITE_FAILED', path.resolve(indexDir), 'the disk is full');
+    }
+    throw err;
+  }
+  const previous = await currentBuild(indexDir);
+  await writeFileAtomic(path.join(indexDir, CURRENT), `${name}\n`);
+  await pruneBuilds(indexDir, [final, previous].filter((d): d is string => d !== null));
+  return final;
+}
+
+/** Removes build folders other than `keep`, including partial ones of builds that died. */
+async function pruneBuilds(indexDir: string, keep: string[]): Promise<void> {
+  const keepNames = new Set(keep.map((d) => path.basename(d)));
+  for (const entry of await readdir(indexDir)) {
+    if (entry.startsWith('build-') && !keepNames.has(entry)) {
+      await rm(path.join(indexDir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/** What a server expects of an index: the embedder it answers queries with. */
+export interface IndexExpectation {
+  modelId: string;
+  dimension: number;
+  /** The embedder's fingerprint (model, pooling, prefixes): vectors made under another compare as nonsense. */
+  fingerprint: string;
+}
+
+/**
+ * Loads the current build and checks it is whole and made with the expected embedder.
+ * Throws INDEX_NOT_READY (nothing built), INDEX_INVALID (damaged) or INDEX_MODEL_MISMATCH.
+ */
+export async function loadIndex(indexDir: string, expect: IndexExpectation, efSearch: number): Promise<LoadedIndex> {
+  const dir = await currentBuild(indexDir);
+  if (!dir) throw new AppError('INDEX_NOT_READY', path.resolve(indexDir));
+  const invalid = (why: string) => new AppError('INDEX_INVALID', dir, why);
+  let manifest: IndexManifest;
+  let passages: PassageRecord[];
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    passages = JSON.parse(await readFile(path.join(dir, 'passages.json'), 'utf8'));
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+  if (manifest.format !== INDEX_FORMAT) throw invalid(`format ${manifest.format} is not ${INDEX_FORMAT}; rebuild it`);
+  for (const name of BUILD_FILES) {
+    const want = manifest.files?.[name];
+    const got = await fileDigest(path.join(dir, name)).catch(() => null);
+    if (!want || !got || want.bytes !== got.bytes || want.sha256 !== got.sha256) throw invalid(`${name} does not match its checksum`);
+  }
+  if (manifest.modelId !== expect.modelId || manifest.dimension !== expect.dimension || manifest.embedder !== expect.fingerprint) {
+    throw new AppError('INDEX_MODEL_MISMATCH', dir, `${manifest.embedder} (${manifest.dimension}-d)`, `${expect.fingerprint} (${expect.dimension}-d)`);
+  }
+  if (passages.length !== manifest.passages) throw invalid(`${passages.length} passages, the manifest says ${manifest.passages}`);
+  const raw = await readFile(path.join(dir, 'vectors.f32')).catch((err) => {
+    throw invalid((err as Error).message);
+  });
+  if (raw.length !== manifest.vectors * manifest.dimension * 4) throw invalid('vectors.f32 has the wrong size');
+  // A large file's buffer is its own and aligned: viewed in place, not copied (the vectors are most of an index).
+  const textVectors = raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  const textHashes = new Uint8Array(await readFile(path.join(dir, 'hashes.bin')).catch((err) => {
+    throw invalid((err as Error).message);
+  }));
+  if (textHashes.length !== manifest.vectors * HASH_BYTES) throw invalid('hashes.bin has the wrong size');
+  const hnsw = new HierarchicalNSW('cosine', manifest.dimension);
+  try {
+    await hnsw.readIndex(path.join(dir, 'hnsw.bin'));
+  } catch (err) {
+    throw invalid(`hnsw.bin: ${(err as Error).message}`);
+  }
+  if (hnsw.getCurrentCount() !== manifest.passages) throw invalid(`hnsw.bin holds ${hnsw.getCurrentCount()} vectors for ${manifest.passages} passages`);
+  hnsw.setEf(efSearch);
+  return { dir, manifest, passages, hnsw, textVectors, textHashes };
+}
+
+/** What the next build can take from a row of the current one. */
+export interface ReusableRow {
+  tokens?: number;
+  vector?: Float32Array;
+}
+
+/** A build file's content, only when it matches the size and checksum its manifest gives. */
+async function verifiedFile(dir: string, name: string, manifest: IndexManifest): Promise<Buffer | null> {
+  const want = manifest.files?.[name];
+  const data = await readFile(path.join(dir, name)).catch(() => null);
+  if (!want || !data || data.length !== want.bytes) return null;
+  return createHash('sha256').update(data).digest('hex') === want.sha256 ? data : null;
+}
+
+/**
+ * The rows of the current build keyed by text hash (hex): each text's token count, and its vector if it was embedded
+ * under `fingerprint`. Only files that match their checksums are used: a damaged build offers nothing to reuse.
+ */
+export async function reusableRows(indexDir: string, fingerprint: string): Promise<Map<string, ReusableRow>> {
+  const out = new Map<string, ReusableRow>();
+  const dir = await currentBuild(indexDir);
+  if (!dir) return out;
+  try {
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+    const hashes = await verifiedFile(dir, 'hashes.bin', manifest);
+    if (!hashes || hashes.length !== manifest.vectors * HASH_BYTES) return out;
+    const rawTokens = await verifiedFile(dir, 'tokens.u16', manifest);
+    const tokens = rawTokens?.length === manifest.vectors * 2 ? new Uint16Array(rawTokens.buffer, rawTokens.byteOffset, manifest.vectors) : null;
+    // A row is a text's hash and its vector: valid under the same embedder whatever the build's format.
+    const raw = manifest.embedder === fingerprint ? await verifiedFile(dir, 'vectors.f32', manifest) : null;
+    const d = manifest.dimension;
+    const vectors = raw?.length === manifest.vectors * d * 4 ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4) : null;
+    // Token counts depend on the tokenizer only, which the fingerprint's model names.
+    const sameModel = JSON.parse(manifest.embedder)[0] === JSON.parse(fingerprint)[0];
+    for (let row = 0; row < manifest.vectors; row++) {
+      out.set(hashes.toString('hex', row * HASH_BYTES, (row + 1) * HASH_BYTES), {
+        tokens: sameModel && tokens ? tokens[row] : undefined,
+        vector: vectors?.subarray(row * d, (row + 1) * d),
+      });
+    }
+  } catch {
+    out.clear();
+  }
+  return out;
+}

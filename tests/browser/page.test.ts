@@ -1,0 +1,85 @@
+// The search page in a real browser (Debian's Chromium, driven by playwright-core) against the real server.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, removeDir, tempDir } from '../helpers/real.js';
+import { runBuild, startServer } from '../helpers/server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUTPUT = path.resolve('test-output');
+
+describe('the search page in Chromium', () => {
+  let root: string;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let browser: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    root = await tempDir();
+    const env = { CORPUS_DIR: 'corpus', INDEX_DIR: path.join(root, 'index'), MODELS_DIR };
+    await runBuild(env);
+    server = await startServer(env);
+    // A fresh profile each run; the flags keep Chromium from reaching for the network.
+    browser = await chromium.launchPersistentContext(path.join(root, 'chromium'), {
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage();
+    await mkdir(OUTPUT, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (root) await removeDir(root);
+  });
+
+  it('answers the Kabul question with the answering sentence marked, using only the keyboard', async () => {
+    await page.setViewportSize({ width: 1000, height: 800 });
+    await page.goto(server.base);
+    // The box has focus on load: type and press Enter.
+    await page.keyboard.type(KABUL_QUESTION);
+    await page.keyboard.press('Enter');
+    const firstMark = page.locator('#results li').first().locator('mark');
+    await firstMark.waitFor();
+    expect(await firstMark.textContent()).toContain(KABUL_ANSWER);
+    expect(await page.locator('#status').textContent()).toMatch(/passages, best first/);
+    await page.screenshot({ path: path.join(OUTPUT, 'search-page.png'), fullPage: true });
+
+    // Tab reaches the first result's link to its place in the document.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate<string>('document.activeElement?.href ?? ""');
+    expect(focused).toContain('/view?source=us-pakistan-afghanistan.txt');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/view\?/);
+    expect(await page.locator('mark#hit').textContent()).toContain(KABUL_ANSWER);
+  });
+
+  it('says so when nothing matches', async () => {
+    await page.goto(`${server.base}/?q=${encodeURIComponent('xyzzy plugh qwerty')}`);
+    await page.locator('#status.message').waitFor();
+    expect(await page.locator('#status').textContent()).toContain('No passage matches');
+    expect(await page.locator('#results li').count()).toBe(0);
+  });
+
+  it('shows the error the server gives', async () => {
+    await page.goto(server.base);
+    await page.fill('#q', 'x'.repeat(1001));
+    await page.press('#q', 'Enter');
+    await page.locator('#status.error').waitFor();
+    expect(await page.locator('#status').textContent()).toContain('INVALID_REQUEST');
+  });
+
+  it('fits a phone screen without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`${server.base}/?q=${encodeURIComponent(KABUL_QUESTION)}`);
+    await page.locator('#results li mark').first().waitFor();
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(OUTPUT, 'search-page-phone.png'), fullPage: true });
+  });
+});

@@ -1,0 +1,80 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateQuestions, fusionBound, loadQuestions, ndcgAt, recallAt } from '../../src/evaluation/questions.js';
+import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
+import { gardenEngine, removeDir, tempDir } from '../helpers/real.js';
+
+describe('ndcgAt and recallAt', () => {
+  const relevant = new Map([
+    ['a', 2],
+    ['b', 1],
+    ['c', 0],
+  ]);
+
+  it('computes nDCG with graded gains and log2 discounts, as the published tables do', () => {
+    // DCG: b at rank 1 (1 / log2 2) + a at rank 3 (2 / log2 4); ideal: a, then b.
+    expect(ndcgAt(['b', 'x', 'a'], relevant, 10)).toBeCloseTo((1 + 2 / 2) / (2 + 1 / Math.log2(3)), 10);
+    expect(ndcgAt(['a', 'b'], relevant, 10)).toBeCloseTo(1, 10);
+    expect(ndcgAt(['x', 'a'], relevant, 1)).toBe(0);
+  });
+
+  it('counts recall over the documents with a positive grade only', () => {
+    expect(recallAt(['a', 'c', 'x'], relevant, 100)).toBe(0.5);
+    expect(recallAt(['x', 'b', 'a'], relevant, 2)).toBe(0.5);
+    expect(recallAt(['a'], new Map([['c', 0]]), 100)).toBe(0);
+  });
+});
+
+describe('loadQuestions', () => {
+  let root: string;
+  beforeAll(async () => (root = await tempDir()));
+  afterAll(() => removeDir(root));
+
+  it('names the entries that are not questions with key phrases', async () => {
+    const file = path.join(root, 'bad.json');
+    await writeFile(file, JSON.stringify([{ q: 'fine', key: ['x'] }, { q: '', key: [] }]));
+    await expect(loadQuestions(file)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+});
+
+describe('evaluateQuestions and fusionBound over a real index', () => {
+  let root: string;
+  let engine: SearchEngine;
+  const questions = [
+    { q: 'how do I keep slugs off my lettuce?', key: ['ring of grit'] },
+    { q: 'when are roses cut back?', key: ['pruned in late winter'] },
+    { q: 'how often do tomatoes need water?', key: ['watered deeply twice a week'] },
+    { q: 'what is the capital of Peru?', key: ['no such phrase in the text'] },
+  ];
+
+  beforeAll(async () => {
+    root = await tempDir();
+    engine = await gardenEngine(root);
+  });
+  afterAll(() => removeDir(root));
+
+  it('scores hit@1, hit@3 and MRR@10 by key phrase and lists the questions not answered first', async () => {
+    const report = await evaluateQuestions(engine, questions);
+    expect(report.n).toBe(4);
+    // The three garden questions are answered first; the fourth has no answer in the text.
+    expect(report).toMatchObject({ hit1: 0.75, hit3: 0.75, mrr10: 0.75 });
+    expect(report.misses).toEqual([{ q: 'what is the capital of Peru?', rank: null, top: expect.any(String) }]);
+  });
+
+  it('bounds what any keyword share could reach, whatever share the engine is set to', async () => {
+    const withShare = (share: number) => createSearchEngine(engine.index, engine.embedder, { ...engine.settings, keywordShare: { min: share, max: share, midpoint: 0.3 } });
+    const bounds = [];
+    for (const e of [engine, withShare(0), withShare(1)]) {
+      const report = await evaluateQuestions(e, questions);
+      const bound = await fusionBound(e, questions);
+      expect(bound.hit1).toBeGreaterThanOrEqual(report.hit1);
+      expect(bound.hit3).toBeGreaterThanOrEqual(report.hit3);
+      expect(bound.mrr10).toBeGreaterThanOrEqual(report.mrr10);
+      bounds.push(bound);
+    }
+    expect(bounds[1]).toEqual(bounds[0]);
+    expect(bounds[2]).toEqual(bounds[0]);
+    expect(bounds[0]).toEqual({ hit1: 0.75, hit3: 0.75, mrr10: 0.75, n: 4 });
+  });
+});

@@ -1,0 +1,225 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { AppError } from '../../src/errors.js';
+import { createApp, type AppDeps } from '../../src/http/app.js';
+import { createService, type Service } from '../../src/live/service.js';
+import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+
+// Response bodies are checked field by field below.
+const json = async (res: Response): Promise<any> => res.json();
+
+const limits = { maxQueryChars: 200, defaultK: 5, maxK: 50, maxBodyBytes: 1024 };
+
+describe('HTTP API', () => {
+  let root: string;
+  let service: Service;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const corpus = await writeCorpus(root, {
+      'birds.txt':
+        'Swifts spend almost their whole lives in the air. They even sleep on the wing.\n\n' +
+        'Robins defend their territory all winter. Both sexes sing.\n\n' +
+        'Herons nest in colonies high in tall trees. The nests are reused for years.\n\n' +
+        'Owls hunt by sound as much as by sight. Their facial discs funnel sound to the ears.\n\n' +
+        'Kingfishers dive for small fish from a perch. They beat the catch against a branch.\n\n' +
+        'Starlings gather in huge flocks at dusk. The swirling shapes are called murmurations.',
+    });
+    const { indexDir } = await buildReal(root, corpus);
+    service = await createService(loadConfig({ INDEX_DIR: indexDir, CORPUS_DIR: corpus }, {}), await realEmbedder());
+    app = createApp({ engine: () => service.engine(), health: () => service.health(), limits });
+  });
+  afterAll(() => removeDir(root));
+
+  const get = (q: string) => app.request(`/search?${q}`);
+  const post = (body: string, type = 'application/json') => app.request('/search', { method: 'POST', body, headers: { 'content-type': type } });
+  const errorOf = async (res: Response) => ((await json(res)) as { error: { code: string; issues?: { path: string; message: string }[] } }).error;
+
+  it('answers GET /search with ranked hits and their answering sentence', async () => {
+    const res = await get('q=how+do+owls+find+their+prey+in+the+dark&k=3');
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.query).toBe('how do owls find their prey in the dark');
+    expect(body.hits).toHaveLength(3);
+    expect(body.hits[0]).toMatchObject({ source: 'birds.txt', text: expect.stringContaining('Owls hunt by sound') });
+    expect(Object.keys(body.hits[0]).sort()).toEqual(['end', 'highlight', 'id', 'score', 'source', 'start', 'text']);
+    expect(body.hits[0].text.slice(body.hits[0].highlight.start, body.hits[0].highlight.end)).toBe(body.hits[0].highlight.text);
+    expect(typeof body.tookMs).toBe('number');
+    expect(body.index).toMatch(/^build-/);
+  });
+
+  it('answers POST /search the same way', async () => {
+    const a = await json(await get('q=where+do+herons+nest&k=2'));
+    const b = await json(await post(JSON.stringify({ query: 'where do herons nest', k: 2 })));
+    expect(b.hits).toEqual(a.hits);
+    expect(b.hits[0].text).toContain('Herons nest in colonies');
+  });
+
+  it('defaults k to 5', async () => {
+    const body = await json(await get('q=birds'));
+    expect(body.hits).toHaveLength(5);
+  });
+
+  it.each([
+    ['q=', 'q', 'must not be empty'],
+    ['q=%20%20', 'q', 'must not be empty'],
+    ['k=3', 'q', 'is required'],
+    ['q=owls&k=0', 'k', 'must be at least 1'],
+    ['q=owls&k=51', 'k', 'must be at most 50'],
+    ['q=owls&k=2.5', 'k', 'must be a whole number'],
+    ['q=owls&k=many', 'k', 'must be a number'],
+    ['q=owls&q=herons', 'q', 'must be given once'],
+    [`q=${'x'.repeat(201)}`, 'q', 'must be at most 200 characters'],
+    ['q=owls&minScore=2', 'minScore', 'must be at most 1'],
+  ])('rejects GET %s with INVALID_REQUEST on %s', async (query, field, message) => {
+    const res = await get(query);
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.code).toBe('INVALID_REQUEST');
+    expect(err.issues).toContainEqual({ path: field, message });
+  });
+
+  it('rejects unknown parameters, so typos do not pass silently', async () => {
+    const err = await errorOf(await get('q=owls&kk=3'));
+    expect(err.code).toBe('INVALID_REQUEST');
+  });
+
+  it.each([
+    ['{"query": "owls"', 'application/json', 400, 'MALFORMED_JSON'],
+    ['{"query": "owls"}', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['{"query": 42}', 'application/json', 400, 'INVALID_REQUEST'],
+    ['{"query": "owls", "k": "3"}', 'application/json', 400, 'INVALID_REQUEST'],
+    ['["owls"]', 'application/json', 400, 'INVALID_REQUEST'],
+    [JSON.stringify({ query: 'x'.repeat(2000) }), 'application/json', 413, 'PAYLOAD_TOO_LARGE'],
+  ])('rejects POST body %#: %s', async (body, type, status, code) => {
+    const res = await post(body, type);
+    expect(res.status).toBe(status);
+    expect((await errorOf(res)).code).toBe(code);
+  });
+
+  it('answers unknown routes and methods with NOT_FOUND and METHOD_NOT_ALLOWED', async () => {
+    const missing = await app.request('/nowhere');
+    expect(missing.status).toBe(404);
+    expect((await errorOf(missing)).code).toBe('NOT_FOUND');
+    const wrong = await app.request('/search?q=owls', { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect((await errorOf(wrong)).code).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('has no admin routes while no admin token is configured', async () => {
+    const res = await app.request('/admin/reindex', { method: 'POST', headers: { authorization: 'Bearer anything-at-all-here' } });
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe('NOT_FOUND');
+  });
+
+  it('reports health with the index version', async () => {
+    const body = await json(await app.request('/health'));
+    expect(body.status).toBe('ok');
+    expect(body.index).toMatchObject({ passages: expect.any(Number), corpusHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('says INDEX_NOT_READY (503) with what to run when there is no index', async () => {
+    const empty = await tempDir();
+    const bare = await createService(loadConfig({ INDEX_DIR: path.join(empty, 'index') }, {}), await realEmbedder());
+    const noIndex = createApp({ engine: () => bare.engine(), health: () => bare.health(), limits });
+    const res = await noIndex.request('/search?q=owls');
+    expect(res.status).toBe(503);
+    const err = (await json(res)).error;
+    expect(err.code).toBe('INDEX_NOT_READY');
+    expect(err.message).toContain('npm run build:index');
+    expect((await json(await noIndex.request('/health'))).status).toBe('no-index');
+    await removeDir(empty);
+  });
+
+  it('sends security headers and a request id on every response', async () => {
+    for (const res of [await app.request('/search?q=owls'), await app.request('/nowhere'), await app.request('/')]) {
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('opens CORS for GET /search only, and only when configured', async () => {
+    const open = createApp({ engine: () => service.engine(), health: () => ({}), limits, corsOrigin: 'https://a.example' });
+    const origin = { origin: 'https://a.example' };
+    expect((await open.request('/search?q=owls', { headers: origin })).headers.get('access-control-allow-origin')).toBe('https://a.example');
+    const post = await open.request('/search', { method: 'POST', body: '{"query":"owls"}', headers: { ...origin, 'content-type': 'application/json' } });
+    expect(post.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await open.request('/health', { headers: origin })).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await app.request('/search?q=owls', { headers: origin })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers REQUEST_TIMEOUT when a search takes too long', async () => {
+    const slow = createApp({
+      engine: () => ({ ...service.engine(), embedder: { ...service.engine().embedder, embedQueries: () => new Promise<Float32Array[]>(() => undefined) } }),
+      health: () => ({}),
+      limits,
+      timeoutMs: 50,
+    });
+    const res = await slow.request('/search?q=owls');
+    expect(res.status).toBe(503);
+    expect((await errorOf(res)).code).toBe('REQUEST_TIMEOUT');
+  });
+
+  it('limits searches per client when configured', async () => {
+    const limited = createApp({ engine: () => service.engine(), health: () => ({}), limits, rateLimitPerMinute: 3, clientAddress: (c) => c.req.header('x-test-client') ?? '' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await limited.request('/search?q=owls', { headers: { 'x-test-client': 'a' } })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const other = await limited.request('/search?q=owls', { headers: { 'x-test-client': 'b' } });
+    expect(other.status).toBe(200);
+    const refused = await limited.request('/search?q=owls', { headers: { 'x-test-client': 'a' } });
+    expect((await errorOf(refused)).code).toBe('RATE_LIMITED');
+  });
+
+  it('answers a repeated question from a bounded cache that a new build empties', async () => {
+    let embedded = 0;
+    const counting = (engine: ReturnType<Service['engine']>) => ({
+      ...engine,
+      embedder: { ...engine.embedder, embedQueries: (q: string[]) => (embedded++, engine.embedder.embedQueries(q)) },
+    });
+    let current = counting(service.engine());
+    const cachedApp = createApp({ engine: () => current, health: () => ({}), limits, cacheSize: 2 });
+    const first = await json(await cachedApp.request('/search?q=where+do+herons+nest'));
+    const again = await json(await cachedApp.request('/search?q=where++do+herons+nest'));
+    expect(again.hits).toEqual(first.hits);
+    expect(embedded).toBe(1);
+    await cachedApp.request('/search?q=owls');
+    await cachedApp.request('/search?q=robins');
+    await cachedApp.request('/search?q=where+do+herons+nest'); // pushed out by the two above
+    expect(embedded).toBe(4);
+    current = counting(service.engine()); // a swapped-in build
+    await cachedApp.request('/search?q=where+do+herons+nest');
+    expect(embedded).toBe(5);
+  });
+
+  it('logs one line a request with its id, and no authorization header', async () => {
+    const lines: object[] = [];
+    const logged = createApp({ engine: () => service.engine(), health: () => ({}), limits, logger: { info: (fields) => lines.push(fields) } });
+    const res = await logged.request('/search?q=owls', { headers: { authorization: 'Bearer secret-value' } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ reqId: res.headers.get('x-request-id'), method: 'GET', path: '/search', status: 200 });
+    expect(JSON.stringify(lines)).not.toContain('secret-value');
+  });
+
+  it('hides internal errors behind INTERNAL and reports them to the logger', async () => {
+    const seen: unknown[] = [];
+    const deps: AppDeps = {
+      engine: () => {
+        throw new TypeError('secret detail');
+      },
+      health: () => ({}),
+      limits,
+      onInternalError: (err) => seen.push(err),
+    };
+    const res = await createApp(deps).request('/search?q=owls');
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text).error.code).toBe('INTERNAL');
+    expect(text).not.toContain('secret detail');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).not.toBeInstanceOf(AppError);
+  });
+});

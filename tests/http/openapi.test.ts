@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/http/app.js';
+import { errorBodySchema, healthSchema, searchResponseSchema } from '../../src/http/schemas.js';
+import { realApp, removeDir, tempDir } from '../helpers/real.js';
+
+const limits = { maxQueryChars: 200, defaultK: 5, maxK: 50, maxBodyBytes: 1024 };
+
+describe('the OpenAPI document', () => {
+  let root: string;
+  let app: ReturnType<typeof createApp>;
+  let doc: any;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    ({ app } = await realApp(root, { 'a.txt': 'Bees make honey from nectar. Wasps do not make honey.' }, { limits }));
+    doc = await (await app.request('/openapi.json')).json();
+  });
+  afterAll(() => removeDir(root));
+
+  it('is OpenAPI 3 and lists every route the app serves', () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    const served = new Set(
+      app.routes
+        .filter((r) => r.method !== 'ALL' && !r.path.includes('*') && !r.path.startsWith('/docs/'))
+        .map((r) => `${r.method.toLowerCase()} ${r.path}`),
+    );
+    const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m} ${p}`)));
+    expect([...served].sort()).toEqual([...documented].sort());
+  });
+
+  it('documents the request limits the server enforces', () => {
+    const k = doc.paths['/search'].get.parameters.find((p: any) => p.name === 'k');
+    expect(k.schema).toMatchObject({ minimum: 1, maximum: 50, default: 5 });
+    const q = doc.paths['/search'].get.parameters.find((p: any) => p.name === 'q');
+    expect(q.required).toBe(true);
+    expect(q.schema.maxLength).toBe(200);
+  });
+
+  it('describes the error body the server really sends', async () => {
+    const ref = doc.paths['/search'].get.responses['400'].content['application/json'].schema.$ref;
+    expect(ref).toBe('#/components/schemas/ErrorBody');
+    expect(doc.components.schemas.ErrorBody.properties.error.properties.code.enum).toContain('INVALID_REQUEST');
+    const responses = await Promise.all([
+      app.request('/search?q='),
+      app.request('/search', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } }),
+      app.request('/nowhere'),
+      app.request('/admin/reindex', { method: 'POST' }),
+      app.request('/view?source=missing.txt&start=0&end=1'),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([400, 400, 404, 401, 404]);
+    for (const res of responses) expect(errorBodySchema.safeParse(await res.json()).success).toBe(true);
+  });
+
+  it('describes the success bodies the server really sends', async () => {
+    const search = await (await app.request('/search?q=who+makes+honey')).json();
+    expect(searchResponseSchema.safeParse(search).success).toBe(true);
+    const health = await (await app.request('/health')).json();
+    expect(healthSchema.safeParse(health).success).toBe(true);
+  });
+
+  it('serves a docs page whose assets come from this server', async () => {
+    const page = await (await app.request('/docs')).text();
+    expect(page).toContain('/openapi.json');
+    expect(page).not.toMatch(/https?:\/\//);
+    const bundle = await app.request('/docs/swagger-ui-bundle.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+  });
+
+  it('shows a document with the passage marked, and only indexed documents', async () => {
+    const page = await (await app.request('/view?source=a.txt&start=0&end=28')).text();
+    expect(page).toContain('<mark id="hit" tabindex="-1">Bees make honey from nectar.</mark>');
+    expect((await app.request('/view?source=../../etc/passwd&start=0&end=1')).status).toBe(404);
+    expect((await app.request('/view?source=a.txt&start=5&end=1')).status).toBe(400);
+  });
+});

@@ -1,0 +1,54 @@
+// Faults around the index: a full disk during a build leaves the serving index as it was.
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentBuild, loadIndex } from '../../src/index/files/store.js';
+import { buildIndex } from '../../src/index/build.js';
+import { realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+
+/** A 160 KiB file system for the index folder; needs root (CI runs as root). */
+function mountTiny(dir: string): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const canMount = process.getuid?.() === 0;
+
+describe.runIf(canMount)('a full disk during a build', () => {
+  let root: string;
+  let indexDir: string;
+  let mounted = false;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    indexDir = path.join(root, 'index');
+    await mkdir(indexDir);
+    mounted = mountTiny(indexDir);
+  });
+  afterAll(async () => {
+    if (mounted) execFileSync('umount', [indexDir]);
+    await removeDir(root);
+  });
+
+  it('fails with INDEX_WRITE_FAILED and leaves the previous index serving', async () => {
+    expect(mounted).toBe(true);
+    const embedder = await realEmbedder();
+    const options = (corpusDir: string) => ({ corpusDir, indexDir, model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } });
+    const small = await writeCorpus(path.join(root, 'small'), { 'a.txt': 'A short note that fits on the disk.' });
+    const first = await buildIndex(embedder, options(small));
+
+    const sentences = Array.from({ length: 150 }, (_, i) => `Sentence number ${i} talks about topic ${i * 7} in its own words.`);
+    const big = await writeCorpus(path.join(root, 'big'), { 'b.txt': sentences.join(' ') });
+    await expect(buildIndex(embedder, options(big))).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
+
+    expect(await currentBuild(indexDir)).toBe(first.dir);
+    const index = await loadIndex(indexDir, embedder, 50);
+    expect(index.passages[0].text).toBe('A short note that fits on the disk.');
+    expect((await readdir(indexDir)).filter((e) => e.endsWith('.partial') || e.includes('.tmp-'))).toEqual([]);
+  });
+});

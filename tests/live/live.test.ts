@@ -1,0 +1,88 @@
+// The server as a user runs it with live rebuilds: edits to the corpus and admin calls reach the answers without a
+// restart, and a failed rebuild leaves the old index serving.
+import { rm, writeFile, appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODELS_DIR, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { runBuild, startServer } from '../helpers/server.js';
+
+const json = async (res: Response): Promise<any> => res.json();
+const TOKEN = 'a-test-admin-token-0123456789';
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('live rebuilds in a running server', () => {
+  let root: string;
+  let corpus: string;
+  let base: string;
+  let stop: () => Promise<number | null>;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard. Mugs hang above the sink.' });
+    const env = { CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, WATCH: 'true', WATCH_DEBOUNCE_MS: '200', ADMIN_TOKEN: TOKEN };
+    await runBuild(env);
+    ({ base, stop } = await startServer(env));
+  });
+
+  afterAll(async () => {
+    await stop?.();
+    await removeDir(root);
+  });
+
+  const health = async () => json(await fetch(`${base}/health`));
+
+  it('answers from an edited document once the watcher has rebuilt', async () => {
+    const before = (await health()).index.build;
+    await appendFile(path.join(corpus, 'notes.txt'), '\n\nSpare light bulbs are kept in the garage drawer.');
+    await waitFor(async () => ((await health()).index.build !== before && !(await health()).rebuild.running ? true : undefined), 'the rebuild');
+    const body = await json(await fetch(`${base}/search?q=${encodeURIComponent('where are the spare bulbs')}&k=1`));
+    expect(body.hits[0].text).toContain('garage drawer');
+  });
+
+  it('picks up a new document', async () => {
+    const before = (await health()).index.build;
+    await writeFile(path.join(corpus, 'garden.md'), '# Garden\n\nThe hose reel is behind the shed.');
+    await waitFor(async () => ((await health()).index.build !== before ? true : undefined), 'the rebuild');
+    const body = await json(await fetch(`${base}/search?q=${encodeURIComponent('where is the hose')}&k=1`));
+    expect(body.hits[0].source).toBe('garden.md');
+  });
+
+  it('guards the admin route with the bearer token', async () => {
+    const none = await fetch(`${base}/admin/reindex`, { method: 'POST' });
+    expect(none.status).toBe(401);
+    expect((await json(none)).error.code).toBe('UNAUTHORIZED');
+    const wrong = await fetch(`${base}/admin/reindex`, { method: 'POST', headers: { authorization: 'Bearer not-the-token-at-all' } });
+    expect(wrong.status).toBe(401);
+    const ok = await fetch(`${base}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(202);
+    expect((await json(ok)).rebuild).toMatchObject({ queued: true });
+    await waitFor(async () => {
+      const h = await health();
+      return !h.rebuild.running && !h.rebuild.queued ? true : undefined;
+    }, 'the admin rebuild');
+  });
+
+  it('keeps serving the old index when a rebuild fails, and says why in /health', async () => {
+    const before = (await health()).index.build;
+    await rm(path.join(corpus, 'notes.txt'));
+    await rm(path.join(corpus, 'garden.md'));
+    const h = await waitFor(async () => {
+      const x = await health();
+      return x.rebuild.lastError && !x.rebuild.running ? x : undefined;
+    }, 'the failed rebuild');
+    expect(h.rebuild.lastError.message).toContain('CORPUS_EMPTY');
+    expect(h.index.build).toBe(before);
+    const res = await fetch(`${base}/search?q=kettle`);
+    expect(res.status).toBe(200);
+    expect((await json(res)).hits[0].text).toContain('kettle');
+  });
+});

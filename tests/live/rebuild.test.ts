@@ -1,0 +1,321 @@
+// Rebuilding while serving: incremental embedding, atomic swaps under load, locks, kills, and the background reindexer.
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { readCorpus } from '../../src/ingest/corpus.js';
+import type { Embedder } from '../../src/model/embedder.js';
+import { currentBuild, loadIndex, type LoadedIndex } from '../../src/index/files/store.js';
+import { buildIndex, upToDateManifest, type BuildOptions } from '../../src/index/build.js';
+import { acquireBuildLock } from '../../src/index/files/lock.js';
+import { createReindexer } from '../../src/live/reindexer.js';
+import { createApp } from '../../src/http/app.js';
+import { createService } from '../../src/live/service.js';
+import { exited, startCommand, tail, waitForLog } from '../../src/live/processes.js';
+import { MODELS_DIR, longDocument, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+
+const json = async (res: Response): Promise<any> => res.json();
+
+const PARAGRAPHS = [
+  'The harbour freezes in January. Ferries stop running until the thaw. Islanders stock up on flour in autumn.',
+  'The lighthouse was automated in 1987. Its last keeper still lives in the village. He gives tours in summer.',
+  'Puffins nest on the northern cliffs. They arrive in April and leave in August. Their burrows are fenced off.',
+];
+
+function options(root: string, overrides: Partial<BuildOptions> = {}): BuildOptions & { corpusDir: string } {
+  return {
+    corpusDir: path.join(root, 'corpus'),
+    indexDir: path.join(root, 'index'),
+    model: 'use-lite',
+    chunking: { sentences: 3, overlap: 1, maxTokens: 128 },
+    hnsw: { M: 16, efConstruction: 100 },
+    ...overrides,
+  };
+}
+
+/** Every distinct text a build embeds: the passages' sentences, whitespace folded. */
+function textsOf(index: LoadedIndex): Set<string> {
+  const out = new Set<string>();
+  for (const p of index.passages) {
+    for (const s of p.sentences) out.add(p.text.slice(s.start - p.start, s.end - p.start).replace(/\s+/g, ' ').trim());
+  }
+  return out;
+}
+
+describe('incremental builds', () => {
+  let root: string;
+  let embedder: Embedder;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    embedder = await realEmbedder();
+    await writeCorpus(root, { 'island.txt': PARAGRAPHS.join('\n\n'), 'other.md': 'A separate note about tides.' });
+  });
+  afterAll(() => removeDir(root));
+
+  const load = () => loadIndex(path.join(root, 'index'), embedder, 50);
+
+  it('re-embeds exactly the texts an edited paragraph changes', async () => {
+    const first = await buildIndex(embedder, options(root));
+    expect(first.reused).toBe(0);
+    const before = textsOf(await load());
+
+    const edited = [PARAGRAPHS[0], PARAGRAPHS[1].replace('in summer', 'every Sunday in summer'), PARAGRAPHS[2]];
+    await writeFile(path.join(root, 'corpus', 'island.txt'), edited.join('\n\n'));
+    const second = await buildIndex(embedder, options(root));
+    const after = textsOf(await load());
+    const changed = [...after].filter((t) => !before.has(t));
+
+    expect(second.embedded).toBe(changed.length);
+    expect(second.embedded).toBeGreaterThan(0);
+    expect(second.embedded).toBe(1); // the edited sentence; the windows holding it are means of sentence vectors
+    expect(second.reused).toBe(after.size - changed.length);
+  });
+
+  it('gives the same vectors reused as embedded afresh', async () => {
+    const reused = await load();
+    const p = reused.passages[0];
+    const s = p.sentences[1];
+    const fresh = await embedder.embedPassages([p.text.slice(s.start - p.start, s.end - p.start)]);
+    const d = reused.manifest.dimension;
+    const stored = reused.textVectors.subarray(s.row * d, (s.row + 1) * d);
+    expect(stored.reduce((s, x, i) => s + x * fresh[0][i], 0)).toBeGreaterThan(0.9999);
+  });
+
+  it('re-embeds nothing when only the chunking changes', async () => {
+    const result = await buildIndex(embedder, options(root, { chunking: { sentences: 2, overlap: 0, maxTokens: 128 } }));
+    expect(result.reused).toBeGreaterThan(0);
+    expect(result.embedded).toBe(0);
+  });
+
+  it('reuses nothing when the model changes', async () => {
+    const other: Embedder = Object.create(embedder, { fingerprint: { value: '["another-model","mean",""]' } });
+    const result = await buildIndex(other, options(root));
+    expect(result.reused).toBe(0);
+  });
+
+  it('knows an unchanged corpus is up to date, and a changed setting or text is not', async () => {
+    const opts = options(root);
+    await buildIndex(embedder, opts);
+    const corpus = await readCorpus(opts.corpusDir);
+    expect(await upToDateManifest(corpus.hash, opts)).not.toBeNull();
+    expect(await upToDateManifest(corpus.hash, options(root, { hnsw: { M: 8, efConstruction: 100 } }))).toBeNull();
+    expect(await upToDateManifest('0'.repeat(64), opts)).toBeNull();
+  });
+
+  it('lets one build run at a time', async () => {
+    const release = await acquireBuildLock(path.join(root, 'index'));
+    try {
+      await expect(buildIndex(embedder, options(root))).rejects.toMatchObject({ code: 'BUILD_IN_PROGRESS' });
+    } finally {
+      await release();
+    }
+    await expect(buildIndex(embedder, options(root))).resolves.toBeDefined();
+  });
+});
+
+describe('swapping a new index in under load', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    await writeCorpus(root, { 'island.txt': PARAGRAPHS.join('\n\n') });
+  });
+  afterAll(() => removeDir(root));
+
+  it('answers every concurrent request from the old build or the new one, never failing', async () => {
+    const embedder = await realEmbedder();
+    await buildIndex(embedder, options(root));
+    const config = loadConfig({ INDEX_DIR: path.join(root, 'index'), CORPUS_DIR: path.join(root, 'corpus') }, {});
+    const service = await createService(config, embedder);
+    const app = createApp({ engine: () => service.engine(), health: () => service.health(), limits: { maxQueryChars: 500, defaultK: 5, maxK: 50, maxBodyBytes: 4096 } });
+    const oldBuild = path.basename((await currentBuild(config.INDEX_DIR))!);
+    const passagesOf = new Map<string, Set<string>>([[oldBuild, new Set(service.engine().index.passages.map((p) => p.id))]]);
+
+    await writeFile(path.join(root, 'corpus', 'island.txt'), `${PARAGRAPHS.join('\n\n')}\n\nA bakery opened by the pier in May. It sells rye bread.`);
+    const questions = ['when does the harbour freeze', 'who kept the lighthouse', 'where do puffins nest', 'where can I buy bread'];
+    const requests: Array<Promise<Response> | Response> = [];
+    const swap = (async () => {
+      await buildIndex(embedder, options(root));
+      await service.reload();
+    })();
+    // Keep requests flowing until the swap is done, then a few more.
+    let done = false;
+    swap.then(() => (done = true));
+    for (let i = 0; !done || i % 50 !== 0; i++) {
+      requests.push(app.request(`/search?q=${encodeURIComponent(questions[i % questions.length])}`));
+      if (i % 10 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await swap;
+    const newBuild = path.basename((await currentBuild(config.INDEX_DIR))!);
+    passagesOf.set(newBuild, new Set(service.engine().index.passages.map((p) => p.id)));
+
+    const responses = await Promise.all(requests);
+    expect(responses.length).toBeGreaterThanOrEqual(100);
+    const seenBuilds = new Set<string>();
+    for (const res of responses) {
+      expect(res.status).toBe(200);
+      const body = await json(res);
+      seenBuilds.add(body.index);
+      const ids = passagesOf.get(body.index);
+      expect(ids).toBeDefined();
+      for (const hit of body.hits) expect(ids!.has(hit.id)).toBe(true);
+    }
+    expect(seenBuilds.has(oldBuild)).toBe(true);
+    const after = await json(await app.request('/search?q=where+can+I+buy+bread&k=1'));
+    expect(after.index).toBe(newBuild);
+    expect(after.hits[0].text).toContain('bakery');
+  });
+});
+
+describe('a build killed mid-way', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    await writeCorpus(root, { 'island.txt': PARAGRAPHS.join('\n\n') });
+    await buildIndex(await realEmbedder(), options(root));
+    await writeFile(path.join(root, 'corpus', 'long.txt'), longDocument(2500));
+  });
+  afterAll(() => removeDir(root));
+
+  // Each kill lands while the build is in that step, as the build's own log says.
+  it.each(['reuse', 'chunk', 'embed', 'assemble'])('leaves an index that loads when killed in its %s step, and the next build cleans up', async (stage) => {
+    const embedder = await realEmbedder();
+    const before = await currentBuild(path.join(root, 'index'));
+    const child = startCommand(['build'], {
+      env: { ...process.env, CORPUS_DIR: path.join(root, 'corpus'), INDEX_DIR: path.join(root, 'index'), MODELS_DIR, HNSW_EF_CONSTRUCTION: '400', LOG_LEVEL: 'info' },
+    });
+    await waitForLog(child, new RegExp(`"stage":"${stage}"`));
+    child.kill('SIGKILL');
+    await exited(child);
+
+    expect(await currentBuild(path.join(root, 'index'))).toBe(before);
+    const index = await loadIndex(path.join(root, 'index'), embedder, 50);
+    expect(index.passages.length).toBeGreaterThan(0);
+
+    // The dead builder's lock and partial folder do not stop the next build, which removes them.
+    const result = await buildIndex(embedder, { ...options(root), corpusDir: await islandOnly(root) });
+    const left = await readdir(path.join(root, 'index'));
+    expect(left.filter((e) => e.endsWith('.partial'))).toEqual([]);
+    expect(left).not.toContain('build.lock');
+    expect(existsSync(result.dir)).toBe(true);
+  });
+
+  it('stops at SIGTERM before making anything current, and leaves no lock or partial folder', async () => {
+    const before = await currentBuild(path.join(root, 'index'));
+    const child = startCommand(['build'], {
+      env: { ...process.env, CORPUS_DIR: path.join(root, 'corpus'), INDEX_DIR: path.join(root, 'index'), MODELS_DIR, LOG_LEVEL: 'info' },
+    });
+    const log = tail(child.stderr, 100_000);
+    await waitForLog(child, /"stage":"embed"/);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(1);
+    expect(log()).toContain('BUILD_STOPPED');
+    expect(await currentBuild(path.join(root, 'index'))).toBe(before);
+    const left = await readdir(path.join(root, 'index'));
+    expect(left.filter((e) => e.endsWith('.partial'))).toEqual([]);
+    expect(left).not.toContain('build.lock');
+  });
+});
+
+/** A corpus folder with just the short document, so the clean-up build is quick. */
+async function islandOnly(root: string): Promise<string> {
+  const dir = path.join(root, 'island-only');
+  await writeCorpus(dir, { 'island.txt': PARAGRAPHS.join('\n\n') });
+  return path.join(dir, 'corpus');
+}
+
+describe('the background reindexer', () => {
+  it('folds a burst of requests into one build, queues one during a build, and keeps failures visible', async () => {
+    const config = loadConfig({}, {});
+    let builds = 0;
+    let fail = false;
+    let reloads = 0;
+    const reindexer = createReindexer({
+      config,
+      debounceMs: 30,
+      build: () => {
+        builds++;
+        const done = new Promise<{ code: number; stderr: string }>((r) =>
+          setTimeout(() => r(fail ? { code: 1, stderr: 'error CORPUS_EMPTY: nothing to index' } : { code: 0, stderr: '' }), 50),
+        );
+        return { pid: null, done, stop: async () => undefined };
+      },
+      reload: async () => {
+        reloads++;
+      },
+    });
+    for (let i = 0; i < 5; i++) reindexer.request('burst');
+    await reindexer.idle();
+    expect(builds).toBe(1);
+    expect(reloads).toBe(1);
+
+    reindexer.request('first');
+    await new Promise((r) => setTimeout(r, 50)); // now running
+    expect(reindexer.status().running).toBe(true);
+    reindexer.request('during');
+    await reindexer.idle();
+    expect(builds).toBe(3);
+
+    fail = true;
+    reindexer.request('broken');
+    await reindexer.idle();
+    expect(reloads).toBe(3);
+    expect(reindexer.status().lastError?.message).toBe('error CORPUS_EMPTY: nothing to index');
+    await reindexer.close();
+  });
+});
+
+describe('the background reindexer at its limits', () => {
+  /** A build that never ends by itself; `stopped` counts the times it was stopped. */
+  const hanging = () => {
+    const counts = { started: 0, stopped: 0 };
+    const build = () => {
+      counts.started++;
+      let end!: (r: { code: number | null; stderr: string }) => void;
+      const done = new Promise<{ code: number | null; stderr: string }>((r) => (end = r));
+      return {
+        pid: null,
+        done,
+        stop: async () => {
+          counts.stopped++;
+          end({ code: null, stderr: 'stopped by SIGTERM' });
+        },
+      };
+    };
+    return { counts, build };
+  };
+
+  it('stops a build that runs past its limit, reports it, and runs the next one', async () => {
+    const { counts, build } = hanging();
+    const reindexer = createReindexer({ config: loadConfig({}, {}), timeoutMs: 100, build, reload: async () => undefined });
+    reindexer.request('first');
+    await reindexer.idle();
+    expect(counts).toEqual({ started: 1, stopped: 1 });
+    expect(reindexer.status().lastError?.message).toMatch(/past its limit of 100 ms/);
+    reindexer.request('second');
+    await reindexer.idle();
+    expect(counts.started).toBe(2);
+    await reindexer.close();
+  });
+
+  it('close() stops the running build, starts no queued one, and ignores later requests', async () => {
+    const { counts, build } = hanging();
+    let reloads = 0;
+    const reindexer = createReindexer({ config: loadConfig({}, {}), build, reload: async () => void reloads++ });
+    reindexer.request('first');
+    await new Promise((r) => setTimeout(r, 20));
+    reindexer.request('queued');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reindexer.status()).toMatchObject({ running: true, queued: true });
+    await reindexer.close();
+    expect(counts).toEqual({ started: 1, stopped: 1 });
+    reindexer.request('after close');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(counts.started).toBe(1);
+    expect(reloads).toBe(0);
+    expect(reindexer.status()).toMatchObject({ running: false, queued: false });
+  });
+});

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLexicalIndex, terms } from '../../src/search/lexical.js';
+import { blocksOf, type SearchEngine } from '../../src/search/engine.js';
+import { fuseCandidates, keywordShare } from '../../src/search/fusion.js';
+import { isRedundant, search } from '../../src/search/search.js';
+import { gardenEngine, removeDir, tempDir } from '../helpers/real.js';
+
+describe('fuseCandidates', () => {
+  const evidence = (scores: Record<number, number>) => (label: number) => scores[label] ?? 0;
+
+  it('mixes meaning and keyword scores by the keyword share', () => {
+    const fused = fuseCandidates([1, 2], [{ label: 2, score: 0.9 }, { label: 3, score: 0.4 }], evidence({ 1: 0.9, 2: 0.5, 3: 0.1 }), 0.25);
+    expect(fused.map((c) => c.label)).toEqual([1, 2, 3]);
+    expect(fused[0].score).toBeCloseTo(0.75 * 0.9);
+    expect(fused[1].score).toBeCloseTo(0.75 * 0.5 + 0.25 * 0.9);
+    expect(fused[2]).toMatchObject({ meaning: 0.1, keyword: 0.4 });
+    // More keyword share lets the keyword match lead.
+    expect(fuseCandidates([1, 2], [{ label: 2, score: 0.9 }], evidence({ 1: 0.9, 2: 0.5 }), 0.6)[0].label).toBe(2);
+  });
+
+  it('keeps a hit only one side found', () => {
+    const fused = fuseCandidates([7], [{ label: 8, score: 3 }], evidence({ 7: 0.8, 8: 0 }), 0.5);
+    expect(fused.map((c) => c.label).sort()).toEqual([7, 8]);
+  });
+
+  it('orders ties by label, so results are stable', () => {
+    const fused = fuseCandidates([5, 4], [], evidence({ 4: 0.3, 5: 0.3 }), 0);
+    expect(fused.map((c) => c.label)).toEqual([4, 5]);
+  });
+});
+
+describe('keywordShare', () => {
+  const share = { min: 0.2, max: 0.6, midpoint: 0.3 };
+
+  it('gives a paraphrase the low share and a question in the text\'s words the high one', () => {
+    expect(keywordShare(0, share)).toBeCloseTo(0.2, 3);
+    expect(keywordShare(0.1, share)).toBeCloseTo(0.2, 2);
+    expect(keywordShare(0.3, share)).toBeCloseTo(0.4);
+    expect(keywordShare(0.6, share)).toBeCloseTo(0.6, 3);
+    expect(keywordShare(1, share)).toBeCloseTo(0.6, 6);
+  });
+
+  it('rises with coverage and is fixed when min and max agree', () => {
+    const shares = [0, 0.2, 0.25, 0.3, 0.35, 0.4, 1].map((c) => keywordShare(c, share));
+    expect(shares).toEqual([...shares].sort((a, b) => a - b));
+    expect(keywordShare(0.05, { min: 1, max: 1, midpoint: 0.3 })).toBe(1);
+    expect(keywordShare(0.9, { min: 0, max: 0, midpoint: 0.3 })).toBe(0);
+  });
+});
+
+describe('isRedundant', () => {
+  const passage = (rows: number[]) => ({ id: 'x', source: 's', start: 0, end: 1, text: '', norm: 1, block: 0, sentences: rows.map((row) => ({ start: 0, end: 1, row })) });
+
+  it('drops a passage whose answering sentence is already shown', () => {
+    expect(isRedundant(passage([1, 2, 3]), 1, new Set([2]))).toBe(true);
+  });
+
+  it('drops a passage most of whose sentences are already shown', () => {
+    expect(isRedundant(passage([1, 2, 3]), 2, new Set([1, 2]))).toBe(true);
+  });
+
+  it('keeps a passage that overlaps a shown one by one sentence of three', () => {
+    expect(isRedundant(passage([3, 4, 5]), 2, new Set([1, 2, 3]))).toBe(false);
+  });
+});
+
+describe('blocksOf', () => {
+  it('rebuilds each block from its passages, each sentence once and in order', () => {
+    const text = 'One. Two. Three.';
+    const p = (start: number, end: number, block: number, sentences: [number, number][]) => ({
+      id: `${start}`, source: 's', start, end, text: text.slice(start, end), norm: 1, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
+    });
+    const blocks = blocksOf([p(0, 9, 0, [[0, 4], [5, 9]]), p(5, 16, 0, [[5, 9], [10, 16]]), p(0, 4, 1, [[0, 4]])]);
+    expect(blocks.texts).toEqual(['One. Two. Three.', 'One.']);
+    expect(blocks.passages).toEqual([[0, 1], [2]]);
+  });
+});
+
+describe('terms', () => {
+  it('folds case and punctuation, drops stop words and stems', () => {
+    expect(terms("Why does Pakistan want the Governments' help?")).toEqual(['pakistan', 'want', 'govern', 'help']);
+    expect(terms('RELATIONS, relation; related!')).toEqual(['relat', 'relat', 'relat']);
+  });
+});
+
+describe('createLexicalIndex', () => {
+  it('ranks the passage sharing the rarer terms first', () => {
+    const lex = createLexicalIndex(['the cat sat on the mat', 'a dog chased the cat', 'quantum chromodynamics of the cat']);
+    expect(lex.search('chromodynamics cat', 3)[0].label).toBe(2);
+    expect(lex.search('nothing matches here', 3)).toEqual([]);
+  });
+
+  it('says how much of the query the best match covers, rare words weighing more', () => {
+    const lex = createLexicalIndex(['the cat sat on the mat', 'a dog chased the cat', 'quantum chromodynamics of the cat']);
+    expect(lex.searchWithCoverage('quantum chromodynamics', 3).coverage).toBeCloseTo(1);
+    const partial = lex.searchWithCoverage('quantum zebras', 3).coverage;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(0.6);
+    // "cat" is everywhere: holding it covers less of "cat chromodynamics" than holding the rare word does.
+    expect(lex.searchWithCoverage('cat chromodynamics', 3).coverage).toBeCloseTo(1);
+    expect(lex.searchWithCoverage('cat zebras', 3).coverage).toBeLessThan(0.3);
+    expect(lex.searchWithCoverage('zebras giraffes', 3)).toMatchObject({ hits: [], coverage: 0 });
+  });
+
+  it('scores by BM25 as written out by hand, keeping only the best `depth`', () => {
+    const texts = ['red fox red hen', 'red barn', 'blue fox', 'green field wide open', 'fox'];
+    const lex = createLexicalIndex(texts, { k1: 1.2, b: 0.75, delta: 0 });
+    // Lengths in terms: 4, 2, 2, 4, 1 (average 2.6); red is in 2 texts of 5, fox in 3.
+    const idf = (df: number) => Math.log(1 + (5 - df + 0.5) / (df + 0.5));
+    const part = (tf: number, len: number) => (tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * len) / 2.6));
+    const hits = lex.search('red fox', 10);
+    expect(hits.map((h) => h.label)).toEqual([0, 1, 4, 2]);
+    expect(hits[0].score).toBeCloseTo(idf(2) * part(2, 4) + idf(3) * part(1, 4), 10);
+    expect(hits[1].score).toBeCloseTo(idf(2) * part(1, 2), 10);
+    expect(hits[2].score).toBeCloseTo(idf(3) * part(1, 1), 10);
+    // A term asked twice counts twice.
+    expect(lex.search('fox fox', 10)[0].score).toBeCloseTo(2 * idf(3) * part(1, 1), 10);
+    // The query's IDF sum, against which the fusion weighs these scores: unseen terms at the highest IDF.
+    expect(lex.searchWithCoverage('red fox', 10).queryIdf).toBeCloseTo(idf(2) + idf(3), 10);
+    expect(lex.searchWithCoverage('fox fox zebra', 10).queryIdf).toBeCloseTo(2 * idf(3) + idf(0), 10);
+    expect(lex.search('red fox', 2).map((h) => h.label)).toEqual([0, 1]);
+    expect(lex.search('red fox', 0)).toEqual([]);
+  });
+});
+
+describe('search over a real index', () => {
+  let root: string;
+  let engine: SearchEngine;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    engine = await gardenEngine(root);
+  });
+  afterAll(() => removeDir(root));
+
+  it('puts the answering passage first and marks its answering sentence', async () => {
+    const { hits } = await search(engine, 'how do I protect lettuce from slugs?', 3);
+    expect(hits[0].text).toContain('Slugs eat young lettuce');
+    expect(hits[0].highlight.text).toBe(hits[0].text.slice(hits[0].highlight.start, hits[0].highlight.end));
+    expect(['Slugs eat young lettuce at night.', 'A ring of grit around each plant keeps them off.']).toContain(hits[0].highlight.text);
+  });
+
+  it('marks the sentence that answers, not the first one', async () => {
+    const { hits } = await search(engine, 'when should roses be pruned?', 1);
+    expect(hits[0].highlight.text).toBe('Roses are pruned in late winter.');
+    const { hits: cut } = await search(engine, 'where exactly do I cut a rose stem, relative to the bud?', 1);
+    expect(cut[0].highlight.text).toBe('Cut just above an outward-facing bud.');
+  });
+
+  it('never shows the same answering sentence twice', async () => {
+    const { hits } = await search(engine, 'garden plants', 20);
+    const sentences = hits.map((h) => h.highlight.text);
+    expect(new Set(sentences).size).toBe(sentences.length);
+  });
+
+  it('returns at most k hits, best first, and honours minScore', async () => {
+    const { hits } = await search(engine, 'watering tomatoes', 2);
+    expect(hits).toHaveLength(2);
+    expect(hits[0].score).toBeGreaterThanOrEqual(hits[1].score);
+    const { hits: strict } = await search(engine, 'watering tomatoes', 10, hits[0].score);
+    expect(strict.every((h) => h.score >= hits[0].score)).toBe(true);
+    expect(strict.length).toBeGreaterThanOrEqual(1);
+  });
+});
