@@ -1,4 +1,4 @@
-// Reads the corpus folder: every .txt and .md file below it, in a stable order, with content hashes.
+// Reads the corpus folder: every .txt and .md file below it once, by real path, in a stable order, with content hashes.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,36 +15,41 @@ export interface CorpusDocument {
 
 export interface Corpus {
   documents: CorpusDocument[];
-  /** Files left out, and why: unreadable, binary, or a link leading outside the corpus folder. */
+  /** Files left out, and why: unreadable, binary, a link leading outside the corpus folder or to nothing. */
   skipped?: { source: string; reason: string }[];
   /** Hash over every document's source and content: equal hashes, equal corpora. */
   hash: string;
 }
 
-async function listFiles(dir: string, root: string, skipped: { source: string; reason: string }[]): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const files: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const full = path.join(dir, entry.name);
-    let isDir = entry.isDirectory();
-    let isFile = entry.isFile();
-    if (entry.isSymbolicLink()) {
-      // A link is followed only while it stays inside the corpus folder.
-      const target = await realpath(full).catch(() => null);
-      if (!target || !(target === root || target.startsWith(root + path.sep))) {
-        skipped.push({ source: relative(root, full), reason: 'a link leading outside the corpus folder' });
+const inside = (root: string, target: string) => target === root || target.startsWith(root + path.sep);
+
+/**
+ * The real paths of the documents below `root` (a real path), sorted. The walk goes by real path: each directory and
+ * each file is visited once however many links lead to it, so links that point back up or at each other neither
+ * loop nor repeat a file. Links leading outside the corpus folder, and links to nothing, are skipped with a reason.
+ */
+async function listFiles(root: string, skipped: { source: string; reason: string }[]): Promise<string[]> {
+  const dirs = new Set<string>();
+  const files = new Set<string>();
+  const visit = async (dir: string): Promise<void> => {
+    if (dirs.has(dir)) return;
+    dirs.add(dir);
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      const real = entry.isSymbolicLink() ? await realpath(full).catch(() => null) : full;
+      if (!real || !inside(root, real)) {
+        skipped.push({ source: relative(root, full), reason: real ? 'a link leading outside the corpus folder' : 'a link to nothing' });
         continue;
       }
-      const info = await stat(target);
-      isDir = info.isDirectory();
-      isFile = info.isFile();
-      if (isDir && (root + path.sep).startsWith(target + path.sep)) continue; // a loop back up
+      const info = entry.isSymbolicLink() ? await stat(real) : entry;
+      if (info.isDirectory()) await visit(real);
+      else if (info.isFile() && CORPUS_EXTENSIONS.includes(path.extname(real).toLowerCase())) files.add(real);
     }
-    if (isDir) files.push(...(await listFiles(full, root, skipped)));
-    else if (isFile && CORPUS_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) files.push(full);
-  }
-  return files;
+  };
+  await visit(root);
+  return [...files].sort();
 }
 
 const relative = (root: string, file: string) => path.relative(root, file).split(path.sep).join('/');
@@ -58,7 +63,7 @@ export async function readCorpus(dir: string): Promise<Corpus> {
   const info = await stat(root).catch(() => null);
   if (!info?.isDirectory()) throw new AppError('CORPUS_MISSING', root);
   const skipped: { source: string; reason: string }[] = [];
-  const files = (await listFiles(root, root, skipped)).sort();
+  const files = await listFiles(root, skipped);
   const documents: CorpusDocument[] = [];
   for (const file of files) {
     const source = relative(root, file);

@@ -2,7 +2,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCorpus } from '../../src/ingest/corpus.js';
-import { removeDir, tempDir } from '../helpers/real.js';
+import { buildReal, removeDir, tempDir } from '../helpers/real.js';
 
 describe('readCorpus', () => {
   let root: string;
@@ -43,7 +43,28 @@ describe('readCorpus', () => {
     expect(c.documents.map((d) => d.text).join()).not.toContain('secret outside');
     expect(c.skipped).toContainEqual({ source: 'escape.txt', reason: 'a link leading outside the corpus folder' });
     expect(c.skipped).toContainEqual({ source: 'up', reason: 'a link leading outside the corpus folder' });
-    expect(c.documents.map((d) => d.source)).toContain('inside-link.txt');
+    expect(c.documents.map((d) => d.source)).not.toContain('up/outside.txt');
+    // A link inside the folder leads to a file read once, under its own name.
+    expect(c.documents.map((d) => d.source)).not.toContain('inside-link.txt');
+    expect(c.documents.filter((d) => d.source === 'sub/c.txt')).toHaveLength(1);
+  });
+
+  it('walks links that point back at their own folder, or at each other, and reads each file once', async () => {
+    const loops = path.join(root, 'loops');
+    await mkdir(path.join(loops, 'a', 'b'), { recursive: true });
+    await writeFile(path.join(loops, 'a', 'b', 'deep.txt'), 'Deep down.');
+    await writeFile(path.join(loops, 'top.txt'), 'On top.');
+    await symlink(path.join(loops, 'a'), path.join(loops, 'a', 'b', 'back-to-a'));
+    await symlink(loops, path.join(loops, 'a', 'to-root'));
+    await symlink('.', path.join(loops, 'a', 'b', 'self'));
+    await symlink(path.join(loops, 'a', 'b', 'deep.txt'), path.join(loops, 'copy.txt'));
+    await symlink(path.join(loops, 'nowhere.txt'), path.join(loops, 'broken.txt'));
+    const c = await readCorpus(loops);
+    expect(c.documents.map((d) => d.source)).toEqual(['a/b/deep.txt', 'top.txt']);
+    expect(c.skipped).toEqual([{ source: 'broken.txt', reason: 'a link to nothing' }]);
+    const { manifest } = await buildReal(path.join(root, 'loops-build'), loops);
+    expect(manifest.documents.map((d) => d.source)).toEqual(['a/b/deep.txt', 'top.txt']);
+    expect(manifest.passages).toBe(2);
   });
 
   it('skips binary files with a reason instead of failing', async () => {
