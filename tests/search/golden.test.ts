@@ -1,0 +1,125 @@
+// The ranking pinned down: a corpus of seven sentences in three paragraphs, built by the real build into overlapping
+// windows, with sentence and query vectors written down here (entries 0, ±½, ±1, so every cosine is exact). The
+// expected meaning, keyword, share and fused scores were worked out by hand from the definitions (BM25 with Lucene's
+// IDF over paragraphs, k1 1.5, b 0.75; the share's logistic step) and are written as plain numbers.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIndex } from '../../src/index/build.js';
+import { loadIndex } from '../../src/index/files/store.js';
+import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
+import { rank } from '../../src/search/rank.js';
+import { search } from '../../src/search/search.js';
+import { fixedEmbedder } from '../helpers/fixed-embedder.js';
+import { removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+
+const h = 0.5;
+const SENTENCES: Record<string, number[]> = {
+  'Apples grow on tall trees.': [h, -h, h, -h],
+  'Pears ripen slowly in autumn.': [h, h, h, h],
+  'Plums and pears are sweet.': [0, 0, 0, 1],
+  'Figs need heat.': [0, 0, 1, 0],
+  'Boats sail from the quay at dawn.': [-h, -h, h, h],
+  'Nets dry on the quay.': [1, 0, 0, 0],
+  'Pears, pears and more pears fill the market stalls today.': [h, h, -h, h],
+};
+const QUERIES: Record<string, number[]> = {
+  'when do pears ripen': [h, h, h, h],
+  'figs and apples': [h, -h, h, h],
+  'vessels leaving harbour at sunrise': [-h, -h, h, h],
+  'pears and zebras': [h, h, -h, h],
+};
+const DOCUMENT = [
+  'Apples grow on tall trees. Pears ripen slowly in autumn. Plums and pears are sweet. Figs need heat.',
+  'Boats sail from the quay at dawn. Nets dry on the quay.',
+  'Pears, pears and more pears fill the market stalls today.',
+].join('\n\n');
+
+/** Passage labels as the build makes them: three sentences a window, two shared with the next. */
+const P0 = 'orchard.txt:0-83';
+const P1 = 'orchard.txt:27-99';
+const P2 = 'orchard.txt:101-156';
+const P3 = 'orchard.txt:158-215';
+
+const SETTINGS = { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } };
+
+describe('the ranking, by hand', () => {
+  let root: string;
+  let engine: SearchEngine;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const embedder = fixedEmbedder(SENTENCES, QUERIES);
+    const corpusDir = await writeCorpus(root, { 'orchard.txt': DOCUMENT });
+    const indexDir = path.join(root, 'index');
+    await buildIndex(embedder, { corpusDir, indexDir, model: 'fixed', chunking: { sentences: 3, overlap: 2, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } });
+    engine = createSearchEngine(await loadIndex(indexDir, embedder, 100), embedder, SETTINGS);
+  });
+  afterAll(() => removeDir(root));
+
+  /** Each passage's evidence, by id, as the ranking gives it. */
+  const evidence = async (query: string, on = engine) => {
+    const r = await rank(on, query);
+    return { share: r.share, by: new Map(r.candidates.map((c) => [on.index.passages[c.label].id, c])), order: r.candidates.map((c) => on.index.passages[c.label].id) };
+  };
+
+  it('cuts the paragraphs into the windows these numbers are worked for', () => {
+    expect(engine.index.passages.map((p) => p.id)).toEqual([P0, P1, P2, P3]);
+    expect(engine.index.passages.map((p) => p.sentences.length)).toEqual([3, 3, 2, 1]);
+  });
+
+  it('scores a question in the text\'s own words: closest sentence, keyword over the IDF sum, the high share', async () => {
+    const { share, by, order } = await evidence('when do pears ripen');
+    expect(share).toBeCloseTo(0.5999999999252066, 9);
+    // Meaning is the closest sentence's cosine: 1 for both windows holding "Pears ripen…", though neither starts with it.
+    expect(by.get(P0)).toMatchObject({ meaning: 1, keyword: expect.closeTo(0.9505870478436282, 9), score: expect.closeTo(0.9703522287098727, 9) });
+    expect(by.get(P1)).toMatchObject({ meaning: 1, keyword: expect.closeTo(0.9505870478436282, 9) });
+    expect(by.get(P2)).toMatchObject({ meaning: 0.5, keyword: 0, score: expect.closeTo(0.2000000000373967, 9) });
+    expect(by.get(P3)).toMatchObject({ meaning: 0.5, keyword: expect.closeTo(0.5759188516928702, 9), score: expect.closeTo(0.5455513110100438, 9) });
+    // Equal scores go to the lower label.
+    expect(order).toEqual([P0, P1, P3, P2]);
+  });
+
+  it('gives a paraphrase with no word of the text the low share and meaning alone', async () => {
+    const { share, by, order } = await evidence('vessels leaving harbour at sunrise');
+    expect(share).toBeCloseTo(0.20002708965984792, 9);
+    expect(by.get(P2)).toMatchObject({ meaning: 1, keyword: 0, score: expect.closeTo(0.799972910340152, 9) });
+    expect(by.get(P0)).toMatchObject({ meaning: 0.5, score: expect.closeTo(0.399986455170076, 9) });
+    expect(by.get(P3)).toMatchObject({ meaning: -0.5, score: expect.closeTo(-0.399986455170076, 9) });
+    expect(order).toEqual([P2, P0, P1, P3]);
+  });
+
+  it('sets the share from the IDF the best keyword match covers, unseen words counting at the highest IDF', async () => {
+    // "pears" is in two paragraphs of three, "zebras" in none; the best match (the market paragraph) holds pears only.
+    const { share, by, order } = await evidence('pears and zebras');
+    expect(share).toBeCloseTo(0.20964486144091835, 9);
+    expect(by.get(P3)).toMatchObject({ meaning: 1, keyword: expect.closeTo(0.32774268577214594, 9), score: expect.closeTo(0.8590647085060577, 9) });
+    expect(by.get(P0)).toMatchObject({ keyword: expect.closeTo(0.22689878245763948, 9), score: expect.closeTo(0.44274573308898574, 9) });
+    expect(by.get(P2)).toMatchObject({ score: expect.closeTo(0.39517756927954084, 9) });
+    expect(order).toEqual([P3, P0, P1, P2]);
+  });
+
+  it('leaves out a window whose answering sentence a better hit shows, and marks that sentence', async () => {
+    const { hits } = await search(engine, 'when do pears ripen', 10);
+    expect(hits.map((x) => x.id)).toEqual([P0, P3, P2]);
+    expect(hits.map((x) => x.highlight.text)).toEqual(['Pears ripen slowly in autumn.', 'Pears, pears and more pears fill the market stalls today.', 'Nets dry on the quay.']);
+    expect(hits.map((x) => x.score)).toEqual([0.970352, 0.545551, 0.2]);
+  });
+
+  it('leaves out a window most of whose sentences a better hit shows, though its own answer is new', async () => {
+    // P0 answers with "Apples…" (cosine ½ and a shared word); P1 would answer with "Figs need heat." — new — but two of
+    // its three sentences are already shown.
+    const { hits } = await search(engine, 'figs and apples', 10);
+    expect(hits.map((x) => x.id)).toEqual([P0, P2, P3]);
+    expect(hits[0].highlight.text).toBe('Apples grow on tall trees.');
+    expect(hits.map((x) => x.score)).toEqual([0.689796, 0.2, 0]);
+    const all = await search({ ...engine, settings: { ...SETTINGS, dedup: false } }, 'figs and apples', 10);
+    expect(all.hits.map((x) => x.id)).toEqual([P0, P1, P2, P3]);
+    expect(all.hits[1].highlight.text).toBe('Figs need heat.');
+  });
+
+  it('keeps hits scoring at least minScore as returned, and at most k', async () => {
+    expect((await search(engine, 'when do pears ripen', 10, 0.545551)).hits.map((x) => x.id)).toEqual([P0, P3]);
+    expect((await search(engine, 'when do pears ripen', 10, 0.545552)).hits.map((x) => x.id)).toEqual([P0]);
+    expect((await search(engine, 'when do pears ripen', 1)).hits.map((x) => x.id)).toEqual([P0]);
+  });
+});

@@ -1,0 +1,63 @@
+// The keyword side against an independent BM25: wink-bm25-text-search, given the same terms, k1 and b. Its IDF is
+// Lucene's (ln(1 + (N − n + ½)/(n + ½))) and its lengths are counts of terms, as ours; it rounds each term's part to
+// 9 places, hence the 1e-8 tolerance.
+import fc from 'fast-check';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { createLexicalIndex, createTopK, terms } from '../../src/search/lexical.js';
+
+const require = createRequire(import.meta.url);
+const winkBm25 = require('wink-bm25-text-search') as () => {
+  defineConfig(cfg: { fldWeights: Record<string, number>; bm25Params: { k1: number; b: number; k: number } }): void;
+  definePrepTasks(tasks: Array<(text: string) => string[]>): void;
+  addDoc(doc: { text: string }, id: number): void;
+  consolidate(fp: number): void;
+  search(text: string, limit: number): Array<[string, number]>;
+};
+
+const WORDS = ['harbour', 'lantern', 'ferry', 'winter', 'island', 'keeper', 'puffins', 'cliffs', 'bread', 'tides', 'storm', 'village'];
+
+function reference(texts: string[], k1: number, b: number) {
+  const engine = winkBm25();
+  engine.defineConfig({ fldWeights: { text: 1 }, bm25Params: { k1, b, k: 1 } });
+  engine.definePrepTasks([terms]);
+  texts.forEach((text, id) => engine.addDoc({ text }, id));
+  engine.consolidate(9);
+  return (query: string) => new Map(engine.search(query, texts.length).map(([id, score]) => [Number(id), score]));
+}
+
+describe('BM25 against an independent implementation', () => {
+  it('scores every matching text as wink-bm25-text-search does, for any texts, query, k1 and b', () => {
+    const text = fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 30 }).map((w) => w.join(' '));
+    fc.assert(
+      fc.property(
+        fc.array(text, { minLength: 3, maxLength: 25 }),
+        fc.array(fc.constantFrom(...WORDS, 'absent'), { minLength: 1, maxLength: 5 }),
+        fc.double({ min: 0.1, max: 3, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (texts, queryWords, k1, b) => {
+          const query = queryWords.join(' ');
+          const ours = createLexicalIndex(texts, { k1, b, delta: 0 }).search(query, texts.length);
+          const theirs = reference(texts, k1, b)(query);
+          expect(ours.map((h) => h.label).sort((x, y) => x - y)).toEqual([...theirs.keys()].sort((x, y) => x - y));
+          for (const hit of ours) expect(Math.abs(hit.score - theirs.get(hit.label)!)).toBeLessThan(1e-8);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the best depth hits, best first, ties to the lower label', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 40 }), fc.integer({ min: 0, max: 12 }), (scores, depth) => {
+        const top = createTopK(depth);
+        scores.forEach((score, label) => top.offer({ label, score }));
+        const expected = scores
+          .map((score, label) => ({ label, score }))
+          .sort((x, y) => y.score - x.score || x.label - y.label)
+          .slice(0, depth);
+        expect(top.best()).toEqual(expected);
+      }),
+    );
+  });
+});
