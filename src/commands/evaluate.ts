@@ -1,7 +1,8 @@
 // `eval` and `eval:beir`: the built-in evaluations, printing a table and a one-line JSON summary last.
 import path from 'node:path';
 import { readCorpus } from '../ingest/corpus.js';
-import { evaluateBeir, evaluateQuestions, fusionBound, loadBeir, loadQuestions } from '../evaluation/questions.js';
+import { evaluateBeir, loadBeir } from '../evaluation/beir.js';
+import { evaluateQuestions, fusionBound, loadQuestions } from '../evaluation/questions.js';
 import { configFrom, embedderFor, engineFor, type Flags } from './shared.js';
 
 export async function runEval(file: string, flags: Flags): Promise<void> {

@@ -1,12 +1,10 @@
-// Retrieval metrics and the two evaluation formats: key-phrase questions over a corpus folder, and BEIR datasets.
+// Key-phrase questions over a corpus folder: hit@1, hit@3 and MRR@10, and the bound any mixing of scores could reach.
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
-import { corpusOf, documentOf, type Corpus } from '../ingest/corpus.js';
 import { AppError } from '../errors.js';
 import { fusedScore } from '../search/fusion.js';
 import { rank } from '../search/rank.js';
-import { search } from '../search/search.js';
+import { search, selectHits } from '../search/search.js';
 import { type SearchEngine } from '../search/engine.js';
 
 const questionsSchema = z.array(z.object({ q: z.string().min(1), key: z.array(z.string().min(1)).min(1) })).min(1);
@@ -49,27 +47,33 @@ export async function evaluateQuestions(engine: SearchEngine, questions: Questio
   return { hit1: round(hit1 / n), hit3: round(hit3 / n), mrr10: round(mrr / n), n, misses };
 }
 
+/** The 1-based rank of the first hit holding a key phrase, or Infinity when none of them does. */
+function answerRank(hits: { text: string }[], key: string[]): number {
+  const at = hits.findIndex((h) => key.some((k) => h.text.includes(k)));
+  return at >= 0 ? at + 1 : Infinity;
+}
+
 /**
- * The best any mixing of the two sides' scores could do on these questions: each question ranked with the keyword
- * share (0 to 1, in steps of 0.02) that puts its answer highest, chosen for that question alone. No single setting
- * reaches past it, so it tells whether a shortfall is in the mixing or in the scores themselves. Repeats are not
- * dropped here, and a tie counts against the answer.
+ * An upper bound on what any mixing of the two sides' scores could do on these questions: each question's answer
+ * rank is the best of the default search's own and of the search with each keyword share from 0 to 1 (in steps of
+ * 0.02), chosen for that question alone, with ties broken in the answer's favour. The hits are made as the search
+ * makes them (repeats left out), so no single setting reaches past it: it tells whether a shortfall is in the mixing
+ * or in the scores themselves.
  */
 export async function fusionBound(engine: SearchEngine, questions: Question[]): Promise<Omit<QuestionReport, 'misses'>> {
   let hit1 = 0;
   let hit3 = 0;
   let mrr = 0;
   for (const question of questions) {
-    const { candidates } = await rank(engine, question.q);
-    const answers = candidates.map((c) => question.key.some((k) => engine.index.passages[c.label].text.includes(k)));
-    let best = Infinity;
-    for (let step = 0; step <= 50; step++) {
+    const { candidates, cosine } = await rank(engine, question.q);
+    const answers = new Set(candidates.filter((c) => question.key.some((k) => engine.index.passages[c.label].text.includes(k))).map((c) => c.label));
+    let best = answerRank(selectHits(engine, candidates, cosine, question.q, 10), question.key);
+    for (let step = 0; step <= 50 && answers.size; step++) {
       const share = step / 50;
-      const scores = candidates.map((c) => fusedScore(c.meaning, c.keyword, share));
-      let answer = -Infinity;
-      scores.forEach((x, i) => answers[i] && (answer = Math.max(answer, x)));
-      if (answer === -Infinity) break;
-      best = Math.min(best, 1 + scores.filter((x, i) => !answers[i] && x >= answer).length);
+      const refused = candidates
+        .map((c) => ({ ...c, score: fusedScore(c.meaning, c.keyword, share) }))
+        .sort((a, b) => b.score - a.score || Number(answers.has(b.label)) - Number(answers.has(a.label)) || a.label - b.label);
+      best = Math.min(best, answerRank(selectHits(engine, refused, cosine, question.q, 10), question.key));
     }
     if (best === 1) hit1++;
     if (best <= 3) hit3++;
@@ -78,72 +82,4 @@ export async function fusionBound(engine: SearchEngine, questions: Question[]): 
   const n = questions.length;
   const round = (x: number) => Number(x.toFixed(4));
   return { hit1: round(hit1 / n), hit3: round(hit3 / n), mrr10: round(mrr / n), n };
-}
-
-export interface BeirDataset {
-  corpus: Corpus;
-  queries: { id: string; text: string }[];
-  /** query id → document id → graded relevance */
-  qrels: Map<string, Map<string, number>>;
-}
-
-function readJsonl<T>(text: string): T[] {
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
-}
-
-/** Reads a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv); documents are `title + " " + text`. */
-export async function loadBeir(dir: string): Promise<BeirDataset> {
-  const docs = readJsonl<{ _id: string; title?: string; text: string }>(await readFile(path.join(dir, 'corpus.jsonl'), 'utf8'));
-  const allQueries = readJsonl<{ _id: string; text: string }>(await readFile(path.join(dir, 'queries.jsonl'), 'utf8'));
-  const qrels = new Map<string, Map<string, number>>();
-  const lines = (await readFile(path.join(dir, 'qrels', 'test.tsv'), 'utf8')).split(/\r?\n/).slice(1);
-  for (const line of lines) {
-    const [qid, docId, score] = line.split('\t');
-    if (!qid || !docId) continue;
-    if (!qrels.has(qid)) qrels.set(qid, new Map());
-    qrels.get(qid)!.set(docId, Number(score));
-  }
-  return {
-    corpus: corpusOf(docs.map((d) => documentOf(d._id, [d.title, d.text].filter(Boolean).join(' ')))),
-    queries: allQueries.filter((q) => qrels.has(q._id)).map((q) => ({ id: q._id, text: q.text })),
-    qrels,
-  };
-}
-
-/** nDCG@k with graded gains and log2 discounts, as pytrec_eval and the BEIR tables compute it. */
-export function ndcgAt(ranked: string[], relevant: Map<string, number>, k: number): number {
-  let dcg = 0;
-  ranked.slice(0, k).forEach((doc, i) => (dcg += (relevant.get(doc) ?? 0) / Math.log2(i + 2)));
-  const ideal = [...relevant.values()].sort((a, b) => b - a).slice(0, k);
-  const idcg = ideal.reduce((sum, gain, i) => sum + gain / Math.log2(i + 2), 0);
-  return idcg > 0 ? dcg / idcg : 0;
-}
-
-export function recallAt(ranked: string[], relevant: Map<string, number>, k: number): number {
-  const wanted = [...relevant.entries()].filter(([, g]) => g > 0).map(([d]) => d);
-  if (!wanted.length) return 0;
-  const top = new Set(ranked.slice(0, k));
-  return wanted.filter((d) => top.has(d)).length / wanted.length;
-}
-
-/** Ranks documents by their best passage and scores nDCG@10 and recall@100 over the dataset's test queries. */
-export async function evaluateBeir(engine: SearchEngine, data: BeirDataset, passagesPerQuery = 1000): Promise<{ ndcg10: number; recall100: number; queries: number }> {
-  let ndcg = 0;
-  let recall = 0;
-  for (const query of data.queries) {
-    const { hits } = await search(engine, query.text, passagesPerQuery);
-    const ranked: string[] = [];
-    const seen = new Set<string>();
-    for (const h of hits) {
-      if (!seen.has(h.source)) {
-        seen.add(h.source);
-        ranked.push(h.source);
-      }
-    }
-    const relevant = data.qrels.get(query.id)!;
-    ndcg += ndcgAt(ranked, relevant, 10);
-    recall += recallAt(ranked, relevant, 100);
-  }
-  const n = data.queries.length;
-  return { ndcg10: Number((ndcg / n).toFixed(4)), recall100: Number((recall / n).toFixed(4)), queries: n };
 }

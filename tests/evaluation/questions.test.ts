@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateQuestions, fusionBound, loadQuestions, ndcgAt, recallAt } from '../../src/evaluation/questions.js';
+import { ndcgAt, recallAt } from '../../src/evaluation/metrics.js';
+import { evaluateQuestions, fusionBound, loadQuestions } from '../../src/evaluation/questions.js';
 import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
+import { orchardEngine } from '../helpers/orchard.js';
 import { gardenEngine, removeDir, tempDir } from '../helpers/real.js';
 
 describe('ndcgAt and recallAt', () => {
@@ -76,5 +78,40 @@ describe('evaluateQuestions and fusionBound over a real index', () => {
     expect(bounds[1]).toEqual(bounds[0]);
     expect(bounds[2]).toEqual(bounds[0]);
     expect(bounds[0]).toEqual({ hit1: 0.75, hit3: 0.75, mrr10: 0.75, n: 4 });
+  });
+});
+
+describe('fusionBound on the orchard, where every score is known', () => {
+  let root: string;
+  let engine: SearchEngine;
+  beforeAll(async () => {
+    root = await tempDir();
+    engine = await orchardEngine(root);
+  });
+  afterAll(() => removeDir(root));
+
+  it('counts hits as the search makes them and breaks ties for the answer', async () => {
+    // "Figs need heat." is only in the second window, which ties with the first at every share; the search puts the
+    // first ahead (lower label) and then leaves the second out (two of its three sentences shown): not found.
+    const figs = [{ q: 'figs and apples', key: ['Figs need heat.'] }];
+    expect(await evaluateQuestions(engine, figs)).toMatchObject({ hit1: 0, mrr10: 0 });
+    // Some mixing could put it first: the tie going its way.
+    expect(await fusionBound(engine, figs)).toEqual({ hit1: 1, hit3: 1, mrr10: 1, n: 1 });
+  });
+
+  it('is never below the search it bounds, question by question', async () => {
+    const questions = [
+      { q: 'when do pears ripen', key: ['market stalls'] },
+      { q: 'vessels leaving harbour at sunrise', key: ['Apples grow'] },
+      { q: 'pears and zebras', key: ['Nets dry'] },
+      { q: 'figs and apples', key: ['Boats sail'] },
+    ];
+    for (const question of questions) {
+      const report = await evaluateQuestions(engine, [question]);
+      const bound = await fusionBound(engine, [question]);
+      expect(bound.mrr10).toBeGreaterThanOrEqual(report.mrr10);
+    }
+    // The market paragraph is second for the pears question at the default share (the golden test's order).
+    expect(await evaluateQuestions(engine, [questions[0]])).toMatchObject({ mrr10: 0.5 });
   });
 });

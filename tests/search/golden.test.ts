@@ -1,46 +1,12 @@
-// The ranking pinned down: a corpus of seven sentences in three paragraphs, built by the real build into overlapping
-// windows, with sentence and query vectors written down here (entries 0, ±½, ±1, so every cosine is exact). The
-// expected meaning, keyword, share and fused scores were worked out by hand from the definitions (BM25 with Lucene's
+// The ranking pinned down on the orchard (tests/helpers/orchard.ts): seven sentences with vectors written down, built
+// by the real build into overlapping windows. The expected meaning, keyword, share and fused scores were worked out by hand from the definitions (BM25 with Lucene's
 // IDF over paragraphs, k1 1.5, b 0.75; the share's logistic step) and are written as plain numbers.
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndex } from '../../src/index/build.js';
-import { loadIndex } from '../../src/index/files/store.js';
-import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
+import type { SearchEngine } from '../../src/search/engine.js';
 import { rank } from '../../src/search/rank.js';
 import { search } from '../../src/search/search.js';
-import { fixedEmbedder } from '../helpers/fixed-embedder.js';
-import { removeDir, tempDir, writeCorpus } from '../helpers/real.js';
-
-const h = 0.5;
-const SENTENCES: Record<string, number[]> = {
-  'Apples grow on tall trees.': [h, -h, h, -h],
-  'Pears ripen slowly in autumn.': [h, h, h, h],
-  'Plums and pears are sweet.': [0, 0, 0, 1],
-  'Figs need heat.': [0, 0, 1, 0],
-  'Boats sail from the quay at dawn.': [-h, -h, h, h],
-  'Nets dry on the quay.': [1, 0, 0, 0],
-  'Pears, pears and more pears fill the market stalls today.': [h, h, -h, h],
-};
-const QUERIES: Record<string, number[]> = {
-  'when do pears ripen': [h, h, h, h],
-  'figs and apples': [h, -h, h, h],
-  'vessels leaving harbour at sunrise': [-h, -h, h, h],
-  'pears and zebras': [h, h, -h, h],
-};
-const DOCUMENT = [
-  'Apples grow on tall trees. Pears ripen slowly in autumn. Plums and pears are sweet. Figs need heat.',
-  'Boats sail from the quay at dawn. Nets dry on the quay.',
-  'Pears, pears and more pears fill the market stalls today.',
-].join('\n\n');
-
-/** Passage labels as the build makes them: three sentences a window, two shared with the next. */
-const P0 = 'orchard.txt:0-83';
-const P1 = 'orchard.txt:27-99';
-const P2 = 'orchard.txt:101-156';
-const P3 = 'orchard.txt:158-215';
-
-const SETTINGS = { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } };
+import { P0, P1, P2, P3, SETTINGS, orchardEngine } from '../helpers/orchard.js';
+import { removeDir, tempDir } from '../helpers/real.js';
 
 describe('the ranking, by hand', () => {
   let root: string;
@@ -48,11 +14,7 @@ describe('the ranking, by hand', () => {
 
   beforeAll(async () => {
     root = await tempDir();
-    const embedder = fixedEmbedder(SENTENCES, QUERIES);
-    const corpusDir = await writeCorpus(root, { 'orchard.txt': DOCUMENT });
-    const indexDir = path.join(root, 'index');
-    await buildIndex(embedder, { corpusDir, indexDir, model: 'fixed', chunking: { sentences: 3, overlap: 2, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } });
-    engine = createSearchEngine(await loadIndex(indexDir, embedder, 100), embedder, SETTINGS);
+    engine = await orchardEngine(root);
   });
   afterAll(() => removeDir(root));
 

@@ -1,0 +1,47 @@
+// The orchard: seven sentences in three paragraphs with sentence and query vectors written down (entries 0, ±½, ±1,
+// so every cosine is exact), built by the real build into overlapping windows (three sentences, two shared).
+import path from 'node:path';
+import { buildIndex } from '../../src/index/build.js';
+import { loadIndex } from '../../src/index/files/store.js';
+import { createSearchEngine, type SearchEngine, type SearchSettings } from '../../src/search/engine.js';
+import { fixedEmbedder } from './fixed-embedder.js';
+import { writeCorpus } from './real.js';
+
+const h = 0.5;
+export const SENTENCES: Record<string, number[]> = {
+  'Apples grow on tall trees.': [h, -h, h, -h],
+  'Pears ripen slowly in autumn.': [h, h, h, h],
+  'Plums and pears are sweet.': [0, 0, 0, 1],
+  'Figs need heat.': [0, 0, 1, 0],
+  'Boats sail from the quay at dawn.': [-h, -h, h, h],
+  'Nets dry on the quay.': [1, 0, 0, 0],
+  'Pears, pears and more pears fill the market stalls today.': [h, h, -h, h],
+};
+export const QUERIES: Record<string, number[]> = {
+  'when do pears ripen': [h, h, h, h],
+  'figs and apples': [h, -h, h, h],
+  'vessels leaving harbour at sunrise': [-h, -h, h, h],
+  'pears and zebras': [h, h, -h, h],
+};
+export const DOCUMENT = [
+  'Apples grow on tall trees. Pears ripen slowly in autumn. Plums and pears are sweet. Figs need heat.',
+  'Boats sail from the quay at dawn. Nets dry on the quay.',
+  'Pears, pears and more pears fill the market stalls today.',
+].join('\n\n');
+
+/** Passage labels as the build makes them: three sentences a window, two shared with the next. */
+export const P0 = 'orchard.txt:0-83';
+export const P1 = 'orchard.txt:27-99';
+export const P2 = 'orchard.txt:101-156';
+export const P3 = 'orchard.txt:158-215';
+
+export const SETTINGS: SearchSettings = { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } };
+
+/** A search engine over the orchard, built under `root`. */
+export async function orchardEngine(root: string): Promise<SearchEngine> {
+  const embedder = fixedEmbedder(SENTENCES, QUERIES);
+  const corpusDir = await writeCorpus(root, { 'orchard.txt': DOCUMENT });
+  const indexDir = path.join(root, 'index');
+  await buildIndex(embedder, { corpusDir, indexDir, model: 'fixed', chunking: { sentences: 3, overlap: 2, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } });
+  return createSearchEngine(await loadIndex(indexDir, embedder, 100), embedder, SETTINGS);
+}
