@@ -6,7 +6,7 @@ import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { CHUNKER_VERSION, chunkText, normalizeSpace, type ChunkingOptions } from '../ingest/chunking.js';
 import { readCorpus, type Corpus } from '../ingest/corpus.js';
-import type { Embedder } from '../model/embedder.js';
+import { checkFinite, type Embedder } from '../model/embedder.js';
 import { acquireBuildLock } from './files/lock.js';
 import { HASH_BYTES, INDEX_FORMAT, currentBuild, reusableRows, saveIndex, type Hnsw, type IndexManifest, type PassageRecord, type ReusableRow } from './files/store.js';
 
@@ -177,7 +177,7 @@ async function embedTexts(step: EmbedStep) {
     step.signal?.throwIfAborted();
     const rows = order.slice(i, i + slice);
     const vectors = await embedder.embedPassages(rows.map((row) => step.tokens.idsOf(texts[row])));
-    rows.forEach((row, k) => textVectors.set(vectors[k], row * dimension));
+    rows.forEach((row, k) => textVectors.set(checkFinite(vectors[k], embedder.modelId), row * dimension));
     step.onProgress?.(Math.min(i + slice, order.length), order.length);
   }
   return { textVectors, textHashes, textTokens, embedded: missing.length };

@@ -55,3 +55,9 @@ export function unitVector(v: Float32Array, modelId: string): Float32Array {
   for (let i = 0; i < v.length; i++) v[i] /= norm;
   return v;
 }
+
+/** Throws MODEL_OUTPUT_INVALID unless every value of `v` is finite: what the index and the ranking take on trust. */
+export function checkFinite(v: Float32Array, modelId: string): Float32Array {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new AppError('MODEL_OUTPUT_INVALID', modelId, 'values that are not finite');
+  return v;
+}

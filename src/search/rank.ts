@@ -1,5 +1,6 @@
 // Query → both sides' candidates → fused ranking: embeds the question, takes the vector and the keyword candidates
 // and scores each passage by the closest of its sentences and by its block's keywords.
+import { checkFinite } from '../model/embedder.js';
 import type { SearchEngine } from './engine.js';
 import { fuseCandidates, keywordShare, type Candidate } from './fusion.js';
 
@@ -82,6 +83,7 @@ export async function rank(engine: SearchEngine, query: string, signal?: AbortSi
   let t = performance.now();
   const [queryVector] = await engine.embedder.embedQueries([query], { signal });
   signal?.throwIfAborted();
+  checkFinite(queryVector, engine.embedder.modelId);
   const embedMs = performance.now() - t;
 
   t = performance.now();

@@ -151,16 +151,38 @@ describe('HTTP API', () => {
     expect((await app.request('/search?q=owls', { headers: origin })).headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('answers REQUEST_TIMEOUT when a search takes too long', async () => {
+  it('answers REQUEST_TIMEOUT when a search takes too long, and stops its work', async () => {
+    const signals: AbortSignal[] = [];
+    // An embedder that never answers, but hears the request's signal as the real one does.
+    const neverAnswers = (_texts: string[], options?: { signal?: AbortSignal }) => {
+      signals.push(options!.signal!);
+      return new Promise<Float32Array[]>((_, reject) => options!.signal!.addEventListener('abort', () => reject(options!.signal!.reason)));
+    };
     const slow = createApp({
-      engine: () => ({ ...service.engine(), embedder: { ...service.engine().embedder, embedQueries: () => new Promise<Float32Array[]>(() => undefined) } }),
+      engine: () => ({ ...service.engine(), embedder: { ...service.engine().embedder, embedQueries: neverAnswers } }),
       health: () => ({}),
       limits,
       timeoutMs: 50,
     });
     const res = await slow.request('/search?q=owls');
     expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
     expect((await errorOf(res)).code).toBe('REQUEST_TIMEOUT');
+    expect(signals).toHaveLength(1);
+    expect(signals[0].aborted).toBe(true);
+  });
+
+  it('answers OVERLOADED with Retry-After when too many questions wait for the model', async () => {
+    const engine = service.engine();
+    const crowded = createApp({
+      engine: () => ({ ...engine, embedder: { ...engine.embedder, embedQueries: async () => Promise.reject(new AppError('OVERLOADED', 256)) } }),
+      health: () => ({}),
+      limits,
+    });
+    const res = await crowded.request('/search?q=owls');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect((await errorOf(res)).code).toBe('OVERLOADED');
   });
 
   it('limits searches per client when configured', async () => {

@@ -5,9 +5,10 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder, verifyEmbeddedModel } from '../../src/model/transformers-embedder.js';
 import { AppError } from '../../src/errors.js';
+import { unitVector } from '../../src/model/embedder.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_PACKAGE, REFERENCE, ensureEmbeddedModel, isModelFolderValid } from '../../src/model/embedded-model.js';
 import { convertGraphModel, type TfGraphModel } from '../../src/model/tfjs-onnx.js';
-import { removeDir, tempDir } from '../helpers/real.js';
+import { MODELS_DIR, removeDir, tempDir } from '../helpers/real.js';
 
 const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
@@ -136,5 +137,34 @@ describe('other models', () => {
     } finally {
       await removeDir(root);
     }
+  });
+});
+
+describe('the query queue and the model\'s output', () => {
+  it('refuses questions past the queue\'s bound with OVERLOADED, and drops a question given up on', async () => {
+    const embedder = await createEmbedder({ model: 'use-lite', modelsDir: MODELS_DIR, batchSize: 8, allowRemote: false, maxQueuedQueries: 2 });
+    try {
+      // Queued in one turn of the event loop, before the model runs: two fit, the third does not.
+      const first = embedder.embedQueries(['where do owls hunt']);
+      const given = new AbortController();
+      const second = embedder.embedQueries(['a question given up on'], { signal: given.signal });
+      await expect(embedder.embedQueries(['one too many'])).rejects.toMatchObject({ code: 'OVERLOADED' });
+      given.abort(new Error('the client went away'));
+      await expect(second).rejects.toThrow('the client went away');
+      // Its place is free again at once.
+      const third = embedder.embedQueries(['where do herons nest']);
+      const [[a], [b]] = await Promise.all([first, third]);
+      expect(a).toHaveLength(512);
+      expect(b).toHaveLength(512);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('lets no vector that is not finite or is all zeros through', () => {
+    expect(() => unitVector(Float32Array.from([1, Number.NaN, 0]), 'm')).toThrow(expect.objectContaining({ code: 'MODEL_OUTPUT_INVALID' }));
+    expect(() => unitVector(Float32Array.from([Infinity, 0]), 'm')).toThrow(expect.objectContaining({ code: 'MODEL_OUTPUT_INVALID' }));
+    expect(() => unitVector(new Float32Array(3), 'm')).toThrow(expect.objectContaining({ code: 'MODEL_OUTPUT_INVALID' }));
+    expect(Array.from(unitVector(Float32Array.from([3, 4]), 'm'))).toEqual([Math.fround(0.6), Math.fround(0.8)]);
   });
 });

@@ -1,0 +1,72 @@
+// SIGTERM while a rebuild runs and another is queued: the server exits within seconds, its build child with it, and
+// CURRENT never moves afterwards. The server runs as a user runs it, in its own process.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentBuild } from '../../src/index/files/store.js';
+import { exited } from '../../src/live/processes.js';
+import { isAlive } from '../../src/pids.js';
+import { ADMIN_TOKEN, MODELS_DIR, longDocument, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { runBuild, startServer } from '../helpers/server.js';
+
+const json = async (res: Response): Promise<any> => res.json();
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('SIGTERM during a rebuild', () => {
+  let root: string;
+  let indexDir: string;
+  let server: Awaited<ReturnType<typeof startServer>>;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' });
+    indexDir = path.join(root, 'index');
+    const env = { CORPUS_DIR: corpus, INDEX_DIR: indexDir, MODELS_DIR, ADMIN_TOKEN, LOG_LEVEL: 'info' };
+    await runBuild(env);
+    // Long enough that the rebuild is still embedding when the server is told to stop.
+    await writeCorpus(root, { 'long.txt': longDocument(6000) });
+    server = await startServer(env);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await removeDir(root);
+  });
+
+  it('exits within 5 s, stops its build child, starts no queued build, and CURRENT stays as it was', async () => {
+    const reindex = () => fetch(`${server.base}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect((await reindex()).status).toBe(202);
+    const running = await waitFor(async () => {
+      const h = await json(await fetch(`${server.base}/health`));
+      return h.rebuild.running && h.rebuild.pid ? h : undefined;
+    }, 'the rebuild to start');
+    const buildPid: number = running.rebuild.pid;
+    expect(isAlive(buildPid)).toBe(true);
+    // One more asked for while it runs: queued, never to start.
+    expect((await json(await reindex())).rebuild).toMatchObject({ running: true, queued: true });
+    const before = await currentBuild(indexDir);
+
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    const code = await exited(server.child);
+    const seconds = (Date.now() - started) / 1000;
+
+    expect(code).toBe(0);
+    expect(seconds).toBeLessThan(5);
+    expect(isAlive(buildPid)).toBe(false);
+
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await currentBuild(indexDir)).toBe(before);
+    const left = await readdir(indexDir);
+    expect(left.filter((e) => e.endsWith('.partial'))).toEqual([]);
+    expect(left).not.toContain('build.lock');
+  });
+});
