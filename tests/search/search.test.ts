@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLexicalIndex, terms } from '../../src/search/lexical.js';
 import { blocksOf, type SearchEngine } from '../../src/search/engine.js';
 import { fuseCandidates, keywordShare } from '../../src/search/fusion.js';
-import { isRedundant, search } from '../../src/search/search.js';
+import { answeringSentence, isRedundant, search } from '../../src/search/search.js';
 import { gardenEngine, removeDir, tempDir } from '../helpers/real.js';
 
 describe('fuseCandidates', () => {
@@ -62,6 +63,34 @@ describe('isRedundant', () => {
   it('keeps a passage that overlaps a shown one by one sentence of three', () => {
     expect(isRedundant(passage([3, 4, 5]), 2, new Set([1, 2, 3]))).toBe(false);
   });
+
+  it('keeps a passage half of whose sentences are shown: most means more than half', () => {
+    expect(isRedundant(passage([2, 3]), 1, new Set([1, 2]))).toBe(false);
+    expect(isRedundant(passage([1, 2, 3, 4]), 3, new Set([1, 2]))).toBe(false);
+    expect(isRedundant(passage([1, 2, 3, 4]), 3, new Set([1, 2, 3]))).toBe(true);
+  });
+});
+
+describe('answeringSentence', () => {
+  // Two sentences of one passage: rows 0 and 1; their cosines to the query are given.
+  const text = 'Ferries stop in winter. The harbour freezes in January.';
+  const passage = { id: 'x', source: 's', start: 0, end: text.length, text, norm: 1, block: 0, sentences: [{ start: 0, end: 23, row: 0 }, { start: 24, end: text.length, row: 1 }] };
+  const cosines = (a: number, b: number) => (row: number) => (row === 0 ? a : b);
+
+  it('adds a quarter for sharing all the query\'s terms, in proportion for sharing some', () => {
+    // Query terms: ferri, januari. The first sentence holds one of two (+0.125), the second one of two (+0.125).
+    const q = new Set(terms('ferries january'));
+    expect(answeringSentence(passage, cosines(0.5, 0.6), q)).toBe(1);
+    expect(answeringSentence(passage, cosines(0.6, 0.5), q)).toBe(0);
+    // Only the first holds "ferries": 0.5 + 0.125 = 0.625 against 0.7, and against 0.6.
+    expect(answeringSentence(passage, cosines(0.5, 0.7), new Set(terms('ferries tides')))).toBe(1);
+    expect(answeringSentence(passage, cosines(0.5, 0.6), new Set(terms('ferries tides')))).toBe(0);
+  });
+
+  it('takes the first of equals, and the closest when the query has no terms', () => {
+    expect(answeringSentence(passage, cosines(0.4, 0.4), new Set(terms('ferries january')))).toBe(0);
+    expect(answeringSentence(passage, cosines(0.3, 0.4), new Set())).toBe(1);
+  });
 });
 
 describe('blocksOf', () => {
@@ -73,6 +102,8 @@ describe('blocksOf', () => {
     const blocks = blocksOf([p(0, 9, 0, [[0, 4], [5, 9]]), p(5, 16, 0, [[5, 9], [10, 16]]), p(0, 4, 1, [[0, 4]])]);
     expect(blocks.texts).toEqual(['One. Two. Three.', 'One.']);
     expect(blocks.passages).toEqual([[0, 1], [2]]);
+    // In text order whatever the order of its passages.
+    expect(blocksOf([p(5, 16, 0, [[5, 9], [10, 16]]), p(0, 9, 0, [[0, 4], [5, 9]])]).texts).toEqual(['One. Two. Three.']);
   });
 });
 
@@ -80,6 +111,14 @@ describe('terms', () => {
   it('folds case and punctuation, drops stop words and stems', () => {
     expect(terms("Why does Pakistan want the Governments' help?")).toEqual(['pakistan', 'want', 'govern', 'help']);
     expect(terms('RELATIONS, relation; related!')).toEqual(['relat', 'relat', 'relat']);
+  });
+
+  it('drops the question words the stop list lacks', () => {
+    expect(terms('does why when whom whose its itself themselves upon shall')).toEqual([]);
+  });
+
+  it('keeps a word with an apostrophe whole, without a final possessive', () => {
+    expect(terms("Pakistan's O'Brien don't Jack'sons")).toEqual(['pakistan', 'obrien', 'dont', 'jackson']);
   });
 });
 
@@ -100,6 +139,32 @@ describe('createLexicalIndex', () => {
     expect(lex.searchWithCoverage('cat chromodynamics', 3).coverage).toBeCloseTo(1);
     expect(lex.searchWithCoverage('cat zebras', 3).coverage).toBeLessThan(0.3);
     expect(lex.searchWithCoverage('zebras giraffes', 3)).toMatchObject({ hits: [], coverage: 0 });
+    // Seen elsewhere is not held by the best match: chromodynamics and dog are each in one text, not the same one.
+    expect(lex.searchWithCoverage('chromodynamics dog', 3).coverage).toBeCloseTo(0.5, 12);
+    // A query of stop words alone has no terms: nothing covered, not NaN.
+    expect(lex.searchWithCoverage('the of and', 3)).toEqual({ hits: [], coverage: 0, queryIdf: 0 });
+  });
+
+  it('measures coverage as a brute-force count over the best text\'s own terms does', () => {
+    const words = ['ash', 'birch', 'cedar', 'elm', 'fir', 'hazel', 'oak', 'yew'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 60 }),
+        fc.uniqueArray(fc.constantFrom(...words, 'zelkova'), { minLength: 1, maxLength: 4 }),
+        (docs, query) => {
+          const texts = docs.map((d) => d.join(' '));
+          const lex = createLexicalIndex(texts);
+          const { hits, coverage } = lex.searchWithCoverage(query.join(' '), texts.length);
+          const idf = (t: string) => {
+            const df = texts.filter((x) => terms(x).includes(terms(t)[0])).length;
+            return Math.log(1 + (texts.length - df + 0.5) / (df + 0.5));
+          };
+          const held = hits.length ? new Set(terms(texts[hits[0].label])) : new Set<string>();
+          const expected = query.filter((t) => held.has(terms(t)[0])).reduce((s, t) => s + idf(t), 0) / query.reduce((s, t) => s + idf(t), 0);
+          expect(coverage).toBeCloseTo(expected, 12);
+        },
+      ),
+    );
   });
 
   it('scores by BM25 as written out by hand, keeping only the best `depth`', () => {
