@@ -1,11 +1,12 @@
-// The product as a user runs it: the CLI builds the seed index with the embedded model, the CLI serves it, and
+// The product as a user runs it, compiled: the CLI builds the seed index with the embedded model, the CLI serves it, and
 // questions go over real HTTP.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, removeDir, tempDir } from './helpers/real.js';
-import { runBuild, startServer } from './helpers/server.js';
+import { startCommand } from '../src/live/processes.js';
+import { compile, runBuild, startServer } from './helpers/server.js';
 
 // Response bodies are checked field by field below.
 const json = async (res: Response): Promise<any> => res.json();
@@ -21,8 +22,10 @@ describe('seed document end to end', () => {
   beforeAll(async () => {
     root = await tempDir();
     const env = { INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' };
-    buildOutput = await runBuild(env);
-    ({ child: server, base, stop } = await startServer(env));
+    // As the npm commands run it: compiled.
+    compile();
+    buildOutput = await runBuild(env, true);
+    ({ child: server, base, stop } = await startServer(env, true));
   });
 
   afterAll(async () => {
@@ -47,7 +50,7 @@ describe('seed document end to end', () => {
     const env = { ...process.env, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' };
     const ask = (args: string[]) =>
       new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'query', KABUL_QUESTION, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = startCommand(['query', KABUL_QUESTION, ...args], { env, stdout: true, compiled: true });
         let out = '';
         child.stdout!.on('data', (d) => (out += d));
         child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`query exited with ${code}`))));

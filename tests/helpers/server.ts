@@ -1,9 +1,12 @@
-// Starts the real CLI in its own process: `build` to completion, or `serve` until it prints its address.
+// Starts the real CLI in its own process: `build` to completion, or `serve` until it prints its address; from the
+// TypeScript sources, or `compiled` from dist/ as the npm commands run it.
+import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { exited, startCommand, stopProcess, waitForLog } from '../../src/live/processes.js';
 
-export async function runBuild(env: NodeJS.ProcessEnv): Promise<string> {
-  const child = startCommand(['build'], { env: { ...process.env, ...env }, stdout: true });
+export async function runBuild(env: NodeJS.ProcessEnv, compiled = false): Promise<string> {
+  const child = startCommand(['build'], { env: { ...process.env, ...env }, stdout: true, compiled });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -12,12 +15,17 @@ export async function runBuild(env: NodeJS.ProcessEnv): Promise<string> {
   return output;
 }
 
-export async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string; stop: () => Promise<number | null> }> {
-  const child = startCommand(['serve'], { env: { ...process.env, PORT: '0', ...env } });
+export async function startServer(env: NodeJS.ProcessEnv, compiled = false): Promise<{ child: ChildProcess; base: string; stop: () => Promise<number | null> }> {
+  const child = startCommand(['serve'], { env: { ...process.env, PORT: '0', ...env }, compiled });
   const [, base] = await waitForLog(child, /"url":"(http:\/\/[^"]+)"/);
   const stop = async () => {
     await stopProcess(child, 10_000);
     return child.exitCode;
   };
   return { child, base, stop };
+}
+
+/** Compiles src/ to dist/ (`npm run compile`), so a test runs the code the npm commands run. */
+export function compile(): void {
+  execFileSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 }
