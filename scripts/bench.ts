@@ -5,10 +5,9 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { benchScale } from './bench-scale.js';
-import { ROOT, timedBuild, type TimedBuild } from './processes.js';
+import { ROOT, timedBuild, type TimedBuild , runIfMain } from './processes.js';
 import { embeddingThroughput, sampleSentences } from './bench-search.js';
 import { configFrom, embedderFor, type Flags } from '../src/commands/shared.js';
 
@@ -103,7 +102,8 @@ export async function runBench(flags: Flags & { quick?: boolean; books?: string;
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+runIfMain(
+  import.meta.url,
   new Command('bench')
     .description('benchmarks with their baselines: rebuilds, embedding throughput, a large corpus built, served and loaded')
     .option('--quick', 'a small run (2 books, 2 s load levels) for a smoke test')
@@ -113,9 +113,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     .option('--load-seconds <s>', 'length of each load level (default 20)')
     .option('--models-dir <dir>', 'where models are kept (MODELS_DIR)')
     .action(async (flags) => runBench(flags))
-    .parseAsync()
-    .catch((err) => {
-      process.stderr.write(`error ${(err as { code?: string }).code ?? 'INTERNAL'}: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    });
-}
+);

@@ -3,10 +3,9 @@
 import { appendFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import autocannon from 'autocannon';
-import { ROOT, startServer, timedBuild } from './processes.js';
+import { ROOT, startServer, timedBuild , runIfMain } from './processes.js';
 import { configFrom, type Flags } from '../src/commands/shared.js';
 
 const TOKEN = 'load-benchmark-admin-token';
@@ -70,7 +69,8 @@ export async function runLoad(flags: Flags & { seconds?: string; connections?: s
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+runIfMain(
+  import.meta.url,
   new Command('load')
     .description('load test on loopback: concurrent searches for a while, with a rebuild swapped in half-way')
     .option('--seconds <s>', 'how long (default 60)')
@@ -79,9 +79,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     .option('--corpus-dir <dir>', 'the corpus to serve (CORPUS_DIR)')
     .option('--models-dir <dir>', 'where models are kept (MODELS_DIR)')
     .action(async (flags) => runLoad(flags))
-    .parseAsync()
-    .catch((err) => {
-      process.stderr.write(`error ${(err as { code?: string }).code ?? 'INTERNAL'}: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    });
-}
+);

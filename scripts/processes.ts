@@ -1,6 +1,8 @@
 // The benchmarks run the project's commands as a user would, each in its own process (started by src/live/processes).
 import { exited, startCommand, waitForLog } from '../src/live/processes.js';
 import type { ChildProcess } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
 
 export { ROOT } from '../src/live/processes.js';
 
@@ -31,4 +33,13 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: Chil
   const child = startCommand(['serve'], { env: { ...env, LOG_LEVEL: 'info' } });
   const [, base] = await waitForLog(child, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
   return { child, base, loadedS: (performance.now() - started) / 1000 };
+}
+
+/** Runs `command` when the module at `moduleUrl` is the script node was started with; errors print their code. */
+export function runIfMain(moduleUrl: string, command: Command): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  command.parseAsync().catch((err) => {
+    process.stderr.write(`error ${(err as { code?: string }).code ?? 'INTERNAL'}: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
 }

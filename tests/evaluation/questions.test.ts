@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndcgAt, recallAt } from '../../src/evaluation/metrics.js';
 import { evaluateQuestions, fusionBound, loadQuestions } from '../../src/evaluation/questions.js';
 import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
-import { orchardEngine } from '../helpers/orchard.js';
+import { useOrchard } from '../helpers/orchard.js';
 import { gardenEngine, removeDir, tempDir } from '../helpers/real.js';
 
 describe('ndcgAt and recallAt', () => {
@@ -82,21 +82,15 @@ describe('evaluateQuestions and fusionBound over a real index', () => {
 });
 
 describe('fusionBound on the orchard, where every score is known', () => {
-  let root: string;
-  let engine: SearchEngine;
-  beforeAll(async () => {
-    root = await tempDir();
-    engine = await orchardEngine(root);
-  });
-  afterAll(() => removeDir(root));
+  const orchard = useOrchard();
 
   it('counts hits as the search makes them and breaks ties for the answer', async () => {
     // "Figs need heat." is only in the second window, which ties with the first at every share; the search puts the
     // first ahead (lower label) and then leaves the second out (two of its three sentences shown): not found.
     const figs = [{ q: 'figs and apples', key: ['Figs need heat.'] }];
-    expect(await evaluateQuestions(engine, figs)).toMatchObject({ hit1: 0, mrr10: 0 });
+    expect(await evaluateQuestions(orchard(), figs)).toMatchObject({ hit1: 0, mrr10: 0 });
     // Some mixing could put it first: the tie going its way.
-    expect(await fusionBound(engine, figs)).toEqual({ hit1: 1, hit3: 1, mrr10: 1, n: 1 });
+    expect(await fusionBound(orchard(), figs)).toEqual({ hit1: 1, hit3: 1, mrr10: 1, n: 1 });
   });
 
   it('is never below the search it bounds, question by question', async () => {
@@ -107,11 +101,11 @@ describe('fusionBound on the orchard, where every score is known', () => {
       { q: 'figs and apples', key: ['Boats sail'] },
     ];
     for (const question of questions) {
-      const report = await evaluateQuestions(engine, [question]);
-      const bound = await fusionBound(engine, [question]);
+      const report = await evaluateQuestions(orchard(), [question]);
+      const bound = await fusionBound(orchard(), [question]);
       expect(bound.mrr10).toBeGreaterThanOrEqual(report.mrr10);
     }
     // The market paragraph is second for the pears question at the default share (the golden test's order).
-    expect(await evaluateQuestions(engine, [questions[0]])).toMatchObject({ mrr10: 0.5 });
+    expect(await evaluateQuestions(orchard(), [questions[0]])).toMatchObject({ mrr10: 0.5 });
   });
 });

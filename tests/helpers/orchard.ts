@@ -1,11 +1,12 @@
 // The orchard: seven sentences in three paragraphs with sentence and query vectors written down (entries 0, ±½, ±1,
 // so every cosine is exact), built by the real build into overlapping windows (three sentences, two shared).
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { buildIndex } from '../../src/index/build.js';
 import { loadIndex } from '../../src/index/files/store.js';
 import { createSearchEngine, type SearchEngine, type SearchSettings } from '../../src/search/engine.js';
 import { fixedEmbedder } from './fixed-embedder.js';
-import { writeCorpus } from './real.js';
+import { removeDir, tempDir, writeCorpus } from './real.js';
 
 const h = 0.5;
 export const SENTENCES: Record<string, number[]> = {
@@ -44,4 +45,19 @@ export async function orchardEngine(root: string): Promise<SearchEngine> {
   const indexDir = path.join(root, 'index');
   await buildIndex(embedder, { corpusDir, indexDir, model: 'fixed', chunking: { sentences: 3, overlap: 2, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } });
   return createSearchEngine(await loadIndex(indexDir, embedder, 100), embedder, SETTINGS);
+}
+
+/**
+ * The orchard's engine for the tests of the calling `describe`: built in a temporary folder before them, the folder
+ * removed after. Call the returned function inside a test.
+ */
+export function useOrchard(): () => SearchEngine {
+  let root: string;
+  let engine: SearchEngine | undefined;
+  beforeAll(async () => {
+    root = await tempDir();
+    engine = await orchardEngine(root);
+  });
+  afterAll(() => removeDir(root));
+  return () => engine!;
 }

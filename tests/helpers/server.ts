@@ -29,3 +29,14 @@ export async function startServer(env: NodeJS.ProcessEnv, compiled = false): Pro
 export function compile(): void {
   execFileSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 }
+
+/** Polls `probe` until it gives a value (or `ms` pass, which throws naming `what`). */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -4,20 +4,11 @@ import { rm, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
-import { runBuild, startServer } from '../helpers/server.js';
+import { runBuild, startServer, waitFor } from '../helpers/server.js';
 
 const json = async (res: Response): Promise<any> => res.json();
 const TOKEN = 'a-test-admin-token-0123456789';
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('live rebuilds in a running server', () => {
   let root: string;

@@ -7,19 +7,10 @@ import { currentBuild } from '../../src/index/files/store.js';
 import { exited } from '../../src/live/processes.js';
 import { isAlive } from '../../src/pids.js';
 import { ADMIN_TOKEN, MODELS_DIR, longDocument, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
-import { runBuild, startServer } from '../helpers/server.js';
+import { runBuild, startServer, waitFor } from '../helpers/server.js';
 
 const json = async (res: Response): Promise<any> => res.json();
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('SIGTERM during a rebuild', () => {
   let root: string;

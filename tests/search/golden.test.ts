@@ -1,32 +1,23 @@
 // The ranking pinned down on the orchard (tests/helpers/orchard.ts): seven sentences with vectors written down, built
 // by the real build into overlapping windows. The expected meaning, keyword, share and fused scores were worked out by hand from the definitions (BM25 with Lucene's
 // IDF over paragraphs, k1 1.5, b 0.75; the share's logistic step) and are written as plain numbers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SearchEngine } from '../../src/search/engine.js';
+import { describe, expect, it } from 'vitest';
 import { rank } from '../../src/search/rank.js';
 import { search } from '../../src/search/search.js';
-import { P0, P1, P2, P3, SETTINGS, orchardEngine } from '../helpers/orchard.js';
-import { removeDir, tempDir } from '../helpers/real.js';
+import { P0, P1, P2, P3, SETTINGS, useOrchard } from '../helpers/orchard.js';
 
 describe('the ranking, by hand', () => {
-  let root: string;
-  let engine: SearchEngine;
-
-  beforeAll(async () => {
-    root = await tempDir();
-    engine = await orchardEngine(root);
-  });
-  afterAll(() => removeDir(root));
+  const orchard = useOrchard();
 
   /** Each passage's evidence, by id, as the ranking gives it. */
-  const evidence = async (query: string, on = engine) => {
+  const evidence = async (query: string, on = orchard()) => {
     const r = await rank(on, query);
     return { share: r.share, by: new Map(r.candidates.map((c) => [on.index.passages[c.label].id, c])), order: r.candidates.map((c) => on.index.passages[c.label].id) };
   };
 
   it('cuts the paragraphs into the windows these numbers are worked for', () => {
-    expect(engine.index.passages.map((p) => p.id)).toEqual([P0, P1, P2, P3]);
-    expect(engine.index.passages.map((p) => p.sentences.length)).toEqual([3, 3, 2, 1]);
+    expect(orchard().index.passages.map((p) => p.id)).toEqual([P0, P1, P2, P3]);
+    expect(orchard().index.passages.map((p) => p.sentences.length)).toEqual([3, 3, 2, 1]);
   });
 
   it('scores a question in the text\'s own words: closest sentence, keyword over the IDF sum, the high share', async () => {
@@ -61,7 +52,7 @@ describe('the ranking, by hand', () => {
   });
 
   it('leaves out a window whose answering sentence a better hit shows, and marks that sentence', async () => {
-    const { hits } = await search(engine, 'when do pears ripen', 10);
+    const { hits } = await search(orchard(), 'when do pears ripen', 10);
     expect(hits.map((x) => x.id)).toEqual([P0, P3, P2]);
     expect(hits.map((x) => x.highlight.text)).toEqual(['Pears ripen slowly in autumn.', 'Pears, pears and more pears fill the market stalls today.', 'Nets dry on the quay.']);
     expect(hits.map((x) => x.score)).toEqual([0.970352, 0.545551, 0.2]);
@@ -70,18 +61,18 @@ describe('the ranking, by hand', () => {
   it('leaves out a window most of whose sentences a better hit shows, though its own answer is new', async () => {
     // P0 answers with "Apples…" (cosine ½ and a shared word); P1 would answer with "Figs need heat." — new — but two of
     // its three sentences are already shown.
-    const { hits } = await search(engine, 'figs and apples', 10);
+    const { hits } = await search(orchard(), 'figs and apples', 10);
     expect(hits.map((x) => x.id)).toEqual([P0, P2, P3]);
     expect(hits[0].highlight.text).toBe('Apples grow on tall trees.');
     expect(hits.map((x) => x.score)).toEqual([0.689796, 0.2, 0]);
-    const all = await search({ ...engine, settings: { ...SETTINGS, dedup: false } }, 'figs and apples', 10);
+    const all = await search({ ...orchard(), settings: { ...SETTINGS, dedup: false } }, 'figs and apples', 10);
     expect(all.hits.map((x) => x.id)).toEqual([P0, P1, P2, P3]);
     expect(all.hits[1].highlight.text).toBe('Figs need heat.');
   });
 
   it('keeps hits scoring at least minScore as returned, and at most k', async () => {
-    expect((await search(engine, 'when do pears ripen', 10, 0.545551)).hits.map((x) => x.id)).toEqual([P0, P3]);
-    expect((await search(engine, 'when do pears ripen', 10, 0.545552)).hits.map((x) => x.id)).toEqual([P0]);
-    expect((await search(engine, 'when do pears ripen', 1)).hits.map((x) => x.id)).toEqual([P0]);
+    expect((await search(orchard(), 'when do pears ripen', 10, 0.545551)).hits.map((x) => x.id)).toEqual([P0, P3]);
+    expect((await search(orchard(), 'when do pears ripen', 10, 0.545552)).hits.map((x) => x.id)).toEqual([P0]);
+    expect((await search(orchard(), 'when do pears ripen', 1)).hits.map((x) => x.id)).toEqual([P0]);
   });
 });

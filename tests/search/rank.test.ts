@@ -1,12 +1,10 @@
 // The parts of a ranking around the scores: the dot product's tail, the keyword candidates' cut at the search
 // depth, the request's signal, and the timings a search reports.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SearchEngine } from '../../src/search/engine.js';
+import { describe, expect, it } from 'vitest';
 import { dot, keywordCandidates, rank } from '../../src/search/rank.js';
 import { search, selectHits } from '../../src/search/search.js';
-import { P0, P1, P3, orchardEngine } from '../helpers/orchard.js';
-import { removeDir, tempDir } from '../helpers/real.js';
+import { P0, P1, P3, useOrchard } from '../helpers/orchard.js';
 
 describe('dot', () => {
   it('is the plain sum of products, for any length and any row', () => {
@@ -25,25 +23,19 @@ describe('dot', () => {
 });
 
 describe('a ranking on the orchard', () => {
-  let root: string;
-  let engine: SearchEngine;
-  beforeAll(async () => {
-    root = await tempDir();
-    engine = await orchardEngine(root);
-  });
-  afterAll(() => removeDir(root));
+  const orchard = useOrchard();
 
-  const ids = (labels: number[]) => labels.map((l) => engine.index.passages[l].id);
+  const ids = (labels: number[]) => labels.map((l) => orchard().index.passages[l].id);
 
   it('takes keyword candidates a whole paragraph at a time, and stops once there are depth of them', () => {
     // The orchard paragraph (two windows) is the best match; at depth 2 the market paragraph is not reached.
-    expect(ids(keywordCandidates(engine, 'when do pears ripen', 2).hits.map((h) => h.label))).toEqual([P0, P1]);
-    expect(ids(keywordCandidates(engine, 'when do pears ripen', 3).hits.map((h) => h.label))).toEqual([P0, P1, P3]);
+    expect(ids(keywordCandidates(orchard(), 'when do pears ripen', 2).hits.map((h) => h.label))).toEqual([P0, P1]);
+    expect(ids(keywordCandidates(orchard(), 'when do pears ripen', 3).hits.map((h) => h.label))).toEqual([P0, P1, P3]);
   });
 
   it('hands the request\'s signal to the embedder, and stops when it is aborted', async () => {
     const seen: (AbortSignal | undefined)[] = [];
-    const listening = { ...engine, embedder: { ...engine.embedder, embedQueries: (texts: string[], options?: { signal?: AbortSignal }) => (seen.push(options?.signal), engine.embedder.embedQueries(texts)) } };
+    const listening = { ...orchard(), embedder: { ...orchard().embedder, embedQueries: (texts: string[], options?: { signal?: AbortSignal }) => (seen.push(options?.signal), orchard().embedder.embedQueries(texts)) } };
     const controller = new AbortController();
     await rank(listening, 'when do pears ripen', controller.signal);
     expect(seen).toEqual([controller.signal]);
@@ -53,25 +45,25 @@ describe('a ranking on the orchard', () => {
 
   it('reports the time of each stage, each within the time the search took', async () => {
     const started = performance.now();
-    const { timings } = await search(engine, 'when do pears ripen', 5);
+    const { timings } = await search(orchard(), 'when do pears ripen', 5);
     const took = performance.now() - started;
     for (const ms of Object.values(timings)) {
       expect(ms).toBeGreaterThanOrEqual(0);
       expect(ms).toBeLessThanOrEqual(took);
     }
     expect(Object.keys(timings).sort()).toEqual(['embedMs', 'fusionMs', 'lexicalMs', 'vectorMs']);
-    const ranking = await rank(engine, 'when do pears ripen');
+    const ranking = await rank(orchard(), 'when do pears ripen');
     expect(Object.values(ranking.timings).every((ms) => ms >= 0 && ms <= performance.now() - started)).toBe(true);
   });
 
   it('answers with nothing, and no error, when the search depth is 0', async () => {
-    const shallow = { ...engine, settings: { ...engine.settings, depth: 0 } };
+    const shallow = { ...orchard(), settings: { ...orchard().settings, depth: 0 } };
     expect((await search(shallow, 'when do pears ripen', 5)).hits).toEqual([]);
   });
 
   it('keeps every hit when selecting with no minimum score', async () => {
-    const { candidates, cosine } = await rank(engine, 'vessels leaving harbour at sunrise');
+    const { candidates, cosine } = await rank(orchard(), 'vessels leaving harbour at sunrise');
     // The last window scores below 0, and is kept all the same.
-    expect(selectHits(engine, candidates, cosine, 'vessels leaving harbour at sunrise', 10).map((h) => h.score)).toEqual([0.799973, 0.399986, -0.399986]);
+    expect(selectHits(orchard(), candidates, cosine, 'vessels leaving harbour at sunrise', 10).map((h) => h.score)).toEqual([0.799973, 0.399986, -0.399986]);
   });
 });
