@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { benchScale } from './bench-scale.js';
-import { ROOT, timedBuild, type TimedBuild , runIfMain } from './processes.js';
+import { ROOT, runIfMain, timedBuild, type TimedBuild } from './processes.js';
 import { embeddingThroughput, sampleSentences } from './bench-search.js';
 import { configFrom, embedderFor, type Flags } from '../src/commands/shared.js';
 
