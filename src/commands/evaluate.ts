@@ -18,7 +18,7 @@ export async function runEval(file: string, flags: Flags): Promise<void> {
   out.write(`hit@1 ${report.hit1.toFixed(3)}   hit@3 ${report.hit3.toFixed(3)}   MRR@10 ${report.mrr10.toFixed(3)}\n`);
   out.write(
     `bound: hit@1 ${bound.hit1.toFixed(3)}   hit@3 ${bound.hit3.toFixed(3)}   MRR@10 ${bound.mrr10.toFixed(3)}` +
-      '   (each question with the keyword share best for it alone: no mixing of these two scores does better)\n',
+      '   (each question at the keyword share best for it alone, ties to the answer: no mixing of these two scores does better)\n',
   );
   if (report.misses.length) {
     out.write('\nNot answered first:\n');
