@@ -31,7 +31,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log('index.unavailable', { code: (err as AppError).code, message: (err as Error).message });
   }
   const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log });
-  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, log) : null;
+  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, { log }) : null;
   const app = createApp({
     engine: () => service.engine(),
     health: () => ({ ...service.health(), rebuild: reindexer.status(), ...(watcher?.lastError() ? { watchError: watcher.lastError() } : {}) }),

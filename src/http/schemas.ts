@@ -80,9 +80,11 @@ export const healthSchema = z
       .object({ build: z.string(), corpusHash: z.string(), builtAt: z.string(), passages: z.number().int(), documents: z.number().int() })
       .nullable(),
     lastError: z.object({ code: z.string(), message: z.string() }).optional(),
+    watchError: z.object({ message: z.string(), at: z.string() }).optional().meta({ description: 'The corpus watcher\'s last error, if any.' }),
     rebuild: z
       .object({
         running: z.boolean(),
+        pid: z.number().int().nullable().meta({ description: 'The running build\'s process id; null when none runs.' }),
         queued: z.boolean(),
         lastStartedAt: z.string().nullable(),
         lastFinishedAt: z.string().nullable(),
