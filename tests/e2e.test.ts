@@ -1,11 +1,9 @@
 // The product as a user runs it, compiled: the CLI builds the seed index with the embedded model, the CLI serves it, and
 // questions go over real HTTP.
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, removeDir, tempDir } from './helpers/real.js';
-import { startCommand } from '../src/live/processes.js';
+import { exited, startCommand } from '../src/live/processes.js';
 import { compile, runBuild, startServer } from './helpers/server.js';
 
 // Response bodies are checked field by field below.
@@ -14,7 +12,6 @@ const json = async (res: Response): Promise<any> => res.json();
 
 describe('seed document end to end', () => {
   let root: string;
-  let server: ChildProcess;
   let base: string;
   let stop: () => Promise<number | null>;
   let buildOutput = '';
@@ -25,7 +22,7 @@ describe('seed document end to end', () => {
     // As the npm commands run it: compiled.
     compile();
     buildOutput = await runBuild(env, true);
-    ({ child: server, base, stop } = await startServer(env, true));
+    ({ base, stop } = await startServer(env, true));
   });
 
   afterAll(async () => {
@@ -75,19 +72,37 @@ describe('seed document end to end', () => {
     expect(bad.status).toBe(400);
     expect((await json(bad)).error.code).toBe('INVALID_REQUEST');
   });
+});
+
+describe('the compiled server stopped by SIGTERM', () => {
+  let root: string;
+  let server: Awaited<ReturnType<typeof startServer>>;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const env = { INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' };
+    compile();
+    await runBuild(env, true);
+    server = await startServer(env, true);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await removeDir(root);
+  });
 
   it('stops cleanly on SIGTERM, finishing the requests it has taken', async () => {
-    const url = `${base}/search?q=${encodeURIComponent(KABUL_QUESTION)}&k=50`;
+    const url = `${server.base}/search?q=${encodeURIComponent(KABUL_QUESTION)}&k=50`;
     // Requests on open connections, then the signal while they are being answered.
     const inFlight = Array.from({ length: 16 }, () => fetch(url).then((r) => r.status, (e: Error) => e.message));
     await new Promise((r) => setTimeout(r, 20));
-    server.kill('SIGTERM');
-    const [code] = await once(server, 'exit');
+    server.child.kill('SIGTERM');
+    const code = await exited(server.child);
     expect(code).toBe(0);
     const outcomes = await Promise.all(inFlight);
     // Every request was either answered in full or never accepted; none was cut off or failed.
     for (const o of outcomes) expect(o === 200 || o === 'fetch failed').toBe(true);
     expect(outcomes.filter((o) => o === 200).length).toBeGreaterThan(0);
-    await expect(fetch(`${base}/health`)).rejects.toThrow();
+    await expect(fetch(`${server.base}/health`)).rejects.toThrow();
   });
 });

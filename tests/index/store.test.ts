@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { currentBuild, loadIndex } from '../../src/index/files/store.js';
 import { buildIndex } from '../../src/index/build.js';
 import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
@@ -8,21 +8,25 @@ import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from '../hel
 /** What the embedded model's embedder expects of an index, by its fingerprint as the default settings give it. */
 const USE_LITE = { modelId: 'use-lite', dimension: 512, fingerprint: JSON.stringify(['use-lite', 'mean', '', '']) };
 
-describe('index store', () => {
-  let root: string;
-  let corpus: string;
+const FILES = {
+  'a.txt': 'Tea is grown in the hills of Assam. The leaves are picked by hand.\n\nA second paragraph on rainfall.',
+  'notes/b.md': '# Coffee\n\nCoffee beans are roasted before they are ground.',
+};
 
-  beforeAll(async () => {
-    root = await tempDir();
-    corpus = await writeCorpus(root, {
-      'a.txt': 'Tea is grown in the hills of Assam. The leaves are picked by hand.\n\nA second paragraph on rainfall.',
-      'notes/b.md': '# Coffee\n\nCoffee beans are roasted before they are ground.',
-    });
-  });
-  afterAll(() => removeDir(root));
+describe('index store', () => {
+  const roots: string[] = [];
+  afterAll(() => Promise.all(roots.map(removeDir)));
+
+  /** A folder of the test's own with the corpus above, built once. */
+  const built = async () => {
+    const root = await tempDir();
+    roots.push(root);
+    const corpus = await writeCorpus(root, FILES);
+    return { root, corpus, ...(await buildReal(root, corpus)) };
+  };
 
   it('saves a build and loads it back whole', async () => {
-    const { indexDir, manifest } = await buildReal(root, corpus);
+    const { indexDir, manifest, corpus } = await built();
     const embedder = await realEmbedder();
     const index = await loadIndex(indexDir, embedder, 50);
     expect(index.manifest).toMatchObject(manifest);
@@ -35,6 +39,7 @@ describe('index store', () => {
   });
 
   it('keeps the current and the previous build only, and clears partial ones', async () => {
+    const { root, corpus } = await built();
     await mkdir(path.join(root, 'index', 'build-19990101T000000000Z-dead00.partial'));
     await buildReal(root, corpus);
     const before = await currentBuild(path.join(root, 'index'));
@@ -52,7 +57,7 @@ describe('index store', () => {
   });
 
   it('refuses an index built with another model, dimension, pooling or prefix', async () => {
-    const indexDir = path.join(root, 'index');
+    const { indexDir } = await built();
     expect((await realEmbedder()).fingerprint).toBe(USE_LITE.fingerprint);
     await expect(loadIndex(indexDir, USE_LITE, 50)).resolves.toBeDefined();
     const refused = [
@@ -68,7 +73,7 @@ describe('index store', () => {
   });
 
   it('reuses no vector of a damaged build: the next build embeds afresh and its vectors verify', async () => {
-    const { indexDir } = await buildReal(root, corpus);
+    const { indexDir, corpus } = await built();
     const dir = (await currentBuild(indexDir))!;
     const vectors = await readFile(path.join(dir, 'vectors.f32'));
     // Same size, other content: only the checksum can tell.
@@ -84,7 +89,7 @@ describe('index store', () => {
   });
 
   it('says INDEX_INVALID for damaged files', async () => {
-    const indexDir = path.join(root, 'index');
+    const { indexDir } = await built();
     const dir = (await currentBuild(indexDir))!;
     const vectors = await readFile(path.join(dir, 'vectors.f32'));
     await writeFile(path.join(dir, 'vectors.f32'), vectors.subarray(0, 100));

@@ -64,8 +64,8 @@ describe('live rebuilds in a running server', () => {
 
   it('keeps serving the old index when a rebuild fails, and says why in /health', async () => {
     const before = (await health()).index.build;
-    await rm(path.join(corpus, 'notes.txt'));
-    await rm(path.join(corpus, 'garden.md'));
+    await rm(path.join(corpus, 'notes.txt'), { force: true });
+    await rm(path.join(corpus, 'garden.md'), { force: true });
     const h = await waitFor(async () => {
       const x = await health();
       return x.rebuild.lastError && !x.rebuild.running ? x : undefined;
