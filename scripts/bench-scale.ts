@@ -6,6 +6,7 @@ import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { searchSettings, type Config } from '../src/config.js';
+import { createFilesReader } from '../src/index/files/reader.js';
 import { currentBuild, loadIndex } from '../src/index/files/store.js';
 import { createSearchEngine } from '../src/search/engine.js';
 import { hnswRecall, latencySplit, sampleSentences } from './bench-search.js';
@@ -124,9 +125,9 @@ export async function benchScale(options: { config: Config; books: string[]; wor
   const embedder = await embedderFor(config);
   try {
     const index = await loadIndex(env.INDEX_DIR, embedder, config.HNSW_EF_SEARCH);
-    const engine = createSearchEngine(index, embedder, searchSettings(config));
+    const engine = createSearchEngine(createFilesReader(index, searchSettings(config).bm25), embedder, searchSettings(config));
     const sample = questions.filter((_, i) => i % Math.ceil(questions.length / 100) === 0);
-    const curve = await hnswRecall(engine, sample, [50, 100, 200, 400], config.HNSW_EF_SEARCH);
+    const curve = await hnswRecall(engine, index, sample, [50, 100, 200, 400], config.HNSW_EF_SEARCH);
     out.write(`\nHNSW recall@10 against exact search over the ${index.passages.length} passage vectors, ${sample.length} questions:\n\n| efSearch | recall@10 | ms/query |\n| --- | --- | --- |\n`);
     for (const c of curve) out.write(`| ${c.ef}${c.ef === config.HNSW_EF_SEARCH ? ' (configured)' : ''} | ${c.recall10} | ${c.msPerQuery} |\n`);
     const split = await latencySplit(engine, questions.slice(0, 200));

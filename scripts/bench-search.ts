@@ -11,6 +11,7 @@ import { splitBlocks, splitSentences } from '../src/ingest/chunking.js';
 import type { Embedder } from '../src/model/embedder.js';
 import { search } from '../src/search/search.js';
 import { type SearchEngine } from '../src/search/engine.js';
+import type { LoadedIndex } from '../src/index/files/store.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -77,9 +78,9 @@ export async function embeddingThroughput(embedder: Embedder, modelDir: string, 
 }
 
 /** recall@10 of HNSW against exact search over the same vectors, for each efSearch. */
-export async function hnswRecall(engine: SearchEngine, queries: string[], efs: number[], configuredEf: number) {
-  const { hnsw, passages } = engine.index;
-  const dim = engine.index.manifest.dimension;
+export async function hnswRecall(engine: SearchEngine, index: LoadedIndex, queries: string[], efs: number[], configuredEf: number) {
+  const { hnsw, passages } = index;
+  const dim = index.manifest.dimension;
   const vectors = new Float32Array(passages.length * dim);
   passages.forEach((_, label) => vectors.set(hnsw.getPoint(label), label * dim));
   const queryVectors = await engine.embedder.embedQueries(queries);

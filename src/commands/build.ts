@@ -3,6 +3,7 @@
 import { AppError } from '../errors.js';
 import { readCorpus } from '../ingest/corpus.js';
 import { buildIndexOf, upToDateManifest } from '../index/build.js';
+import { storeFor } from '../live/store-for.js';
 import { buildOptions, configFrom, embedderFor, log, progressReporter, type Flags } from './shared.js';
 
 export async function runBuild(flags: Flags & { force?: boolean }): Promise<void> {
@@ -17,14 +18,16 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
   process.once('SIGINT', () => stop('SIGINT'));
   const corpus = await readCorpus(config.CORPUS_DIR);
   for (const s of corpus.skipped ?? []) log('corpus.skipped', { source: s.source, reason: s.reason });
+  const store = storeFor(config);
   const options = {
-    ...buildOptions(config, progressReporter('build')),
+    ...buildOptions(config, store, progressReporter('build')),
     onStage: (stage: string) => log('build.stage', { stage }),
     signal: stopping.signal,
   };
   const current = force ? null : await upToDateManifest(corpus.hash, options);
   if (current) {
     process.stdout.write(`Index is up to date: ${current.documents.length} document(s), ${current.passages} passages, built ${current.builtAt}.\n`);
+    await store.close();
     return;
   }
   const embedder = await embedderFor(config);
@@ -33,9 +36,10 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
     const m = result.manifest;
     process.stdout.write(
       `Indexed ${m.documents.length} document(s): ${m.passages} passages, ${m.vectors} vectors (${m.dimension}-d, ${m.modelId}; ` +
-        `${result.embedded} embedded, ${result.reused} reused) in ${(m.buildMs / 1000).toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB → ${result.dir}\n`,
+        `${result.embedded} embedded, ${result.reused} reused) in ${(m.buildMs / 1000).toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB → ${result.name} in ${store.where}\n`,
     );
   } finally {
     await embedder.dispose();
+    await store.close();
   }
 }

@@ -5,7 +5,8 @@ import { embedderOptions, loadConfig, searchSettings, type Config } from '../con
 import type { Corpus } from '../ingest/corpus.js';
 import type { Embedder } from '../model/embedder.js';
 import { buildIndexOf, upToDateManifest, type BuildOptions } from '../index/build.js';
-import { loadIndex } from '../index/files/store.js';
+import type { IndexStore } from '../index/store.js';
+import { readerOptions, storeFor } from '../live/store-for.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
 
 export type Flags = Record<string, string | number | boolean | undefined>;
@@ -36,9 +37,9 @@ export function log(event: string, fields: Record<string, unknown> = {}): void {
   logger.info({ event, ...fields });
 }
 
-export function buildOptions(config: Config, onProgress?: BuildOptions['onProgress']): BuildOptions {
+export function buildOptions(config: Config, store: IndexStore, onProgress?: BuildOptions['onProgress']): BuildOptions {
   return {
-    indexDir: config.INDEX_DIR,
+    store,
     model: JSON.stringify([config.EMBED_MODEL, config.EMBED_POOLING, config.EMBED_QUERY_PREFIX ?? null, config.EMBED_PASSAGE_PREFIX ?? null]),
     chunking: { sentences: config.CHUNK_SENTENCES, overlap: config.CHUNK_OVERLAP, maxTokens: config.CHUNK_MAX_TOKENS },
     hnsw: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
@@ -69,10 +70,11 @@ export function progressReporter(label: string, every = 5000): BuildOptions['onP
 }
 
 /** Reuses the current index when it was built from this corpus with these settings, else builds it. */
-export async function engineFor(config: Config, embedder: Embedder, corpus: Corpus, depth?: number): Promise<{ engine: SearchEngine; rebuilt: boolean }> {
-  const options = buildOptions(config, progressReporter('build'));
+export async function engineFor(config: Config, embedder: Embedder, corpus: Corpus, depth?: number): Promise<{ engine: SearchEngine; rebuilt: boolean; store: IndexStore }> {
+  const store = storeFor(config);
+  const options = buildOptions(config, store, progressReporter('build'));
   const fresh = await upToDateManifest(corpus.hash, options);
   if (!fresh) await buildIndexOf(embedder, corpus, options);
-  const index = await loadIndex(config.INDEX_DIR, embedder, config.HNSW_EF_SEARCH);
-  return { engine: createSearchEngine(index, embedder, searchSettings(config, depth)), rebuilt: !fresh };
+  const reader = await store.open(readerOptions(config, embedder, depth));
+  return { engine: createSearchEngine(reader, embedder, searchSettings(config, depth)), rebuilt: !fresh, store };
 }

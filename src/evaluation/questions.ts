@@ -65,15 +65,16 @@ export async function fusionBound(engine: SearchEngine, questions: Question[]): 
   let hit3 = 0;
   let mrr = 0;
   for (const question of questions) {
-    const { candidates, cosine } = await rank(engine, question.q);
-    const answers = new Set(candidates.filter((c) => question.key.some((k) => engine.index.passages[c.label].text.includes(k))).map((c) => c.label));
-    let best = answerRank(selectHits(engine, candidates, cosine, question.q, 10), question.key);
+    const ranking = await rank(engine, question.q);
+    const { candidates } = ranking;
+    const answers = new Set(candidates.filter((c) => question.key.some((k) => ranking.passages.get(c.label)!.text.includes(k))).map((c) => c.label));
+    let best = answerRank(selectHits(engine, ranking, candidates, question.q, 10), question.key);
     for (let step = 0; step <= 50 && answers.size; step++) {
       const share = step / 50;
       const refused = candidates
         .map((c) => ({ ...c, score: fusedScore(c.meaning, c.keyword, share) }))
         .sort((a, b) => b.score - a.score || Number(answers.has(b.label)) - Number(answers.has(a.label)) || a.label - b.label);
-      best = Math.min(best, answerRank(selectHits(engine, refused, cosine, question.q, 10), question.key));
+      best = Math.min(best, answerRank(selectHits(engine, ranking, refused, question.q, 10), question.key));
     }
     if (best === 1) hit1++;
     if (best <= 3) hit3++;

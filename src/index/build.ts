@@ -1,23 +1,20 @@
 // Corpus → passages → vectors → a saved build, in named steps: reuse what the current build knows, chunk, embed what
-// is new, assemble the vector index, save and make current. A build can be stopped between any two of them.
+// is new, assemble the passage vectors, save and make current (the store's part). A build can be stopped between any
+// two of them.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import hnswlib from 'hnswlib-node';
 import { CHUNKER_VERSION, chunkText, normalizeSpace, type ChunkingOptions } from '../ingest/chunking.js';
 import { readCorpus, type Corpus } from '../ingest/corpus.js';
 import { checkFinite, type Embedder } from '../model/embedder.js';
-import { acquireBuildLock } from './files/lock.js';
-import { HASH_BYTES, INDEX_FORMAT, currentBuild, reusableRows, saveIndex, type Hnsw, type IndexManifest, type PassageRecord, type ReusableRow } from './files/store.js';
-
-const { HierarchicalNSW } = hnswlib;
+import { HASH_BYTES, INDEX_FORMAT, type IndexManifest, type PassageRecord } from './manifest.js';
+import type { IndexStore, ReusableRow } from './store.js';
 
 /** The steps of a build, in order, as `onStage` reports them. */
 export const BUILD_STAGES = ['reuse', 'chunk', 'embed', 'assemble', 'save'] as const;
 export type BuildStage = (typeof BUILD_STAGES)[number];
 
 export interface BuildOptions {
-  indexDir: string;
+  /** Where the build is read from (what it may reuse) and saved to. */
+  store: IndexStore;
   /** The configured model and its options, as given (not loaded): part of what makes two builds the same. */
   model: string;
   chunking: ChunkingOptions;
@@ -31,7 +28,8 @@ export interface BuildOptions {
 }
 
 export interface BuildResult {
-  dir: string;
+  /** The new build's name in its store. */
+  name: string;
   manifest: IndexManifest;
   /** Texts embedded by this build, and texts whose vectors came from the previous build. */
   embedded: number;
@@ -48,14 +46,8 @@ export function settingsKey(options: BuildOptions): string {
  * Needs no model, so an unchanged corpus is recognised before any model is loaded.
  */
 export async function upToDateManifest(corpusHash: string, options: BuildOptions): Promise<IndexManifest | null> {
-  const dir = await currentBuild(options.indexDir);
-  if (!dir) return null;
-  try {
-    const m = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
-    return m.format === INDEX_FORMAT && m.corpusHash === corpusHash && m.settingsKey === settingsKey(options) ? m : null;
-  } catch {
-    return null;
-  }
+  const m = await options.store.currentManifest();
+  return m && m.format === INDEX_FORMAT && m.corpusHash === corpusHash && m.settingsKey === settingsKey(options) ? m : null;
 }
 
 /** Builds an index of the corpus folder and makes it current. Throws CORPUS_MISSING / CORPUS_EMPTY. */
@@ -69,7 +61,7 @@ export async function buildIndex(embedder: Embedder, options: BuildOptions & { c
  * left as it was. Throws BUILD_IN_PROGRESS when another build of the folder runs.
  */
 export async function buildIndexOf(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<BuildResult> {
-  const release = await acquireBuildLock(options.indexDir);
+  const release = await options.store.lock();
   try {
     return await buildLocked(embedder, corpus, options);
   } finally {
@@ -184,16 +176,14 @@ async function embedTexts(step: EmbedStep) {
 }
 
 /**
- * Step `assemble`: the HNSW index of passage vectors. A passage's vector is the normalised sum of its sentences': only
+ * Step `assemble`: the vector of each passage, the normalised sum of its sentences' (its norm kept in the record): only
  * sentences are embedded, each once, and a passage's cosine to a query can be had from its sentences'.
  */
-function assembleHnsw(passages: PassageRecord[], textVectors: Float32Array, dimension: number, options: BuildOptions): Hnsw {
-  const hnsw = new HierarchicalNSW('cosine', dimension);
-  hnsw.initIndex(Math.max(1, passages.length), options.hnsw.M, options.hnsw.efConstruction);
-  const sum = new Float32Array(dimension);
+function passageVectorsOf(passages: PassageRecord[], textVectors: Float32Array, dimension: number, signal?: AbortSignal): Float32Array {
+  const out = new Float32Array(passages.length * dimension);
   passages.forEach((p, label) => {
-    if (label % 1024 === 0) options.signal?.throwIfAborted();
-    sum.fill(0);
+    if (label % 1024 === 0) signal?.throwIfAborted();
+    const sum = out.subarray(label * dimension, (label + 1) * dimension);
     for (const s of p.sentences) {
       const base = s.row * dimension;
       for (let i = 0; i < dimension; i++) sum[i] += textVectors[base + i];
@@ -201,9 +191,9 @@ function assembleHnsw(passages: PassageRecord[], textVectors: Float32Array, dime
     let norm = 0;
     for (let i = 0; i < dimension; i++) norm += sum[i] * sum[i];
     p.norm = Math.sqrt(norm) || 1;
-    hnsw.addPoint(Array.from(sum, (x) => x / p.norm), label);
+    for (let i = 0; i < dimension; i++) sum[i] /= p.norm;
   });
-  return hnsw;
+  return out;
 }
 
 async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<BuildResult> {
@@ -213,7 +203,7 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
     options.onStage?.(name);
   };
   stage('reuse');
-  const previous = await reusableRows(options.indexDir, embedder.fingerprint);
+  const previous = await options.store.reusableRows(embedder.fingerprint);
   const hashOf = createHasher();
   const tokens = createTokenCounter(embedder, previous, hashOf);
   stage('chunk');
@@ -224,7 +214,7 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
   previous.clear();
   tokens.clear();
   stage('assemble');
-  const hnsw = assembleHnsw(passages, vectors.textVectors, embedder.dimension, options);
+  const passageVectors = passageVectorsOf(passages, vectors.textVectors, embedder.dimension, options.signal);
   stage('save');
   const manifest: IndexManifest = {
     format: INDEX_FORMAT,
@@ -242,6 +232,6 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
     buildMs: Math.round(performance.now() - started),
   };
   const { textVectors, textHashes, textTokens, embedded } = vectors;
-  const dir = await saveIndex(options.indexDir, { manifest, passages, hnsw, textVectors, textHashes, textTokens }, options.signal);
-  return { dir, manifest, embedded, reused: texts.length - embedded };
+  const name = await options.store.save({ manifest, passages, textVectors, textHashes, textTokens, passageVectors }, options.signal);
+  return { name, manifest, embedded, reused: texts.length - embedded };
 }

@@ -6,8 +6,9 @@ import { documentOf } from '../ingest/corpus.js';
 import type { QueryEmbedder } from '../model/embedder.js';
 import { createEmbedder } from '../model/transformers-embedder.js';
 import { AppError } from '../errors.js';
-import { currentBuild, loadIndex } from '../index/files/store.js';
+import type { IndexStore } from '../index/store.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
+import { readerOptions, storeFor } from './store-for.js';
 
 export interface Service {
   embedder: QueryEmbedder;
@@ -25,7 +26,7 @@ export interface Service {
 }
 
 /** Creates the embedder (unless one is given) and loads the index named by the config. Throws only if the model cannot be loaded. */
-export async function createService(config: Config, embedder?: QueryEmbedder): Promise<Service> {
+export async function createService(config: Config, embedder?: QueryEmbedder, store: IndexStore = storeFor(config)): Promise<Service> {
   const model = embedder ?? (await createEmbedder(embedderOptions(config)));
   let current: SearchEngine | null = null;
   let lastError: AppError | null = null;
@@ -34,32 +35,32 @@ export async function createService(config: Config, embedder?: QueryEmbedder): P
     embedder: model,
     engine() {
       if (current) return current;
-      throw lastError ?? new AppError('INDEX_NOT_READY', config.INDEX_DIR);
+      throw lastError ?? new AppError('INDEX_NOT_READY', store.where);
     },
     async reload() {
       try {
-        const dir = await currentBuild(config.INDEX_DIR);
-        if (current && dir === current.index.dir) return;
-        const index = await loadIndex(config.INDEX_DIR, { modelId: model.modelId, dimension: model.dimension, fingerprint: model.fingerprint }, config.HNSW_EF_SEARCH);
-        current = createSearchEngine(index, model, searchSettings(config));
+        const name = await store.currentName();
+        if (current && name === current.reader.name) return;
+        const reader = await store.open(readerOptions(config, model));
+        current = createSearchEngine(reader, model, searchSettings(config));
         lastError = null;
       } catch (err) {
-        lastError = err instanceof AppError ? err : new AppError('INDEX_INVALID', config.INDEX_DIR, (err as Error).message);
+        lastError = err instanceof AppError ? err : new AppError('INDEX_INVALID', store.where, (err as Error).message);
         throw lastError;
       }
     },
     health() {
-      const m = current?.index.manifest;
+      const m = current?.reader.manifest;
       return {
         model: model.modelId,
         index: m
-          ? { build: path.basename(current!.index.dir), corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length }
+          ? { build: current!.reader.name, corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length }
           : null,
         ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
       };
     },
     async readDocument(source) {
-      const doc = current?.index.manifest.documents.find((d) => d.source === source);
+      const doc = current?.reader.manifest.documents.find((d) => d.source === source);
       if (!doc) return null;
       const root = await realpath(path.resolve(config.CORPUS_DIR)).catch(() => null);
       const file = root && (await realpath(path.resolve(root, source)).catch(() => null));
@@ -70,6 +71,7 @@ export async function createService(config: Config, embedder?: QueryEmbedder): P
     },
     async close() {
       await model.dispose();
+      await store.close();
     },
   };
   await service.reload().catch(() => undefined);

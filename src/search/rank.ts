@@ -1,5 +1,6 @@
 // Query → both sides' candidates → fused ranking: embeds the question, takes the vector and the keyword candidates
-// and scores each passage by the closest of its sentences and by its block's keywords.
+// from the build's reader, and scores each passage by the closest of its sentences and by its block's keywords.
+import type { PassageRecord } from '../index/store.js';
 import { checkFinite } from '../model/embedder.js';
 import type { SearchEngine } from './engine.js';
 import { fuseCandidates, keywordShare, type Candidate } from './fusion.js';
@@ -14,51 +15,22 @@ export interface SearchTimings {
 /** The fused candidates of a query, best first, and what the rest of a search needs from their making. */
 export interface Ranking {
   candidates: Candidate[];
+  /** The candidates' passage records, by label. */
+  passages: Map<number, PassageRecord>;
   /** The keyword share the query's coverage gave. */
   share: number;
-  /** Cosine of the query to a sentence vector row. */
+  /** Cosine of the query to a sentence row of a candidate. */
   cosine: (row: number) => number;
   timings: SearchTimings;
-}
-
-/** Dot product of `a` with row `row` of `vectors` (rows of a.length). */
-export function dot(a: Float32Array, vectors: Float32Array, row: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = a.length;
-  const tail = n - (n % 4);
-  let j = row * n;
-  let i = 0;
-  // Four lanes at a time: independent sums the CPU can add in parallel.
-  for (; i < tail; i += 4, j += 4) {
-    s0 += a[i] * vectors[j];
-    s1 += a[i + 1] * vectors[j + 1];
-    s2 += a[i + 2] * vectors[j + 2];
-    s3 += a[i + 3] * vectors[j + 3];
-  }
-  for (; i < n; i++, j++) s0 += a[i] * vectors[j];
-  return s0 + s1 + s2 + s3;
-}
-
-/** Cosines of the query to sentence vectors, each computed once per query (overlapping windows share sentences). */
-export function sentenceCosines(textVectors: Float32Array, queryVector: Float32Array): (row: number) => number {
-  const known = new Map<number, number>();
-  return (row) => {
-    let cos = known.get(row);
-    if (cos === undefined) known.set(row, (cos = dot(queryVector, textVectors, row)));
-    return cos;
-  };
 }
 
 /**
  * The meaning score of a passage: the cosine of its closest sentence to the query. A passage answers with one
  * sentence; its other sentences, which are about something else, should not pull it down.
  */
-export function meaningOf(engine: SearchEngine, label: number, cosine: (row: number) => number): number {
+export function meaningOf(passage: PassageRecord, cosine: (row: number) => number): number {
   let best = -Infinity;
-  for (const s of engine.index.passages[label].sentences) best = Math.max(best, cosine(s.row));
+  for (const s of passage.sentences) best = Math.max(best, cosine(s.row));
   return best;
 }
 
@@ -66,37 +38,49 @@ export function meaningOf(engine: SearchEngine, label: number, cosine: (row: num
  * The keyword side: the best blocks' passages, whole blocks at a time, until there are `depth` of them (a long
  * paragraph has many), each scored by its block's BM25 over the query's IDF sum; and the query's coverage.
  */
-export function keywordCandidates(engine: SearchEngine, query: string, depth: number): { hits: { label: number; score: number }[]; coverage: number } {
-  const lexical = engine.lexical.searchWithCoverage(query, depth);
+export async function keywordCandidates(engine: SearchEngine, query: string, depth: number): Promise<{ hits: { label: number; score: number }[]; coverage: number }> {
+  const found = await engine.reader.keywordBlocks(query, depth);
   const hits: { label: number; score: number }[] = [];
-  for (const block of lexical.hits) {
+  for (const block of found.hits) {
     if (hits.length >= depth) break;
-    for (const label of engine.blockPassages[block.label]) hits.push({ label, score: block.score / lexical.queryIdf });
+    for (const label of block.passages) hits.push({ label, score: block.score / found.queryIdf });
   }
-  return { hits, coverage: lexical.coverage };
+  return { hits, coverage: found.coverage };
+}
+
+/** Runs `work`, adding its time in milliseconds to `into[key]`. */
+async function timed<T>(into: SearchTimings, key: keyof SearchTimings, work: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await work();
+  } finally {
+    into[key] += performance.now() - t;
+  }
 }
 
 /** Embeds the query, takes both sides' candidates and fuses them. `signal` stops the work of a request given up on. */
 export async function rank(engine: SearchEngine, query: string, signal?: AbortSignal): Promise<Ranking> {
-  const { index, settings } = engine;
-  const depth = Math.min(settings.depth, index.passages.length);
-  let t = performance.now();
-  const [queryVector] = await engine.embedder.embedQueries([query], { signal });
+  const { reader, settings } = engine;
+  const depth = Math.min(settings.depth, reader.manifest.passages);
+  const timings: SearchTimings = { embedMs: 0, vectorMs: 0, lexicalMs: 0, fusionMs: 0 };
+  const [queryVector] = await timed(timings, 'embedMs', () => engine.embedder.embedQueries([query], { signal }));
   signal?.throwIfAborted();
   checkFinite(queryVector, engine.embedder.modelId);
-  const embedMs = performance.now() - t;
 
-  t = performance.now();
-  const knn = depth > 0 ? index.hnsw.searchKnn(Array.from(queryVector), depth) : { neighbors: [] };
-  const vectorMs = performance.now() - t;
+  const [vectorLabels, keyword] = await Promise.all([
+    timed(timings, 'vectorMs', () => (depth > 0 ? reader.nearest(queryVector, depth) : Promise.resolve([]))),
+    timed(timings, 'lexicalMs', () => keywordCandidates(engine, query, depth)),
+  ]);
+  signal?.throwIfAborted();
 
-  t = performance.now();
-  const keyword = keywordCandidates(engine, query, depth);
-  const lexicalMs = performance.now() - t;
-
-  t = performance.now();
-  const cosine = sentenceCosines(index.textVectors, queryVector);
-  const share = keywordShare(keyword.coverage, settings.keywordShare);
-  const candidates = fuseCandidates(knn.neighbors, keyword.hits, (label) => meaningOf(engine, label, cosine), share);
-  return { candidates, share, cosine, timings: { embedMs, vectorMs, lexicalMs, fusionMs: performance.now() - t } };
+  return timed(timings, 'fusionMs', async () => {
+    const labels = [...new Set([...vectorLabels, ...keyword.hits.map((h) => h.label)])];
+    const passages = await reader.passages(labels);
+    const rows = [...new Set([...passages.values()].flatMap((p) => p.sentences.map((s) => s.row)))];
+    const cosines = await reader.cosines(queryVector, rows);
+    const cosine = (row: number) => cosines.get(row)!;
+    const share = keywordShare(keyword.coverage, settings.keywordShare);
+    const candidates = fuseCandidates(vectorLabels, keyword.hits, (label) => meaningOf(passages.get(label)!, cosine), share);
+    return { candidates, passages, share, cosine, timings };
+  });
 }

@@ -1,9 +1,9 @@
 // Ranking → hits: the answering sentence of each passage marked, passages that repeat a better hit left out.
-import type { PassageRecord } from '../index/files/store.js';
+import type { PassageRecord } from '../index/store.js';
 import type { SearchEngine } from './engine.js';
 import type { Candidate } from './fusion.js';
-import { terms } from './lexical.js';
-import { rank, type SearchTimings } from './rank.js';
+import { terms } from '../index/lexical.js';
+import { rank, type Ranking, type SearchTimings } from './rank.js';
 
 export interface SearchHit {
   id: string;
@@ -66,15 +66,22 @@ function hitOf(p: PassageRecord, answering: number, score: number): SearchHit {
  * Up to `k` hits from candidates in ranked order, each scoring at least `minScore` as returned (rounded to 6
  * places, so a hit's own score as minScore keeps that hit), repeats left out when the engine says so.
  */
-export function selectHits(engine: SearchEngine, candidates: Candidate[], cosine: (row: number) => number, query: string, k: number, minScore = -Infinity): SearchHit[] {
+export function selectHits(
+  engine: SearchEngine,
+  ranking: Pick<Ranking, 'passages' | 'cosine'>,
+  candidates: Candidate[],
+  query: string,
+  k: number,
+  minScore = -Infinity,
+): SearchHit[] {
   const queryTerms = new Set(terms(query));
   const hits: SearchHit[] = [];
   const shown = new Set<number>();
   for (const c of candidates) {
     const score = Number(c.score.toFixed(6));
     if (hits.length >= k || score < minScore) break;
-    const p = engine.index.passages[c.label];
-    const answering = answeringSentence(p, cosine, queryTerms);
+    const p = ranking.passages.get(c.label)!;
+    const answering = answeringSentence(p, ranking.cosine, queryTerms);
     if (engine.settings.dedup && isRedundant(p, answering, shown)) continue;
     for (const x of p.sentences) shown.add(x.row);
     hits.push(hitOf(p, answering, score));
@@ -86,7 +93,7 @@ export function selectHits(engine: SearchEngine, candidates: Candidate[], cosine
 export async function search(engine: SearchEngine, query: string, k: number, minScore = -Infinity, signal?: AbortSignal): Promise<SearchResult> {
   const ranking = await rank(engine, query, signal);
   const t = performance.now();
-  const hits = selectHits(engine, ranking.candidates, ranking.cosine, query, k, minScore);
+  const hits = selectHits(engine, ranking, ranking.candidates, query, k, minScore);
   // Fusion is timed with the making of the hits: highlight and dedup.
   return { hits, timings: { ...ranking.timings, fusionMs: ranking.timings.fusionMs + performance.now() - t } };
 }

@@ -65,7 +65,7 @@ describe('evaluateQuestions and fusionBound over a real index', () => {
   });
 
   it('bounds what any keyword share could reach, whatever share the engine is set to', async () => {
-    const withShare = (share: number) => createSearchEngine(engine.index, engine.embedder, { ...engine.settings, keywordShare: { min: share, max: share, midpoint: 0.3 } });
+    const withShare = (share: number) => createSearchEngine(engine.reader, engine.embedder, { ...engine.settings, keywordShare: { min: share, max: share, midpoint: 0.3 } });
     const bounds = [];
     for (const e of [engine, withShare(0), withShare(1)]) {
       const report = await evaluateQuestions(e, questions);

@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { buildIndex } from '../../src/index/build.js';
+import { createFilesStore } from '../../src/index/files/files-store.js';
+import { createFilesReader } from '../../src/index/files/reader.js';
 import { loadIndex } from '../../src/index/files/store.js';
 import { createSearchEngine, type SearchEngine, type SearchSettings } from '../../src/search/engine.js';
 import { fixedEmbedder } from './fixed-embedder.js';
@@ -43,8 +45,8 @@ export async function orchardEngine(root: string): Promise<SearchEngine> {
   const embedder = fixedEmbedder(SENTENCES, QUERIES);
   const corpusDir = await writeCorpus(root, { 'orchard.txt': DOCUMENT });
   const indexDir = path.join(root, 'index');
-  await buildIndex(embedder, { corpusDir, indexDir, model: 'fixed', chunking: { sentences: 3, overlap: 2, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } });
-  return createSearchEngine(await loadIndex(indexDir, embedder, 100), embedder, SETTINGS);
+  await buildIndex(embedder, { corpusDir, store: createFilesStore(indexDir), model: 'fixed', chunking: { sentences: 3, overlap: 2, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } });
+  return createSearchEngine(createFilesReader(await loadIndex(indexDir, embedder, 100), SETTINGS.bm25), embedder, SETTINGS);
 }
 
 /**

@@ -7,7 +7,10 @@ import { createEmbedder } from '../../src/model/transformers-embedder.js';
 import { buildIndex, type BuildResult } from '../../src/index/build.js';
 import { loadConfig } from '../../src/config.js';
 import { createApp, type AppDeps } from '../../src/http/app.js';
+import { createFilesStore } from '../../src/index/files/files-store.js';
+import { createFilesReader } from '../../src/index/files/reader.js';
 import { loadIndex } from '../../src/index/files/store.js';
+import type { PassageRecord } from '../../src/index/store.js';
 import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
 import { createService } from '../../src/live/service.js';
 
@@ -47,7 +50,7 @@ export async function buildReal(root: string, corpusDir: string): Promise<BuildR
   const indexDir = path.join(root, 'index');
   const result = await buildIndex(await realEmbedder(), {
     corpusDir,
-    indexDir,
+    store: createFilesStore(indexDir),
     model: 'use-lite',
     chunking: { sentences: 3, overlap: 1, maxTokens: 128 },
     hnsw: { M: 16, efConstruction: 200 },
@@ -65,8 +68,8 @@ export const GARDEN =
 export async function gardenEngine(root: string): Promise<SearchEngine> {
   const { indexDir } = await buildReal(root, await writeCorpus(root, { 'garden.txt': GARDEN }));
   const embedder = await realEmbedder();
-  const index = await loadIndex(indexDir, embedder, 50);
-  return createSearchEngine(index, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
+  const reader = createFilesReader(await loadIndex(indexDir, embedder, 50), { k1: 1.5, b: 0.75, delta: 0 });
+  return createSearchEngine(reader, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
 }
 
 /**
@@ -104,4 +107,11 @@ export function longDocument(sentences: number): string {
     out.push(i % 5 === 4 ? `${s}\n\n` : `${s} `);
   }
   return out.join('');
+}
+
+/** Every passage of the engine's build, in label order. */
+export async function allPassages(engine: SearchEngine): Promise<PassageRecord[]> {
+  const labels = Array.from({ length: engine.reader.manifest.passages }, (_, i) => i);
+  const found = await engine.reader.passages(labels);
+  return labels.map((l) => found.get(l)!);
 }

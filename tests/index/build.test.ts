@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../src/index/build.js';
+import { createFilesStore } from '../../src/index/files/files-store.js';
 import { currentBuild } from '../../src/index/files/store.js';
 import { fixedEmbedder } from '../helpers/fixed-embedder.js';
 import { removeDir, tempDir, writeCorpus } from '../helpers/real.js';
@@ -13,12 +14,12 @@ describe('a model giving NaN', () => {
 
   it('fails the build with MODEL_OUTPUT_INVALID and leaves the current build as it was', async () => {
     const indexDir = path.join(root, 'index');
-    const options = (corpusDir: string) => ({ corpusDir, indexDir, model: 'fixed', chunking: { sentences: 3, overlap: 1, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 50 } });
+    const options = (corpusDir: string) => ({ corpusDir, store: createFilesStore(indexDir), model: 'fixed', chunking: { sentences: 3, overlap: 1, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 50 } });
     const good = fixedEmbedder({ 'A calm sentence.': [1, 0, 0, 0], 'A broken sentence.': [0, 1, 0, 0] }, {});
     const first = await buildIndex(good, options(await writeCorpus(path.join(root, 'a'), { 'a.txt': 'A calm sentence.' })));
     const broken = fixedEmbedder({ 'A calm sentence.': [1, 0, 0, 0], 'A broken sentence.': [Number.NaN, 0, 0, 0] }, {});
     const corpus = await writeCorpus(path.join(root, 'b'), { 'a.txt': 'A calm sentence.\n\nA broken sentence.' });
     await expect(buildIndex(broken, options(corpus))).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID' });
-    expect(await currentBuild(indexDir)).toBe(first.dir);
+    expect(await currentBuild(indexDir)).toBe(path.join(indexDir, first.name));
   });
 });

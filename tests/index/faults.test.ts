@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFilesStore } from '../../src/index/files/files-store.js';
 import { currentBuild, loadIndex } from '../../src/index/files/store.js';
 import { buildIndex } from '../../src/index/build.js';
 import { realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
@@ -42,7 +43,7 @@ describe.runIf(canMount)('a full disk during a build', () => {
   it('fails with INDEX_WRITE_FAILED and leaves the previous index serving', async () => {
     expect(mounted).toBe(true);
     const embedder = await realEmbedder();
-    const options = (corpusDir: string) => ({ corpusDir, indexDir, model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } });
+    const options = (corpusDir: string) => ({ corpusDir, store: createFilesStore(indexDir), model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } });
     const small = await writeCorpus(path.join(root, 'small'), { 'a.txt': 'A short note that fits on the disk.' });
     const first = await buildIndex(embedder, options(small));
 
@@ -50,7 +51,7 @@ describe.runIf(canMount)('a full disk during a build', () => {
     const big = await writeCorpus(path.join(root, 'big'), { 'b.txt': sentences.join(' ') });
     await expect(buildIndex(embedder, options(big))).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
 
-    expect(await currentBuild(indexDir)).toBe(first.dir);
+    expect(await currentBuild(indexDir)).toBe(path.join(indexDir, first.name));
     const index = await loadIndex(indexDir, embedder, 50);
     expect(index.passages[0].text).toBe('A short note that fits on the disk.');
     expect((await readdir(indexDir)).filter((e) => e.endsWith('.partial') || e.includes('.tmp-'))).toEqual([]);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { readCorpus } from '../../src/ingest/corpus.js';
 import type { Embedder } from '../../src/model/embedder.js';
+import { createFilesStore } from '../../src/index/files/files-store.js';
 import { currentBuild, loadIndex, type LoadedIndex } from '../../src/index/files/store.js';
 import { buildIndex, upToDateManifest, type BuildOptions } from '../../src/index/build.js';
 import { acquireBuildLock } from '../../src/index/files/lock.js';
@@ -13,7 +14,7 @@ import { createReindexer } from '../../src/live/reindexer.js';
 import { createApp } from '../../src/http/app.js';
 import { createService } from '../../src/live/service.js';
 import { exited, startCommand, tail, waitForLog } from '../../src/live/processes.js';
-import { MODELS_DIR, longDocument, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { MODELS_DIR, allPassages, longDocument, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
 const json = async (res: Response): Promise<any> => res.json();
 
@@ -26,7 +27,7 @@ const PARAGRAPHS = [
 function options(root: string, overrides: Partial<BuildOptions> = {}): BuildOptions & { corpusDir: string } {
   return {
     corpusDir: path.join(root, 'corpus'),
-    indexDir: path.join(root, 'index'),
+    store: createFilesStore(path.join(root, 'index')),
     model: 'use-lite',
     chunking: { sentences: 3, overlap: 1, maxTokens: 128 },
     hnsw: { M: 16, efConstruction: 100 },
@@ -142,7 +143,7 @@ describe('swapping a new index in under load', () => {
     const service = await createService(config, embedder);
     const app = createApp({ engine: () => service.engine(), health: () => service.health(), limits: { maxQueryChars: 500, defaultK: 5, maxK: 50, maxBodyBytes: 4096 } });
     const oldBuild = path.basename((await currentBuild(config.INDEX_DIR))!);
-    const passagesOf = new Map<string, Set<string>>([[oldBuild, new Set(service.engine().index.passages.map((p) => p.id))]]);
+    const passagesOf = new Map<string, Set<string>>([[oldBuild, new Set((await allPassages(service.engine())).map((p) => p.id))]]);
 
     await writeFile(path.join(root, 'corpus', 'island.txt'), `${PARAGRAPHS.join('\n\n')}\n\nA bakery opened by the pier in May. It sells rye bread.`);
     const questions = ['when does the harbour freeze', 'who kept the lighthouse', 'where do puffins nest', 'where can I buy bread'];
@@ -160,7 +161,7 @@ describe('swapping a new index in under load', () => {
     }
     await swap;
     const newBuild = path.basename((await currentBuild(config.INDEX_DIR))!);
-    passagesOf.set(newBuild, new Set(service.engine().index.passages.map((p) => p.id)));
+    passagesOf.set(newBuild, new Set((await allPassages(service.engine())).map((p) => p.id)));
 
     const responses = await Promise.all(requests);
     expect(responses.length).toBeGreaterThanOrEqual(100);
@@ -211,7 +212,7 @@ describe('a build killed mid-way', () => {
     const left = await readdir(path.join(root, 'index'));
     expect(left.filter((e) => e.endsWith('.partial'))).toEqual([]);
     expect(left).not.toContain('build.lock');
-    expect(existsSync(result.dir)).toBe(true);
+    expect(existsSync(path.join(root, 'index', result.name))).toBe(true);
   });
 
   it('stops at SIGTERM before making anything current, and leaves no lock or partial folder', async () => {

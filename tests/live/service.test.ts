@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/live/service.js';
-import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { allPassages, buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
 describe('the service\'s reload', () => {
   let root: string;
@@ -27,6 +27,6 @@ describe('the service\'s reload', () => {
     await buildReal(root, corpus);
     await service.reload();
     expect(service.engine()).not.toBe(loaded);
-    expect(service.engine().index.passages[0].text).toContain('Mugs hang');
+    expect((await allPassages(service.engine()))[0].text).toContain('Mugs hang');
   });
 });

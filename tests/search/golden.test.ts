@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { rank } from '../../src/search/rank.js';
 import { search } from '../../src/search/search.js';
 import { P0, P1, P2, P3, SETTINGS, useOrchard } from '../helpers/orchard.js';
+import { allPassages } from '../helpers/real.js';
 
 describe('the ranking, by hand', () => {
   const orchard = useOrchard();
@@ -12,12 +13,14 @@ describe('the ranking, by hand', () => {
   /** Each passage's evidence, by id, as the ranking gives it. */
   const evidence = async (query: string, on = orchard()) => {
     const r = await rank(on, query);
-    return { share: r.share, by: new Map(r.candidates.map((c) => [on.index.passages[c.label].id, c])), order: r.candidates.map((c) => on.index.passages[c.label].id) };
+    const id = (label: number) => r.passages.get(label)!.id;
+    return { share: r.share, by: new Map(r.candidates.map((c) => [id(c.label), c])), order: r.candidates.map((c) => id(c.label)) };
   };
 
-  it('cuts the paragraphs into the windows these numbers are worked for', () => {
-    expect(orchard().index.passages.map((p) => p.id)).toEqual([P0, P1, P2, P3]);
-    expect(orchard().index.passages.map((p) => p.sentences.length)).toEqual([3, 3, 2, 1]);
+  it('cuts the paragraphs into the windows these numbers are worked for', async () => {
+    const passages = await allPassages(orchard());
+    expect(passages.map((p) => p.id)).toEqual([P0, P1, P2, P3]);
+    expect(passages.map((p) => p.sentences.length)).toEqual([3, 3, 2, 1]);
   });
 
   it('scores a question in the text\'s own words: closest sentence, keyword over the IDF sum, the high share', async () => {

@@ -2,9 +2,10 @@
 // depth, the request's signal, and the timings a search reports.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dot, keywordCandidates, rank } from '../../src/search/rank.js';
+import { dot } from '../../src/index/files/reader.js';
+import { keywordCandidates, rank } from '../../src/search/rank.js';
 import { search, selectHits } from '../../src/search/search.js';
-import { P0, P1, P3, useOrchard } from '../helpers/orchard.js';
+import { P0, P1, P2, P3, useOrchard } from '../helpers/orchard.js';
 
 describe('dot', () => {
   it('is the plain sum of products, for any length and any row', () => {
@@ -25,12 +26,12 @@ describe('dot', () => {
 describe('a ranking on the orchard', () => {
   const orchard = useOrchard();
 
-  const ids = (labels: number[]) => labels.map((l) => orchard().index.passages[l].id);
+  const ids = (labels: number[]) => labels.map((l) => [P0, P1, P2, P3][l]);
 
-  it('takes keyword candidates a whole paragraph at a time, and stops once there are depth of them', () => {
+  it('takes keyword candidates a whole paragraph at a time, and stops once there are depth of them', async () => {
     // The orchard paragraph (two windows) is the best match; at depth 2 the market paragraph is not reached.
-    expect(ids(keywordCandidates(orchard(), 'when do pears ripen', 2).hits.map((h) => h.label))).toEqual([P0, P1]);
-    expect(ids(keywordCandidates(orchard(), 'when do pears ripen', 3).hits.map((h) => h.label))).toEqual([P0, P1, P3]);
+    expect(ids((await keywordCandidates(orchard(), 'when do pears ripen', 2)).hits.map((h) => h.label))).toEqual([P0, P1]);
+    expect(ids((await keywordCandidates(orchard(), 'when do pears ripen', 3)).hits.map((h) => h.label))).toEqual([P0, P1, P3]);
   });
 
   it('hands the request\'s signal to the embedder, and stops when it is aborted', async () => {
@@ -62,8 +63,8 @@ describe('a ranking on the orchard', () => {
   });
 
   it('keeps every hit when selecting with no minimum score', async () => {
-    const { candidates, cosine } = await rank(orchard(), 'vessels leaving harbour at sunrise');
+    const ranking = await rank(orchard(), 'vessels leaving harbour at sunrise');
     // The last window scores below 0, and is kept all the same.
-    expect(selectHits(orchard(), candidates, cosine, 'vessels leaving harbour at sunrise', 10).map((h) => h.score)).toEqual([0.799973, 0.399986, -0.399986]);
+    expect(selectHits(orchard(), ranking, ranking.candidates, 'vessels leaving harbour at sunrise', 10).map((h) => h.score)).toEqual([0.799973, 0.399986, -0.399986]);
   });
 });

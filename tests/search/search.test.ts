@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLexicalIndex, terms } from '../../src/search/lexical.js';
-import { blocksOf, type SearchEngine } from '../../src/search/engine.js';
+import { blocksOf } from '../../src/index/blocks.js';
+import { createLexicalIndex, terms } from '../../src/index/lexical.js';
+import type { SearchEngine } from '../../src/search/engine.js';
 import { fuseCandidates, keywordShare } from '../../src/search/fusion.js';
 import { answeringSentence, isRedundant, search } from '../../src/search/search.js';
 import { gardenEngine, removeDir, tempDir } from '../helpers/real.js';

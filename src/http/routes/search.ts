@@ -1,5 +1,4 @@
 // GET and POST /search: a question in, ranked passages out, each response naming the build that answered.
-import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { LRUCache } from 'lru-cache';
@@ -45,7 +44,7 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
       query,
       hits: result.hits,
       // Which build answered: every hit of one response comes from this one build.
-      index: path.basename(engine.index.dir),
+      index: engine.reader.name,
       tookMs: Number((performance.now() - started).toFixed(2)),
     });
   };

@@ -7,47 +7,15 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { AppError } from '../../errors.js';
+import { HASH_BYTES, INDEX_FORMAT, type IndexManifest, type PassageRecord } from '../manifest.js';
+import type { BuildData, IndexExpectation, ReusableRow } from '../store.js';
+
+export { HASH_BYTES, INDEX_FORMAT, type IndexManifest, type PassageRecord };
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
-export const INDEX_FORMAT = 7;
-export const HASH_BYTES = 20;
 const CURRENT = 'CURRENT';
-
-export interface PassageRecord {
-  id: string;
-  source: string;
-  start: number;
-  end: number;
-  text: string;
-  /** Length of the sum of its sentences' vectors: the passage's vector is that sum divided by it. */
-  norm: number;
-  /** The block (paragraph) it belongs to: passages of one block share a number. */
-  block: number;
-  /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
-  sentences: { start: number; end: number; row: number }[];
-}
-
-export interface IndexManifest {
-  format: number;
-  modelId: string;
-  /** The embedder's fingerprint: vectors of a build are reused by the next only under the same one. */
-  embedder: string;
-  dimension: number;
-  chunking: { sentences: number; overlap: number; maxTokens: number; version: number };
-  hnsw: { M: number; efConstruction: number };
-  corpusHash: string;
-  settingsKey: string;
-  documents: { source: string; sha256: string; chars: number }[];
-  passages: number;
-  /** Rows of vectors.f32: one per distinct sentence text. */
-  vectors: number;
-  builtAt: string;
-  buildMs: number;
-  /** Size and SHA-256 of each file of the build, set when it is saved. */
-  files?: Record<string, { bytes: number; sha256: string }>;
-}
 
 const BUILD_FILES = ['passages.json', 'vectors.f32', 'hashes.bin', 'tokens.u16', 'hnsw.bin'];
 
@@ -101,7 +69,19 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
 }
 
-function buildName(): string {
+/** The HNSW graph of a build's passage vectors (label i is row i), with the build's own parameters. */
+function hnswOf(build: BuildData, signal?: AbortSignal): Hnsw {
+  const { dimension, hnsw: params } = build.manifest;
+  const hnsw = new HierarchicalNSW('cosine', dimension);
+  hnsw.initIndex(Math.max(1, build.passages.length), params.M, params.efConstruction);
+  for (let label = 0; label < build.passages.length; label++) {
+    if (label % 1024 === 0) signal?.throwIfAborted();
+    hnsw.addPoint(Array.from(build.passageVectors.subarray(label * dimension, (label + 1) * dimension)), label);
+  }
+  return hnsw;
+}
+
+export function buildName(): string {
   return `build-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -115,7 +95,8 @@ export async function currentBuild(indexDir: string): Promise<string | null> {
  * Writes a complete build folder, then points CURRENT at it; older builds (but the one just replaced) and folders left
  * by killed builds are removed afterwards. Returns the new build folder.
  */
-export async function saveIndex(indexDir: string, data: IndexData, signal?: AbortSignal): Promise<string> {
+export async function saveIndex(indexDir: string, build: BuildData, signal?: AbortSignal): Promise<string> {
+  const data: IndexData = { ...build, hnsw: hnswOf(build, signal) };
   await mkdir(indexDir, { recursive: true });
   const name = buildName();
   const temp = path.join(indexDir, `${name}.partial`);
@@ -158,14 +139,6 @@ async function pruneBuilds(indexDir: string, keep: string[]): Promise<void> {
       await rm(path.join(indexDir, entry), { recursive: true, force: true });
     }
   }
-}
-
-/** What a server expects of an index: the embedder it answers queries with. */
-export interface IndexExpectation {
-  modelId: string;
-  dimension: number;
-  /** The embedder's fingerprint (model, pooling, prefixes): vectors made under another compare as nonsense. */
-  fingerprint: string;
 }
 
 /**
@@ -213,12 +186,6 @@ export async function loadIndex(indexDir: string, expect: IndexExpectation, efSe
   if (hnsw.getCurrentCount() !== manifest.passages) throw invalid(`hnsw.bin holds ${hnsw.getCurrentCount()} vectors for ${manifest.passages} passages`);
   hnsw.setEf(efSearch);
   return { dir, manifest, passages, hnsw, textVectors, textHashes };
-}
-
-/** What the next build can take from a row of the current one. */
-export interface ReusableRow {
-  tokens?: number;
-  vector?: Float32Array;
 }
 
 /** A build file's content, only when it matches the size and checksum its manifest gives. */

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { createLexicalIndex, createTopK, terms } from '../../src/search/lexical.js';
+import { createLexicalIndex, createTopK, terms } from '../../src/index/lexical.js';
 
 const require = createRequire(import.meta.url);
 const winkBm25 = require('wink-bm25-text-search') as () => {

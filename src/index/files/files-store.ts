@@ -1,0 +1,36 @@
+// The files store: each build a folder under the index folder, CURRENT naming the one in use (store.ts), one build at
+// a time under a lock file (lock.ts), read into memory by reader.ts.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { IndexManifest, IndexStore } from '../store.js';
+import { acquireBuildLock } from './lock.js';
+import { createFilesReader } from './reader.js';
+import { currentBuild, loadIndex, reusableRows, saveIndex } from './store.js';
+
+export function createFilesStore(indexDir: string): IndexStore {
+  return {
+    where: path.resolve(indexDir),
+    async currentName() {
+      const dir = await currentBuild(indexDir);
+      return dir && path.basename(dir);
+    },
+    async currentManifest() {
+      const dir = await currentBuild(indexDir);
+      if (!dir) return null;
+      try {
+        return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+      } catch {
+        return null;
+      }
+    },
+    async open(options) {
+      return createFilesReader(await loadIndex(indexDir, options.expect, options.efSearch), options.bm25);
+    },
+    reusableRows: (fingerprint) => reusableRows(indexDir, fingerprint),
+    lock: () => acquireBuildLock(indexDir),
+    async save(build, signal) {
+      return path.basename(await saveIndex(indexDir, build, signal));
+    },
+    async close() {},
+  };
+}

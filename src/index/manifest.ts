@@ -1,0 +1,39 @@
+// What every build is, whichever store keeps it: its passages and its manifest.
+
+/** Bumped whenever a build's content changes meaning, so older builds count as stale and are rebuilt. */
+export const INDEX_FORMAT = 7;
+export const HASH_BYTES = 20;
+
+export interface PassageRecord {
+  id: string;
+  source: string;
+  start: number;
+  end: number;
+  text: string;
+  /** Length of the sum of its sentences' vectors: the passage's vector is that sum divided by it. */
+  norm: number;
+  /** The block (paragraph) it belongs to: passages of one block share a number. */
+  block: number;
+  /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
+  sentences: { start: number; end: number; row: number }[];
+}
+
+export interface IndexManifest {
+  format: number;
+  modelId: string;
+  /** The embedder's fingerprint: vectors of a build are reused by the next only under the same one. */
+  embedder: string;
+  dimension: number;
+  chunking: { sentences: number; overlap: number; maxTokens: number; version: number };
+  hnsw: { M: number; efConstruction: number };
+  corpusHash: string;
+  settingsKey: string;
+  documents: { source: string; sha256: string; chars: number }[];
+  passages: number;
+  /** Rows of vectors.f32: one per distinct sentence text. */
+  vectors: number;
+  builtAt: string;
+  buildMs: number;
+  /** Size and SHA-256 of each file of the build, set when it is saved. */
+  files?: Record<string, { bytes: number; sha256: string }>;
+}
