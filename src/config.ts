@@ -15,6 +15,18 @@ export const operatorSettings = {
   HOST: z.string().min(1).default('127.0.0.1'),
   CORPUS_DIR: z.string().min(1).default('corpus'),
   INDEX_DIR: z.string().min(1).default('index'),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return ['postgres:', 'postgresql:'].includes(u.protocol) && Boolean(u.hostname);
+      } catch {
+        return false;
+      }
+    }, 'must be a postgres:// or postgresql:// URL with a host, such as postgres://user:password@host:5432/database')
+    .optional(),
+  INDEX_POLL_MS: int(2000, 0, 3_600_000),
   MODELS_DIR: z.string().min(1).default('models'),
   EMBED_MODEL: z.string().min(1).default('use-lite'),
   ALLOW_REMOTE_MODELS: bool(true),

@@ -11,6 +11,7 @@ import type { AppError } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { createReindexer } from '../live/reindexer.js';
 import { createService } from '../live/service.js';
+import { storeFor } from '../live/store-for.js';
 import { watchCorpus } from '../live/watcher.js';
 import { configFrom, log, logger, type Flags } from './shared.js';
 
@@ -22,7 +23,7 @@ export interface RunningServer {
 
 /** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const service = await createService(config);
+  const service = await createService(config, undefined, storeFor(config, (err) => log('database.error', { message: err.message })));
   let indexReady = true;
   try {
     service.engine();
@@ -53,6 +54,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Once stopping, every answer tells its client to close the connection instead of sending another request on it.
   server.on('request', (_req, res) => stopping && res.setHeader('connection', 'close'));
   const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+  await service.follow(config.INDEX_POLL_MS, log);
   log('server.listening', { url, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });
 
   let closing: Promise<void> | null = null;

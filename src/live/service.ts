@@ -1,11 +1,14 @@
 // The running service's state: the embedder and the index it answers from, loaded once and reloadable.
+import { randomBytes } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { embedderOptions, searchSettings, type Config } from '../config.js';
 import { documentOf } from '../ingest/corpus.js';
 import type { QueryEmbedder } from '../model/embedder.js';
 import { createEmbedder } from '../model/transformers-embedder.js';
 import { AppError } from '../errors.js';
+import type { PostgresStore } from '../index/postgres/pg-store.js';
 import type { IndexStore } from '../index/store.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
 import { readerOptions, storeFor } from './store-for.js';
@@ -22,6 +25,11 @@ export interface Service {
   health(): Record<string, unknown>;
   /** An indexed document's current text, and whether it changed since it was indexed; null if not indexed. */
   readDocument(source: string): Promise<{ text: string; changed: boolean } | null>;
+  /**
+   * Follows the store's current build: checks every `intervalMs` (and at once when the database announces a change)
+   * and loads a new one; reports the build in use to a database store. Stopped by close().
+   */
+  follow(intervalMs: number, log?: (event: string, fields?: Record<string, unknown>) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +38,17 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
   const model = embedder ?? (await createEmbedder(embedderOptions(config)));
   let current: SearchEngine | null = null;
   let lastError: AppError | null = null;
+  let loading: Promise<void> | null = null;
+  const stops: Array<() => unknown> = [];
+  const serverId = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+  /** One load at a time: a reload asked for during another waits for it, then looks again. */
+  const load = async () => {
+    const name = await store.currentName();
+    if (current && name === current.reader.name) return;
+    const reader = await store.open(readerOptions(config, model));
+    current = createSearchEngine(reader, model, searchSettings(config));
+  };
 
   const service: Service = {
     embedder: model,
@@ -38,16 +57,37 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
       throw lastError ?? new AppError('INDEX_NOT_READY', store.where);
     },
     async reload() {
+      while (loading) await loading.catch(() => undefined);
       try {
-        const name = await store.currentName();
-        if (current && name === current.reader.name) return;
-        const reader = await store.open(readerOptions(config, model));
-        current = createSearchEngine(reader, model, searchSettings(config));
+        await (loading = load());
         lastError = null;
       } catch (err) {
         lastError = err instanceof AppError ? err : new AppError('INDEX_INVALID', store.where, (err as Error).message);
         throw lastError;
+      } finally {
+        loading = null;
       }
+    },
+    async follow(intervalMs, log = () => undefined) {
+      const check = async (why: string) => {
+        const before = current?.reader.name;
+        await service.reload().catch((err) => log('index.reload.failed', { why, code: (err as AppError).code, message: (err as Error).message }));
+        if (current && current.reader.name !== before) log('index.loaded', { why, build: current.reader.name });
+        if ('report' in store) await (store as PostgresStore).report(serverId, current?.reader.name ?? null).catch(() => undefined);
+      };
+      if (intervalMs > 0) {
+        const timer = setInterval(() => void check('poll'), intervalMs);
+        timer.unref();
+        stops.push(() => clearInterval(timer));
+      }
+      if ('listen' in store) {
+        const unlisten = await (store as PostgresStore).listen(() => void check('notify')).catch((err) => {
+          log('index.listen.failed', { message: (err as Error).message });
+          return null;
+        });
+        if (unlisten) stops.push(unlisten);
+      }
+      await check('start');
     },
     health() {
       const m = current?.reader.manifest;
@@ -70,6 +110,8 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
       return { text, changed: documentOf(source, text).sha256 !== doc.sha256 };
     },
     async close() {
+      for (const stop of stops.splice(0)) await stop();
+      await loading?.catch(() => undefined);
       await model.dispose();
       await store.close();
     },

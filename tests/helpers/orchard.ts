@@ -6,6 +6,7 @@ import { buildIndex } from '../../src/index/build.js';
 import { createFilesStore } from '../../src/index/files/files-store.js';
 import { createFilesReader } from '../../src/index/files/reader.js';
 import { loadIndex } from '../../src/index/files/store.js';
+import type { IndexStore } from '../../src/index/store.js';
 import { createSearchEngine, type SearchEngine, type SearchSettings } from '../../src/search/engine.js';
 import { fixedEmbedder } from './fixed-embedder.js';
 import { removeDir, tempDir, writeCorpus } from './real.js';
@@ -39,6 +40,14 @@ export const P2 = 'orchard.txt:101-156';
 export const P3 = 'orchard.txt:158-215';
 
 export const SETTINGS: SearchSettings = { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } };
+
+/** Builds the orchard into `store` (its corpus folder under `root`) and opens a search engine on it. */
+export async function orchardOn(store: IndexStore, root: string): Promise<SearchEngine> {
+  const embedder = fixedEmbedder(SENTENCES, QUERIES);
+  const corpusDir = await writeCorpus(root, { 'orchard.txt': DOCUMENT });
+  await buildIndex(embedder, { corpusDir, store, model: 'fixed', chunking: { sentences: 3, overlap: 2, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } });
+  return createSearchEngine(await store.open({ expect: embedder, efSearch: 100, bm25: SETTINGS.bm25 }), embedder, SETTINGS);
+}
 
 /** A search engine over the orchard, built under `root`. */
 export async function orchardEngine(root: string): Promise<SearchEngine> {
