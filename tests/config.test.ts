@@ -34,6 +34,21 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes a postgres URL as DATABASE_URL, and refuses anything else without echoing it', () => {
+    expect(loadConfig({}, { DATABASE_URL: 'postgres://u:p@db.internal:5432/search' }).DATABASE_URL).toBe('postgres://u:p@db.internal:5432/search');
+    expect(loadConfig({}, {}).DATABASE_URL).toBeUndefined();
+    for (const bad of ['mysql://u:hunter2-pw@h/db', 'postgres://', 'hunter2-pw']) {
+      try {
+        loadConfig({}, { DATABASE_URL: bad });
+        expect.unreachable();
+      } catch (err) {
+        expect((err as AppError).code).toBe('CONFIG_INVALID');
+        expect((err as AppError).issues!.map((i) => i.path)).toEqual(['DATABASE_URL']);
+        expect((err as AppError).message).not.toContain('hunter2');
+      }
+    }
+  });
+
   it('checks settings against each other', () => {
     expect(() => loadConfig({}, { CHUNK_SENTENCES: '2', CHUNK_OVERLAP: '2' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     expect(() => loadConfig({}, { SEARCH_DEFAULT_K: '20', SEARCH_MAX_K: '10' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
