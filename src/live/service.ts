@@ -33,6 +33,37 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/** Service.follow: polls (and listens) for a new current build, loads it, and reports the build in use. */
+async function followCurrent(
+  service: Service,
+  store: IndexStore,
+  serverId: string,
+  stops: Array<() => unknown>,
+  intervalMs: number,
+  log: (event: string, fields?: Record<string, unknown>) => void,
+): Promise<void> {
+  const name = () => (service.health().index as { build: string } | null)?.build ?? null;
+  const check = async (why: string) => {
+    const before = name();
+    await service.reload().catch((err) => log('index.reload.failed', { why, code: (err as AppError).code, message: (err as Error).message }));
+    if (name() && name() !== before) log('index.loaded', { why, build: name() });
+    if ('report' in store) await (store as PostgresStore).report(serverId, name()).catch(() => undefined);
+  };
+  if (intervalMs > 0) {
+    const timer = setInterval(() => void check('poll'), intervalMs);
+    timer.unref();
+    stops.push(() => clearInterval(timer));
+  }
+  if ('listen' in store) {
+    const unlisten = await (store as PostgresStore).listen(() => void check('notify')).catch((err) => {
+      log('index.listen.failed', { message: (err as Error).message });
+      return null;
+    });
+    if (unlisten) stops.push(unlisten);
+  }
+  await check('start');
+}
+
 /** Creates the embedder (unless one is given) and loads the index named by the config. Throws only if the model cannot be loaded. */
 export async function createService(config: Config, embedder?: QueryEmbedder, store: IndexStore = storeFor(config)): Promise<Service> {
   const model = embedder ?? (await createEmbedder(embedderOptions(config)));
@@ -68,27 +99,7 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
         loading = null;
       }
     },
-    async follow(intervalMs, log = () => undefined) {
-      const check = async (why: string) => {
-        const before = current?.reader.name;
-        await service.reload().catch((err) => log('index.reload.failed', { why, code: (err as AppError).code, message: (err as Error).message }));
-        if (current && current.reader.name !== before) log('index.loaded', { why, build: current.reader.name });
-        if ('report' in store) await (store as PostgresStore).report(serverId, current?.reader.name ?? null).catch(() => undefined);
-      };
-      if (intervalMs > 0) {
-        const timer = setInterval(() => void check('poll'), intervalMs);
-        timer.unref();
-        stops.push(() => clearInterval(timer));
-      }
-      if ('listen' in store) {
-        const unlisten = await (store as PostgresStore).listen(() => void check('notify')).catch((err) => {
-          log('index.listen.failed', { message: (err as Error).message });
-          return null;
-        });
-        if (unlisten) stops.push(unlisten);
-      }
-      await check('start');
-    },
+    follow: (intervalMs, log = () => undefined) => followCurrent(service, store, serverId, stops, intervalMs, log),
     health() {
       const m = current?.reader.manifest;
       return {

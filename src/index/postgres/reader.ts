@@ -13,11 +13,52 @@ const efOf = new WeakMap<pg.PoolClient, number>();
 /** The most hnsw.ef_search allows. */
 const MAX_EF = 1000;
 
+/** The best `depth` blocks by BM25 in SQL over the build's postings, the query's coverage and its IDF sum. */
+async function keywordBlocksOf(db: Db, s: string, stats: Stats, bm25: Bm25Params, query: string, depth: number): Promise<KeywordBlocks> {
+  const idf = (df: number) => Math.log(1 + (stats.blocks - df + 0.5) / (df + 0.5));
+  const asked = new Map<string, number>();
+  for (const t of terms(query)) asked.set(t, (asked.get(t) ?? 0) + 1);
+  const words = [...asked.keys()];
+  const [dfs, scored] = await Promise.all([
+    db.query<{ term: string; df: number }>(`SELECT term, df FROM ${s}.terms WHERE term = ANY($1::text[])`, [words]),
+    depth > 0 && words.length
+      ? db.query<{ block: number; score: number; passages: number[] }>(
+          `WITH q(term, times) AS (SELECT * FROM unnest($1::text[], $2::int[])),
+                w AS (SELECT q.term, q.times * ln(1 + ($3::float8 - t.df + 0.5) / (t.df + 0.5)) AS weight FROM q JOIN ${s}.terms t ON t.term = q.term)
+           SELECT p.block, b.passages,
+                  SUM(w.weight * (p.tf * ($4::float8 + 1)) / (p.tf + $4::float8 * (1 - $5::float8 + $5::float8 * b.length / $6::float8))) AS score
+             FROM w JOIN ${s}.postings p ON p.term = w.term JOIN ${s}.blocks b ON b.block = p.block
+            GROUP BY p.block, b.passages ORDER BY score DESC, p.block ASC LIMIT $7`,
+          [words, words.map((w) => asked.get(w)), stats.blocks, bm25.k1, bm25.b, stats.avg_length, depth],
+        )
+      : Promise.resolve({ rows: [] as { block: number; score: number; passages: number[] }[] }),
+  ]);
+  const df = new Map(dfs.rows.map((r) => [r.term, Number(r.df)]));
+  const hits = scored.rows.map((r) => ({ block: r.block, score: Number(r.score), passages: r.passages }));
+  const held = hits.length
+    ? new Set((await db.query<{ term: string }>(`SELECT term FROM ${s}.postings WHERE block = $1 AND term = ANY($2::text[])`, [hits[0].block, words])).rows.map((r) => r.term))
+    : new Set<string>();
+  let total = 0;
+  let covered = 0;
+  let queryIdf = 0;
+  for (const [t, times] of asked) {
+    const w = idf(df.get(t) ?? 0);
+    total += w;
+    queryIdf += times * w;
+    if (held.has(t)) covered += w;
+  }
+  return { hits, coverage: total > 0 ? Math.min(1, covered / total) : 0, queryIdf };
+}
+
+interface Stats {
+  blocks: number;
+  avg_length: number;
+}
+
 export async function openPostgresReader(db: Db, name: string, manifest: IndexManifest, efSearch: number, bm25: Bm25Params): Promise<BuildReader> {
   const s = schemaOf(name);
-  const stats = (await db.query<{ blocks: number; avg_length: number }>(`SELECT blocks, avg_length FROM ${s}.stats`)).rows[0];
+  const stats = (await db.query<Stats>(`SELECT blocks, avg_length FROM ${s}.stats`)).rows[0];
   if (!stats) throw new Error(`build ${name} has no keyword statistics`);
-  const idf = (df: number) => Math.log(1 + (stats.blocks - df + 0.5) / (df + 0.5));
   const records = new LRUCache<number, PassageRecord>({ max: 20_000 });
 
   const nearest = async (query: Float32Array, k: number) => {
@@ -42,40 +83,7 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
     }
   };
 
-  const keywordBlocks = async (query: string, depth: number): Promise<KeywordBlocks> => {
-    const asked = new Map<string, number>();
-    for (const t of terms(query)) asked.set(t, (asked.get(t) ?? 0) + 1);
-    const words = [...asked.keys()];
-    const [dfs, scored] = await Promise.all([
-      db.query<{ term: string; df: number }>(`SELECT term, df FROM ${s}.terms WHERE term = ANY($1::text[])`, [words]),
-      depth > 0 && words.length
-        ? db.query<{ block: number; score: number; passages: number[] }>(
-            `WITH q(term, times) AS (SELECT * FROM unnest($1::text[], $2::int[])),
-                  w AS (SELECT q.term, q.times * ln(1 + ($3::float8 - t.df + 0.5) / (t.df + 0.5)) AS weight FROM q JOIN ${s}.terms t ON t.term = q.term)
-             SELECT p.block, b.passages,
-                    SUM(w.weight * (p.tf * ($4::float8 + 1)) / (p.tf + $4::float8 * (1 - $5::float8 + $5::float8 * b.length / $6::float8))) AS score
-               FROM w JOIN ${s}.postings p ON p.term = w.term JOIN ${s}.blocks b ON b.block = p.block
-              GROUP BY p.block, b.passages ORDER BY score DESC, p.block ASC LIMIT $7`,
-            [words, words.map((w) => asked.get(w)), stats.blocks, bm25.k1, bm25.b, stats.avg_length, depth],
-          )
-        : Promise.resolve({ rows: [] as { block: number; score: number; passages: number[] }[] }),
-    ]);
-    const df = new Map(dfs.rows.map((r) => [r.term, Number(r.df)]));
-    const hits = scored.rows.map((r) => ({ block: r.block, score: Number(r.score), passages: r.passages }));
-    const held = hits.length
-      ? new Set((await db.query<{ term: string }>(`SELECT term FROM ${s}.postings WHERE block = $1 AND term = ANY($2::text[])`, [hits[0].block, words])).rows.map((r) => r.term))
-      : new Set<string>();
-    let total = 0;
-    let covered = 0;
-    let queryIdf = 0;
-    for (const [t, times] of asked) {
-      const w = idf(df.get(t) ?? 0);
-      total += w;
-      queryIdf += times * w;
-      if (held.has(t)) covered += w;
-    }
-    return { hits, coverage: total > 0 ? Math.min(1, covered / total) : 0, queryIdf };
-  };
+  const keywordBlocks = (query: string, depth: number) => keywordBlocksOf(db, s, stats, bm25, query, depth);
 
   return {
     name,
