@@ -1,82 +1,135 @@
-// The load benchmark: the real server on loopback under autocannon, with a rebuild swapped in half-way through.
-// Bounded by duration; only 127.0.0.1 is targeted.
+// The load benchmark: real servers on loopback under autocannon, with a rebuild swapped in half-way through, for the
+// files store and for the Postgres store (npm run db:dev in its own process) in the same run: N servers on one index,
+// requests spread evenly over them, the rebuild asked of the first and followed by all. Only 127.0.0.1 is targeted,
+// and every level is bounded by its duration.
 import { appendFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import autocannon from 'autocannon';
-import { ROOT, startServer, timedBuild , runIfMain } from './processes.js';
 import { configFrom, type Flags } from '../src/commands/shared.js';
+import { stopProcess } from '../src/live/processes.js';
+import { ROOT, runIfMain, startDatabaseProcess, startServer, timedBuild } from './processes.js';
 
 const TOKEN = 'load-benchmark-admin-token';
+type Store = 'files' | 'postgres';
 
-export async function runLoad(flags: Flags & { seconds?: string; connections?: string; questions?: string }): Promise<void> {
-  const { seconds, connections, questions, ...rest } = flags;
-  const config = configFrom(rest);
-  const duration = Number(seconds ?? 60);
-  const concurrency = Number(connections ?? 32);
-  const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-load-'));
-  const out = process.stdout;
+interface LoadOptions {
+  store: Store;
+  replicas: number;
+  seconds: number;
+  connections: number;
+  asked: string[];
+  corpusDir: string;
+  modelsDir: string;
+}
+
+interface LoadRow {
+  store: Store;
+  replicas: number;
+  requests: number;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  failed: number;
+  /** Every server answered from a new build at the end. */
+  swapped: boolean;
+}
+
+/** Autocannon on each server at once (connections split evenly), the results aggregated into one. */
+async function spread(bases: string[], connections: number, seconds: number, asked: string[]) {
+  let next = 0;
+  const each = Math.max(1, Math.round(connections / bases.length));
+  const runs = bases.map((url) =>
+    autocannon({
+      url,
+      connections: each,
+      duration: seconds,
+      skipAggregateResult: true,
+      requests: [{ method: 'GET', setupRequest: (req: any) => ({ ...req, path: `/search?q=${encodeURIComponent(asked[next++ % asked.length])}` }) }],
+    } as autocannon.Options),
+  );
+  const results = await Promise.all(runs);
+  // autocannon's own merge, so that percentiles are of all requests (its typings omit it).
+  return (autocannon as any).aggregateResult(results, { url: bases[0], connections: each * bases.length }) as autocannon.Result;
+}
+
+const buildOf = async (base: string) => ((await (await fetch(`${base}/health`)).json()) as { index: { build: string } }).index.build;
+
+/** One store: a build, N servers, a load run with a rebuild half-way, then everything stopped. */
+async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
+  const corpus = path.join(work, `corpus-${o.store}`);
+  await cp(o.corpusDir, corpus, { recursive: true });
+  const database = o.store === 'postgres' ? await startDatabaseProcess(55_000 + Math.floor(Math.random() * 5000), path.join(work, 'db')) : null;
+  // Every request does the full search: with few distinct questions, the answer cache would measure only itself.
+  const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(work, `index-${o.store}`), MODELS_DIR: o.modelsDir, PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, QUERY_CACHE_SIZE: '0', INDEX_POLL_MS: '1000', ...(database ? { DATABASE_URL: database.url } : {}) };
+  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
   try {
-    const corpus = path.join(work, 'corpus');
-    await cp(path.resolve(config.CORPUS_DIR), corpus, { recursive: true });
-    const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(work, 'index'), MODELS_DIR: path.resolve(config.MODELS_DIR), PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn',
-      // Every request does the full search: with few distinct questions, the answer cache would measure only itself.
-      QUERY_CACHE_SIZE: '0' };
     await timedBuild(env);
-    const { child: server, base } = await startServer(env);
-    const file = String(questions ?? path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json'));
-    const asked = (JSON.parse(await readFile(file, 'utf8')) as { q: string }[]).map((x) => x.q);
-    let next = 0;
-
-    // Half-way, a document changes and a rebuild is asked for; it must swap in without a failed request.
+    for (let i = 0; i < o.replicas; i++) servers.push(await startServer(env));
+    const bases = servers.map((s) => s.base);
+    const before = await buildOf(bases[0]);
+    // Half-way, a document changes and the first server is asked to rebuild; every server must follow.
     const swap = setTimeout(async () => {
       const [first] = (await readdir(corpus)).filter((f) => /\.(txt|md)$/i.test(f));
       await appendFile(path.join(corpus, first), '\n\nA paragraph added during the load test.');
-      await fetch(`${base}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
-    }, (duration * 1000) / 2);
-    const before = (await (await fetch(`${base}/health`)).json()) as { index: { build: string } };
-
-    out.write(`Load: ${concurrency} connections for ${duration} s against ${base}, ${asked.length} distinct questions, a rebuild swapped in at ${duration / 2} s\n`);
-    const result = await autocannon({
-      url: base,
-      connections: concurrency,
-      duration,
-      requests: [{ method: 'GET', setupRequest: (req: any) => ({ ...req, path: `/search?q=${encodeURIComponent(asked[next++ % asked.length])}` }) }],
-    });
+      await fetch(`${bases[0]}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    }, (o.seconds * 1000) / 2);
+    const result = await spread(bases, o.connections, o.seconds, o.asked);
     clearTimeout(swap);
-    const after = (await (await fetch(`${base}/health`)).json()) as { index: { build: string }; rebuild: { lastError: unknown } };
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-
-    const failed = result.errors + result.timeouts + result.non2xx;
-    const summary = {
-      connections: concurrency,
-      seconds: duration,
+    const after = await Promise.all(bases.map(buildOf));
+    return {
+      store: o.store,
+      replicas: o.replicas,
       requests: result.requests.total,
-      rps: Math.round(result.requests.average),
+      rps: Math.round(result.requests.total / o.seconds),
       p50ms: result.latency.p50,
       p99ms: result.latency.p99,
-      failed,
-      swapped: before.index.build !== after.index.build,
+      failed: result.errors + result.timeouts + result.non2xx,
+      swapped: after.every((b) => b !== before),
     };
-    out.write('\n| requests | req/s | p50 ms | p99 ms | failed | rebuild swapped in |\n| --- | --- | --- | --- | --- | --- |\n');
-    out.write(`| ${summary.requests} | ${summary.rps} | ${summary.p50ms} | ${summary.p99ms} | ${failed} | ${summary.swapped ? 'yes' : 'no'} |\n`);
-    out.write(`${JSON.stringify(summary)}\n`);
-    if (failed > 0 || !summary.swapped) process.exitCode = 1;
+  } finally {
+    for (const s of servers) await stopProcess(s.child, 10_000);
+    await database?.stop();
+  }
+}
+
+export async function runLoad(flags: Flags & { seconds?: string; connections?: string; questions?: string; replicas?: string; store?: string }): Promise<void> {
+  const { seconds, connections, questions, replicas, store, ...rest } = flags;
+  const config = configFrom(rest);
+  const stores: Store[] = store === 'files' || store === 'postgres' ? [store] : ['files', 'postgres'];
+  const file = String(questions ?? path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json'));
+  const asked = (JSON.parse(await readFile(file, 'utf8')) as { q: string }[]).map((x) => x.q);
+  const base = { replicas: Number(replicas ?? 1), seconds: Number(seconds ?? 60), connections: Number(connections ?? 32), asked, corpusDir: path.resolve(config.CORPUS_DIR), modelsDir: path.resolve(config.MODELS_DIR) };
+  const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-load-'));
+  const out = process.stdout;
+  const rows: LoadRow[] = [];
+  try {
+    out.write(`Load: ${base.connections} connections over ${base.replicas} server(s) for ${base.seconds} s a store, ${asked.length} distinct questions, a rebuild swapped in at ${base.seconds / 2} s\n`);
+    for (const s of stores) rows.push(await loadOne(work, { ...base, store: s }));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+  out.write('\n| store | servers | requests | req/s | p50 ms | p99 ms | failed | rebuild swapped in on every server |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
+  for (const r of rows) out.write(`| ${r.store} | ${r.replicas} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.failed} | ${r.swapped ? 'yes' : 'no'} |\n`);
+  const files = rows.find((r) => r.store === 'files');
+  const pg = rows.find((r) => r.store === 'postgres');
+  const ratio = files && pg ? Number((pg.rps / files.rps).toFixed(3)) : undefined;
+  if (ratio !== undefined) out.write(`\nPostgres req/s over the files store's, same run: ${ratio}\n`);
+  out.write(`${JSON.stringify({ rows, postgresOverFiles: ratio })}\n`);
+  if (rows.some((r) => r.failed > 0 || !r.swapped)) process.exitCode = 1;
 }
 
 runIfMain(
   import.meta.url,
   new Command('load')
-    .description('load test on loopback: concurrent searches for a while, with a rebuild swapped in half-way')
-    .option('--seconds <s>', 'how long (default 60)')
-    .option('--connections <n>', 'concurrent connections (default 32)')
+    .description('load test on loopback, files store and Postgres store: concurrent searches over N servers, with a rebuild swapped in half-way')
+    .option('--seconds <s>', 'how long, per store (default 60)')
+    .option('--connections <n>', 'concurrent connections in all, split over the servers (default 32)')
+    .option('--replicas <n>', 'servers on the one index (default 1)')
+    .option('--store <store>', 'files, postgres, or both (default both)')
     .option('--questions <file>', 'questions file (default ../shared/eval/seed-dev-queries.json)')
     .option('--corpus-dir <dir>', 'the corpus to serve (CORPUS_DIR)')
     .option('--models-dir <dir>', 'where models are kept (MODELS_DIR)')
-    .action(async (flags) => runLoad(flags))
+    .action(async (flags) => runLoad(flags)),
 );

@@ -1,10 +1,14 @@
 // The benchmarks run the project's commands as a user would, each in its own process (started by src/live/processes).
-import { exited, startCommand, waitForLog } from '../src/live/processes.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { exited, startCommand, stopProcess, waitForLog } from '../src/live/processes.js';
 import type { ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 
-export { ROOT } from '../src/live/processes.js';
+import { ROOT } from '../src/live/processes.js';
+
+export { ROOT };
 
 export interface TimedBuild {
   seconds: number;
@@ -42,4 +46,22 @@ export function runIfMain(moduleUrl: string, command: Command): void {
     process.stderr.write(`error ${(err as { code?: string }).code ?? 'INTERNAL'}: ${(err as Error).message}\n`);
     process.exitCode = 1;
   });
+}
+
+/** `npm run db:dev` in its own process, its data kept in `dataDir`; stopped (SIGTERM) by `stop`. */
+export async function startDatabaseProcess(port: number, dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'db-dev.ts'), '--port', String(port), '--data', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = out.match(/DATABASE_URL=(\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`db:dev exited with ${code}: ${out}`)));
+  });
+  child.stderr!.resume();
+  return { url, stop: () => stopProcess(child, 10_000) };
 }

@@ -1,16 +1,16 @@
 // Both index stores for the same tests: the files store in a temporary folder, and the Postgres store on a real
 // PostgreSQL with pgvector (PGlite, served over the wire protocol on loopback and reached through the pg driver, as
 // production reaches its database).
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createFilesStore } from '../../src/index/files/files-store.js';
-import { stopProcess } from '../../src/live/processes.js';
 import { createPostgresStore } from '../../src/index/postgres/pg-store.js';
 import type { IndexStore } from '../../src/index/store.js';
 import { startDevDatabase, type DevDatabase } from '../../scripts/db-dev.js';
+
+export { startDatabaseProcess } from '../../scripts/processes.js';
 import { removeDir, tempDir } from './real.js';
 
 /** A port nothing listens on now. */
@@ -67,22 +67,4 @@ export function useStores(): { fresh: (kind: StoreKind) => Promise<IndexStore>; 
       return createFilesStore(path.join(root, 'index'));
     },
   };
-}
-
-/** `npm run db:dev` in its own process, its data kept in `dataDir`; stopped (SIGTERM) by `stop`. */
-export async function startDatabaseProcess(port: number, dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('scripts/db-dev.ts'), '--port', String(port), '--data', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = out.match(/DATABASE_URL=(\S+)/);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`db:dev exited with ${code}: ${out}`)));
-  });
-  child.stderr!.resume();
-  return { url, stop: () => stopProcess(child, 10_000) };
 }

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import { terms, type Bm25Params } from '../lexical.js';
 import type { BuildReader, IndexManifest, KeywordBlocks, PassageRecord } from '../store.js';
-import { databaseError, schemaOf, vectorLiteral, type Db } from './sql.js';
+import { databaseError, inline, schemaOf, vectorLiteral, type Db } from './sql.js';
 
 /** hnsw.ef_search set on each pooled connection, so that it is set once per connection and value. */
 const efOf = new WeakMap<pg.PoolClient, number>();
@@ -74,7 +74,7 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
         await client.query(`SET hnsw.ef_search = ${ef}`);
         efOf.set(client, ef);
       }
-      const { rows } = await client.query<{ label: number }>(`SELECT label FROM ${s}.passages ORDER BY embedding <=> $1::vector LIMIT $2`, [vectorLiteral(query), k]);
+      const { rows } = await client.query<{ label: number }>(inline(`SELECT label FROM ${s}.passages ORDER BY embedding <=> $1::vector LIMIT $2`, [vectorLiteral(query), k]));
       return rows.map((r) => r.label);
     } catch (err) {
       throw databaseError(err, db.where);

@@ -1,7 +1,7 @@
 // The project's tables, created and versioned here: the catalogue of builds, the pointer to the current one, the build
 // lock, the servers' last report. Each build's own tables live in a schema of their own (build.ts).
 import { AppError } from '../../errors.js';
-import type { Db } from './sql.js';
+import { inline, type Db } from './sql.js';
 
 /** Bumped whenever the tables change shape: a database at another version is refused, never guessed at. */
 export const SCHEMA_VERSION = 1;
@@ -36,7 +36,7 @@ export async function ensureSchema(db: Db): Promise<void> {
     const exists = await client.query(`SELECT to_regclass('ps_schema') IS NOT NULL AS present`);
     if (!exists.rows[0].present) {
       await client.query(CREATE);
-      await client.query('INSERT INTO ps_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
+      await client.query(inline('INSERT INTO ps_schema (version) VALUES ($1)', [SCHEMA_VERSION]));
       return;
     }
     const found = (await client.query('SELECT version FROM ps_schema')).rows[0]?.version;

@@ -26,10 +26,42 @@ export function databaseError(err: unknown, where: string): unknown {
   return err;
 }
 
+/** One value as an SQL literal, escaped by the driver's own escapeLiteral; arrays in Postgres's array syntax. */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`${value} cannot be written to the database`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'::bytea`;
+  if (Array.isArray(value)) return pg.escapeLiteral(`{${value.map(arrayElement).join(',')}}`);
+  return pg.escapeLiteral(String(value));
+}
+
+function arrayElement(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') return literal(value);
+  if (Buffer.isBuffer(value)) return `"\\\\x${value.toString('hex')}"`;
+  return `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * The statement with its $1, $2, … replaced by their values as literals: sent as one simple-protocol message. A
+ * parameterised statement takes several messages (parse, bind, execute), which a database that multiplexes
+ * connections per message, as the development database does, may interleave with another connection's.
+ */
+export function inline(text: string, values: unknown[] = []): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    if (Number(n) > values.length) throw new RangeError(`$${n} has no value`);
+    return literal(values[Number(n) - 1]);
+  });
+}
+
 export interface Db {
   pool: pg.Pool;
   where: string;
-  /** One statement; connection failures become DATABASE_UNAVAILABLE. */
+  /** One statement, values inlined (see `inline`); connection failures become DATABASE_UNAVAILABLE. */
   query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /** `work` inside one transaction on one connection, committed when it resolves and rolled back when it throws. */
   transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
@@ -50,7 +82,7 @@ export function connect(url: string, onError: (err: Error) => void = () => undef
   return {
     pool,
     where,
-    query: (text, values) => wrap(() => pool.query(text, values)),
+    query: (text, values) => wrap(() => pool.query(inline(text, values))),
     transaction: (work) =>
       wrap(async () => {
         const client = await pool.connect();

@@ -5,7 +5,7 @@ import { blocksOf } from '../blocks.js';
 import { terms } from '../lexical.js';
 import type { BuildData } from '../store.js';
 import { buildTables } from './schema.js';
-import { schemaOf, vectorLiteral, type Db } from './sql.js';
+import { inline, schemaOf, vectorLiteral, type Db } from './sql.js';
 
 const BATCH = 500;
 
@@ -83,12 +83,11 @@ export async function writeBuild(db: Db, name: string, build: BuildData, signal?
     await db.query(`ANALYZE ${s}.passages; ANALYZE ${s}.sentences; ANALYZE ${s}.postings; ANALYZE ${s}.blocks; ANALYZE ${s}.terms`);
     signal?.throwIfAborted();
     await db.transaction(async (client) => {
-      await client.query(`UPDATE ps_builds SET status = 'ready' WHERE name = $1`, [name]);
+      await client.query(inline(`UPDATE ps_builds SET status = 'ready' WHERE name = $1`, [name]));
       await client.query(
-        `INSERT INTO ps_current (id, build) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET build = EXCLUDED.build, changed_at = now()`,
-        [name],
+        inline(`INSERT INTO ps_current (id, build) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET build = EXCLUDED.build, changed_at = now()`, [name]),
       );
-      await client.query(`SELECT pg_notify('ps_current', $1)`, [name]);
+      await client.query(inline(`SELECT pg_notify('ps_current', $1)`, [name]));
     });
   } catch (err) {
     await dropBuild(db, name).catch(() => undefined);
