@@ -12,7 +12,7 @@ import { embeddingThroughput, sampleSentences } from './bench-search.js';
 import { configFrom, embedderFor, type Flags } from '../src/commands/shared.js';
 
 /** The books of the folder, smallest first, so a benchmark's length is predictable. */
-async function booksBySize(dir: string): Promise<{ file: string; size: number }[]> {
+export async function booksBySize(dir: string): Promise<{ file: string; size: number }[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.txt'));
   const sized = await Promise.all(files.map(async (f) => ({ file: path.join(dir, f), size: (await stat(path.join(dir, f))).size })));
   return sized.sort((a, b) => a.size - b.size || a.file.localeCompare(b.file));
