@@ -16,7 +16,7 @@ function errors(codes: ErrorCode[]) {
 export function createOpenApiDocument(limits: AppLimits, admin: boolean) {
   const registry = new OpenAPIRegistry();
   const schemas = searchRequestSchemas(limits);
-  const searchErrors: ErrorCode[] = ['INVALID_REQUEST', 'INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'INTERNAL'];
+  const searchErrors: ErrorCode[] = ['INVALID_REQUEST', 'INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'REQUEST_TIMEOUT', 'OVERLOADED', 'DATABASE_UNAVAILABLE', 'DATABASE_SCHEMA_MISMATCH', 'MODEL_OUTPUT_INVALID', 'INTERNAL'];
   registry.registerPath({
     method: 'get',
     path: '/search',
