@@ -14,7 +14,7 @@ export const ERRORS = {
   INDEX_NOT_READY: { status: 503, message: 'No index is loaded from {0}: run `npm run build:index` first.' },
   INDEX_INVALID: { status: 503, message: 'The index in {0} cannot be used: {1}' },
   INDEX_MODEL_MISMATCH: { status: 503, message: 'The index in {0} was built with {1}, but the configured model is {2}: rebuild it with `npm run build:index`.' },
-  DATABASE_UNAVAILABLE: { status: 503, message: 'The database {0} cannot be reached ({1}); the server retries by itself.' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database {0} cannot be used ({1}); the server retries by itself.' },
   DATABASE_SCHEMA_MISMATCH: { status: 503, message: 'The database {0} has the tables of schema version {1}, and this program needs version {2}.' },
   INDEX_WRITE_FAILED: { status: 500, message: 'The new index could not be written to {0}: {1}. The previous index is still in use.' },
   MODEL_UNAVAILABLE: { status: 503, message: 'The embedding model {0} cannot be loaded: {1}' },

@@ -81,5 +81,9 @@ export interface IndexStore {
   lock(): Promise<() => Promise<void>>;
   /** Saves a complete build and makes it current at once; a stopped or failed save leaves the current one as it was. */
   save(build: BuildData, signal?: AbortSignal): Promise<string>;
+  /** Calls `onChange` when the store announces a new current build (a database's NOTIFY); returns the way to stop. */
+  listen?(onChange: () => void): Promise<() => Promise<void>>;
+  /** Records that server `id` serves `build`, so that the build is not removed under it (a shared store). */
+  report?(id: string, build: string | null): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,7 +8,6 @@ import { documentOf } from '../ingest/corpus.js';
 import type { QueryEmbedder } from '../model/embedder.js';
 import { createEmbedder } from '../model/transformers-embedder.js';
 import { AppError } from '../errors.js';
-import type { PostgresStore } from '../index/postgres/pg-store.js';
 import type { IndexStore } from '../index/store.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
 import { readerOptions, storeFor } from './store-for.js';
@@ -47,15 +46,15 @@ async function followCurrent(
     const before = name();
     await service.reload().catch((err) => log('index.reload.failed', { why, code: (err as AppError).code, message: (err as Error).message }));
     if (name() && name() !== before) log('index.loaded', { why, build: name() });
-    if ('report' in store) await (store as PostgresStore).report(serverId, name()).catch(() => undefined);
+    await store.report?.(serverId, name()).catch(() => undefined);
   };
   if (intervalMs > 0) {
     const timer = setInterval(() => void check('poll'), intervalMs);
     timer.unref();
     stops.push(() => clearInterval(timer));
   }
-  if ('listen' in store) {
-    const unlisten = await (store as PostgresStore).listen(() => void check('notify')).catch((err) => {
+  if (store.listen) {
+    const unlisten = await store.listen(() => void check('notify')).catch((err) => {
       log('index.listen.failed', { message: (err as Error).message });
       return null;
     });

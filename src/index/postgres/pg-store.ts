@@ -18,9 +18,7 @@ const LOCK_STALE_S = 15;
 const HEARTBEAT_MS = 5000;
 
 export interface PostgresStore extends IndexStore {
-  /** Records that server `id` serves `build`, so the build is not removed under it. */
   report(id: string, build: string | null): Promise<void>;
-  /** Calls `onChange` when the database announces a new current build (LISTEN); returns the way to stop. */
   listen(onChange: () => void): Promise<() => Promise<void>>;
 }
 

@@ -3,8 +3,11 @@
 import pg from 'pg';
 import { AppError } from '../../errors.js';
 
-/** Connection failures: the database is down, unreachable, or going away. Anything else is not ours to hide. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+/**
+ * Failures of the database as a dependency: down, unreachable, going away, or refusing this role or database (wrong
+ * password, no such database). Anything else is not ours to hide.
+ */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '28000', '28P01', '3D000']);
 
 /** The database's address without its credentials: what messages and logs may show. */
 export function redact(url: string): string {
@@ -22,7 +25,10 @@ export function databaseError(err: unknown, where: string): unknown {
   if (err instanceof AppError) return err;
   const e = err as { code?: string; message?: string };
   const lost = /Connection terminated|connection timeout|Connection refused|not queryable|Client has encountered a connection error/i.test(e.message ?? '');
-  if ((e.code && UNAVAILABLE_CODES.has(e.code)) || lost) return new AppError('DATABASE_UNAVAILABLE', where, e.code ?? (e.message ?? '').split('\n')[0]);
+  if ((e.code && UNAVAILABLE_CODES.has(e.code)) || lost) {
+    const reason = /^[0-9A-Z]{5}$/.test(e.code ?? '') ? (e.message ?? e.code!).split('\n')[0] : (e.code ?? (e.message ?? '').split('\n')[0]);
+    return new AppError('DATABASE_UNAVAILABLE', where, reason);
+  }
   return err;
 }
 
