@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../../src/index/postgres/pg-store.js';
 import { SCHEMA_VERSION } from '../../src/index/postgres/schema.js';
 import type { IndexStore } from '../../src/index/store.js';
-import { orchardOn } from '../helpers/orchard.js';
+import { openPostgresReader } from '../../src/index/postgres/reader.js';
+import { connect } from '../../src/index/postgres/sql.js';
+import { P0, P1, P2, P3, orchardOn } from '../helpers/orchard.js';
 import { freePort, useStores } from '../helpers/stores.js';
 
 const root = () => mkdtemp(path.join(os.tmpdir(), 'ps-pg-'));
@@ -67,6 +69,21 @@ describe('the Postgres store', () => {
     // The second is still served somewhere: kept; the third and fourth are gone but for the one before the current.
     expect(await builds()).toEqual([second, expect.any(String), fifth]);
     expect(await schemas()).toBe(3);
+  });
+
+  it('answers every passage asked for, however small its cache of passage records', async () => {
+    const store = await stores.fresh('postgres');
+    const engine = await orchardOn(store, await root());
+    const db = connect(stores.url());
+    try {
+      const reader = await openPostgresReader(db, engine.reader.name, engine.reader.manifest, 50, { k1: 1.5, b: 0.75, delta: 0 }, 2);
+      for (const labels of [[0, 1], [2, 3, 0, 1], [3, 2, 1, 0]]) {
+        const found = await reader.passages(labels);
+        expect(labels.map((l) => found.get(l)?.id)).toEqual(labels.map((l) => [P0, P1, P2, P3][l]));
+      }
+    } finally {
+      await db.pool.end();
+    }
   });
 
   it('removes what a killed build left, and takes over a lock whose holder stopped beating', async () => {

@@ -55,11 +55,12 @@ interface Stats {
   avg_length: number;
 }
 
-export async function openPostgresReader(db: Db, name: string, manifest: IndexManifest, efSearch: number, bm25: Bm25Params): Promise<BuildReader> {
+/** A reader of build `name`; `cacheSize` passage records are kept in memory once read. */
+export async function openPostgresReader(db: Db, name: string, manifest: IndexManifest, efSearch: number, bm25: Bm25Params, cacheSize = 20_000): Promise<BuildReader> {
   const s = schemaOf(name);
   const stats = (await db.query<Stats>(`SELECT blocks, avg_length FROM ${s}.stats`)).rows[0];
   if (!stats) throw new Error(`build ${name} has no keyword statistics`);
-  const records = new LRUCache<number, PassageRecord>({ max: 20_000 });
+  const records = new LRUCache<number, PassageRecord>({ max: cacheSize });
 
   const nearest = async (query: Float32Array, k: number) => {
     const ef = Math.min(MAX_EF, Math.max(efSearch, k));
@@ -91,12 +92,22 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
     nearest,
     keywordBlocks,
     async passages(labels) {
-      const missing = labels.filter((l) => !records.has(l));
+      // Read from the cache into the answer at once: a later insert may evict what was there a moment before.
+      const out = new Map<number, PassageRecord>();
+      const missing: number[] = [];
+      for (const l of labels) {
+        const known = records.get(l);
+        if (known) out.set(l, known);
+        else missing.push(l);
+      }
       if (missing.length) {
         const { rows } = await db.query<{ label: number; record: PassageRecord }>(`SELECT label, record FROM ${s}.passages WHERE label = ANY($1::int[])`, [missing]);
-        for (const r of rows) records.set(r.label, r.record);
+        for (const r of rows) {
+          out.set(r.label, r.record);
+          records.set(r.label, r.record);
+        }
       }
-      return new Map(labels.map((l) => [l, records.get(l)!] as [number, PassageRecord]));
+      return out;
     },
     async cosines(query, rows) {
       const found = await db.query<{ row_id: number; cos: number }>(`SELECT row_id, -(embedding <#> $1::vector) AS cos FROM ${s}.sentences WHERE row_id = ANY($2::int[])`, [vectorLiteral(query), rows]);
