@@ -21,7 +21,7 @@ export interface BuildReader {
   /** The build's name: what responses and /health name. */
   readonly name: string;
   readonly manifest: IndexManifest;
-  /** Passage labels nearest the query vector by cosine, best first (approximate: HNSW). */
+  /** Up to `k` passage labels nearest the query vector by cosine, best first (approximate: HNSW); none for k ≤ 0. */
   nearest(query: Float32Array, k: number): Promise<number[]>;
   /** The best `depth` blocks by BM25 over the query's terms (as `terms` makes them). */
   keywordBlocks(query: string, depth: number): Promise<KeywordBlocks>;

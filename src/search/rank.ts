@@ -68,7 +68,7 @@ export async function rank(engine: SearchEngine, query: string, signal?: AbortSi
   checkFinite(queryVector, engine.embedder.modelId);
 
   const [vectorLabels, keyword] = await Promise.all([
-    timed(timings, 'vectorMs', () => (depth > 0 ? reader.nearest(queryVector, depth) : Promise.resolve([]))),
+    timed(timings, 'vectorMs', () => reader.nearest(queryVector, depth)),
     timed(timings, 'lexicalMs', () => keywordCandidates(engine, query, depth)),
   ]);
   signal?.throwIfAborted();

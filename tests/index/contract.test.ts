@@ -35,6 +35,9 @@ describe.each(KINDS)('the %s store', (kind) => {
     expect(reader.manifest.passages).toBe(4);
     // Nearest by cosine: the query equals the market sentence's vector, P3's only sentence.
     expect((await reader.nearest(Float32Array.from([h, h, -h, h]), 1))).toEqual([3]);
+    // Asked for more than there are: all of them; for none: none.
+    expect((await reader.nearest(Float32Array.from([h, h, -h, h]), 10)).sort()).toEqual([0, 1, 2, 3]);
+    expect(await reader.nearest(Float32Array.from([h, h, -h, h]), 0)).toEqual([]);
     const cos = await reader.cosines(Float32Array.from([h, h, h, h]), [0, 1, 2, 3, 4, 5, 6]);
     expect([...cos.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c)).toEqual([0, 1, 0.5, 0.5, 0, 0.5, 0.5]);
     const passages = await reader.passages([3, 0]);

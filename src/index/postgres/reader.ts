@@ -63,6 +63,7 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
   const records = new LRUCache<number, PassageRecord>({ max: cacheSize });
 
   const nearest = async (query: Float32Array, k: number) => {
+    if (k <= 0) return [];
     const ef = Math.min(MAX_EF, Math.max(efSearch, k));
     let client: pg.PoolClient;
     try {
