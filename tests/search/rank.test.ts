@@ -56,6 +56,8 @@ describe('a ranking on the orchard', () => {
     expect(Object.values(timings).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     const ranking = await rank(orchard(), 'when do pears ripen');
     expect(Object.values(ranking.timings).every((ms) => ms >= 0 && ms <= performance.now() - started)).toBe(true);
+    // The ranking's own stages are timed, not only the hit selection after them.
+    expect(ranking.timings.embedMs + ranking.timings.vectorMs + ranking.timings.lexicalMs + ranking.timings.fusionMs).toBeGreaterThan(0);
   });
 
   it('answers with nothing, and no error, when the search depth is 0', async () => {
