@@ -1,6 +1,9 @@
+#!/usr/bin/env node
 // argv → the command to run. The only module that exits; the commands in commands/ listen and print, and are
 // imported when chosen, so a command does not pay for the libraries of the others.
-import { pathToFileURL } from 'node:url';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { AppError } from './errors.js';
 
@@ -12,8 +15,20 @@ const common = (cmd: Command) =>
     .addOption(new Option('--embed-model <id>', 'use-lite, a transformers.js model id, or a model folder (EMBED_MODEL)'));
 
 /** The command-line program; every setting of .env.example can also be given as an environment variable. */
+/** The version in the project's package.json. */
+function version(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
 export function createProgram(): Command {
-  const program = new Command('passage-search').description('Semantic search over your own documents, offline.').showHelpAfterError();
+  const program = new Command('passage-search')
+    .description('Semantic search over your own documents, offline.')
+    .version(version(), '-V, --version')
+    .showHelpAfterError();
   common(program.command('build').description('build the index of the corpus folder (nothing to do when it is up to date)'))
     .option('--force', 'build even when the index is up to date')
     .action(async (flags) => (await import('./commands/build.js')).runBuild(flags));
@@ -36,8 +51,22 @@ export function createProgram(): Command {
   return program;
 }
 
+/**
+ * Settings from a `.env` file in the working folder, under the environment's own: a variable already set is kept.
+ * Throws CONFIG_INVALID when the file cannot be read.
+ */
+export function loadDotEnv(file = path.resolve('.env')): void {
+  if (!existsSync(file)) return;
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    throw new AppError('CONFIG_INVALID', `${file}: ${(err as Error).message}`);
+  }
+}
+
 export async function main(argv = process.argv): Promise<void> {
   try {
+    loadDotEnv();
     await createProgram().parseAsync(argv);
     // Every command has finished its work (a server has closed): nothing left running should keep the process.
     process.exit(process.exitCode ?? 0);
@@ -48,4 +77,5 @@ export async function main(argv = process.argv): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+// Run as a program (node dist/cli.js, or the `passage-search` bin, which is a link to it).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) void main();

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Config } from '../config.js';
-import type { AppError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { createReindexer } from '../live/reindexer.js';
 import { createService } from '../live/service.js';
@@ -49,7 +49,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    await Promise.all([watcher?.close(), reindexer.close(), service.close()]);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AppError('PORT_IN_USE', config.PORT, config.HOST);
+    throw err;
+  }
   let stopping = false;
   // Once stopping, every answer tells its client to close the connection instead of sending another request on it.
   server.on('request', (_req, res) => stopping && res.setHeader('connection', 'close'));

@@ -27,6 +27,8 @@ export interface CommandOptions {
   compiled?: boolean;
   /** Keep standard output (readable as child.stdout); ignored otherwise. */
   stdout?: boolean;
+  /** The working folder; the project folder by default. */
+  cwd?: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface CommandOptions {
  */
 export function startCommand(args: string[], options: CommandOptions = {}): ChildProcess {
   return spawn(process.execPath, [...cliArguments(options.compiled || undefined), ...args], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     stdio: ['ignore', options.stdout ? 'pipe' : 'ignore', 'pipe'],
   });

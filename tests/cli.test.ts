@@ -1,0 +1,70 @@
+// The command line as a user meets it: a .env file, --version, a port already taken, and the query and eval
+// commands' answers to bad input — each run as its own process.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exited, startCommand, stopProcess, waitForLog } from '../src/live/processes.js';
+import { MODELS_DIR, removeDir, tempDir, writeCorpus } from './helpers/real.js';
+import { compile, runBuild, startServer } from './helpers/server.js';
+import { freePort } from './helpers/stores.js';
+
+/** Runs the CLI to its end; its exit code, standard output and standard error. */
+async function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  const child = startCommand(args, { env: { ...process.env, ...options.env }, stdout: true, cwd: options.cwd });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const code = await exited(child);
+  return { code, out, err };
+}
+
+describe('the command line', () => {
+  let root: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard. Mugs hang above the sink.\n\nThe spare key is under the blue pot.' });
+    env = { CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR };
+    await runBuild(env);
+    compile();
+  });
+  afterAll(() => removeDir(root));
+
+  it('prints its version', async () => {
+    const { code, out } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('reads .env from the working folder, the environment winning over it', async () => {
+    const port = await freePort();
+    const cwd = await tempDir();
+    await writeFile(path.join(cwd, '.env'), `PORT=${port}\nHOST=127.0.0.1\nCORPUS_DIR=${env.CORPUS_DIR}\nINDEX_DIR=${env.INDEX_DIR}\nMODELS_DIR=${MODELS_DIR}\nLOG_LEVEL=silent\n`);
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['PORT', 'HOST', 'CORPUS_DIR', 'INDEX_DIR', 'MODELS_DIR'].includes(k)));
+    // LOG_LEVEL from the environment wins over the file's "silent": the address is logged.
+    const child = startCommand(['serve'], { env: { ...clean, LOG_LEVEL: 'info' }, cwd, compiled: true });
+    try {
+      const [, base] = await waitForLog(child, /"url":"(http:\/\/[^"]+)"/);
+      expect(base).toBe(`http://127.0.0.1:${port}`);
+      expect(((await (await fetch(`${base}/health`)).json()) as { status: string }).status).toBe('ok');
+    } finally {
+      await stopProcess(child, 10_000);
+      await removeDir(cwd);
+    }
+  });
+
+  it('says PORT_IN_USE, and exits 1, when the port is taken', async () => {
+    const first = await startServer(env);
+    try {
+      const port = new URL(first.base).port;
+      const second = await run(['serve'], { env: { ...env, PORT: port } });
+      expect(second.code).toBe(1);
+      expect(second.err).toContain('error PORT_IN_USE');
+      expect(second.err).toContain(port);
+    } finally {
+      await first.stop();
+    }
+  });
+});
