@@ -39,7 +39,8 @@ export function createProgram(): Command {
     .action(async (flags) => (await import('./commands/serve.js')).runServe(flags));
   common(program.command('query').description('answer one question from the built index, without a server'))
     .argument('<question>', 'the question, in plain language')
-    .option('-k, --k <k>', 'how many passages')
+    .option('-k, --k <k>', 'how many passages (1 to SEARCH_MAX_K)')
+    .option('--min-score <score>', 'leave out hits scoring below this')
     .option('--json', 'print JSON instead of text')
     .action(async (question, flags) => (await import('./commands/query.js')).runQuery(question, flags));
   common(program.command('eval').description('hit@1, hit@3 and MRR@10 of key-phrase questions over the corpus folder'))
@@ -72,7 +73,8 @@ export async function main(argv = process.argv): Promise<void> {
     process.exit(process.exitCode ?? 0);
   } catch (err) {
     const code = err instanceof AppError ? err.code : 'INTERNAL';
-    process.stderr.write(`error ${code}: ${(err as Error).message}\n`);
+    const issues = err instanceof AppError && err.issues && !err.message.includes(err.issues[0].message) ? err.issues.map((i) => `\n  ${i.path}: ${i.message}`).join('') : '';
+    process.stderr.write(`error ${code}: ${(err as Error).message}${issues}\n`);
     process.exit(1);
   }
 }

@@ -27,6 +27,7 @@ export const ERRORS = {
   CORPUS_EMPTY: { status: 400, message: 'The corpus folder {0} holds no readable .txt or .md document.' },
   CORPUS_MISSING: { status: 400, message: 'The corpus folder {0} does not exist.' },
   PORT_IN_USE: { status: 500, message: 'Port {0} on {1} is already in use: stop what listens there, or set PORT.' },
+  EVAL_INPUT_INVALID: { status: 400, message: 'The evaluation input {0} cannot be used: {1}' },
   CONFIG_INVALID: { status: 500, message: 'The configuration is not valid: {0}' },
   INTERNAL: { status: 500, message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -67,4 +67,38 @@ describe('the command line', () => {
       await first.stop();
     }
   });
+
+  it('checks query\'s options as the API checks its parameters', async () => {
+    for (const [args, path] of [[['-k', 'abc'], '-k'], [['-k', '0'], '-k'], [['-k', '99'], '-k'], [['--min-score', 'high'], '--min-score']] as const) {
+      const { code, err } = await run(['query', 'where is the kettle', ...args], { env });
+      expect(code).toBe(1);
+      expect(err).toContain('error INVALID_REQUEST');
+      expect(err).toContain(`${path}: must be`);
+    }
+    const blank = await run(['query', '   '], { env });
+    expect(blank.code).toBe(1);
+    expect(blank.err).toContain('question: must not be empty');
+  });
+
+  it('answers, honours --min-score, and says when the best hit is weak', async () => {
+    const good = await run(['query', 'where is the kettle', '-k', '1'], { env });
+    expect(good.code).toBe(0);
+    expect(good.out).toContain('[The kettle is in the left cupboard.]');
+    expect(good.out).not.toContain('may not answer');
+    const none = await run(['query', 'where is the kettle', '--min-score', '0.99'], { env });
+    expect(none.out).toContain('No passage matches.');
+    const weak = await run(['query', 'quantum chromodynamics of neutron stars', '-k', '1'], { env });
+    expect(weak.code).toBe(0);
+    expect(weak.out).toMatch(/The best match scores 0\.\d{3}, under 0\.3: the documents may not answer this question\./);
+  });
+
+  it('names a missing or malformed questions file in eval\'s error', async () => {
+    const missing = await run(['eval', path.join(root, 'nope.json')], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain(`error EVAL_INPUT_INVALID: The evaluation input ${path.join(root, 'nope.json')} cannot be used: no such file`);
+    await writeFile(path.join(root, 'bad.json'), JSON.stringify([{ q: 'x', key: [] }]));
+    const bad = await run(['eval', path.join(root, 'bad.json')], { env });
+    expect(bad.err).toContain('error EVAL_INPUT_INVALID');
+    expect(bad.err).toContain('0.key');
+  });
 });

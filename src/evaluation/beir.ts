@@ -4,6 +4,7 @@ import path from 'node:path';
 import { corpusOf, documentOf, type Corpus } from '../ingest/corpus.js';
 import type { SearchEngine } from '../search/engine.js';
 import { search } from '../search/search.js';
+import { AppError } from '../errors.js';
 import { ndcgAt, recallAt } from './metrics.js';
 
 export interface BeirDataset {
@@ -13,16 +14,35 @@ export interface BeirDataset {
   qrels: Map<string, Map<string, number>>;
 }
 
-function readJsonl<T>(text: string): T[] {
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+/** A dataset file's text; EVAL_INPUT_INVALID naming it when it cannot be read. */
+async function readDatasetFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AppError('EVAL_INPUT_INVALID', file, code === 'ENOENT' ? 'no such file (a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/test.tsv)' : `unreadable (${code})`);
+  }
+}
+
+function readJsonl<T>(file: string, text: string): T[] {
+  return text.split('\n').flatMap((l, i) => {
+    if (!l.trim()) return [];
+    try {
+      return [JSON.parse(l) as T];
+    } catch {
+      throw new AppError('EVAL_INPUT_INVALID', file, `line ${i + 1} is not JSON`);
+    }
+  });
 }
 
 /** Reads a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv); documents are `title + " " + text`. */
 export async function loadBeir(dir: string): Promise<BeirDataset> {
-  const docs = readJsonl<{ _id: string; title?: string; text: string }>(await readFile(path.join(dir, 'corpus.jsonl'), 'utf8'));
-  const allQueries = readJsonl<{ _id: string; text: string }>(await readFile(path.join(dir, 'queries.jsonl'), 'utf8'));
+  const corpusFile = path.join(dir, 'corpus.jsonl');
+  const queriesFile = path.join(dir, 'queries.jsonl');
+  const docs = readJsonl<{ _id: string; title?: string; text: string }>(corpusFile, await readDatasetFile(corpusFile));
+  const allQueries = readJsonl<{ _id: string; text: string }>(queriesFile, await readDatasetFile(queriesFile));
   const qrels = new Map<string, Map<string, number>>();
-  const lines = (await readFile(path.join(dir, 'qrels', 'test.tsv'), 'utf8')).split(/\r?\n/).slice(1);
+  const lines = (await readDatasetFile(path.join(dir, 'qrels', 'test.tsv'))).split(/\r?\n/).slice(1);
   for (const line of lines) {
     const [qid, docId, score] = line.split('\t');
     if (!qid || !docId) continue;

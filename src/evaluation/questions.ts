@@ -10,11 +10,22 @@ import { type SearchEngine } from '../search/engine.js';
 const questionsSchema = z.array(z.object({ q: z.string().min(1), key: z.array(z.string().min(1)).min(1) })).min(1);
 export type Question = z.infer<typeof questionsSchema>[number];
 
-/** Reads a questions file: `[{ q, key: [verbatim phrases] }]`. Throws INVALID_REQUEST naming the bad entries. */
+/**
+ * Reads a questions file: `[{ q, key: [verbatim phrases] }]`. Throws EVAL_INPUT_INVALID naming the file and what is
+ * wrong: missing, unreadable, not JSON, or entries that are not questions with key phrases (each listed by path).
+ */
 export async function loadQuestions(file: string): Promise<Question[]> {
-  const parsed = questionsSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new AppError('EVAL_INPUT_INVALID', file, e.code === 'ENOENT' ? 'no such file' : e.code ? `unreadable (${e.code})` : `not JSON (${e.message})`);
+  }
+  const parsed = questionsSchema.safeParse(data);
   if (!parsed.success) {
-    throw new AppError('INVALID_REQUEST', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+    throw new AppError('EVAL_INPUT_INVALID', file, issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
   }
   return parsed.data;
 }

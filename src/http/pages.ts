@@ -1,6 +1,9 @@
 // The pages people use: the search page, a document view with one passage marked, and the API docs page.
 // Plain HTML with a little inline script and style: nothing to build, nothing fetched from elsewhere.
 
+/** Hits scoring under this are seldom answers (see the README on scores): the page leaves them out, the CLI says so. */
+export const WEAK_SCORE = 0.3;
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const STYLE = `
@@ -69,7 +72,7 @@ async function run(q) {
   statusEl.textContent = 'Searching…';
   try {
     // Hits scoring under 0.3 are seldom answers (see the README on scores): the page leaves them out.
-    const res = await fetch('/search?' + new URLSearchParams({ q, k: '10', minScore: '0.3' }));
+    const res = await fetch('/search?' + new URLSearchParams({ q, k: '10', minScore: '${WEAK_SCORE}' }));
     const body = await res.json();
     if (!res.ok) {
       results.replaceChildren();

@@ -36,7 +36,10 @@ describe('loadQuestions', () => {
   it('names the entries that are not questions with key phrases', async () => {
     const file = path.join(root, 'bad.json');
     await writeFile(file, JSON.stringify([{ q: 'fine', key: ['x'] }, { q: '', key: [] }]));
-    await expect(loadQuestions(file)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(loadQuestions(file)).rejects.toMatchObject({ code: 'EVAL_INPUT_INVALID', message: expect.stringContaining(file) });
+    await expect(loadQuestions(path.join(root, 'missing.json'))).rejects.toMatchObject({ code: 'EVAL_INPUT_INVALID', message: expect.stringContaining('no such file') });
+    await writeFile(path.join(root, 'broken.json'), '[{ "q": ');
+    await expect(loadQuestions(path.join(root, 'broken.json'))).rejects.toMatchObject({ code: 'EVAL_INPUT_INVALID', message: expect.stringContaining('not JSON') });
   });
 });
 
