@@ -44,6 +44,7 @@ export const operatorSettings = {
   CORS_ORIGIN: z.string().default('*'),
   RATE_LIMIT_PER_MINUTE: int(0, 0, 1000000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+  METRICS: bool(true),
   MAX_QUERY_CHARS: int(1000, 1, 100000),
   MAX_BODY_BYTES: int(16384, 256, 10485760),
 };

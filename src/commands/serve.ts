@@ -9,6 +9,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { createApp } from '../http/app.js';
+import { createMetrics } from '../http/metrics.js';
 import { createReindexer } from '../live/reindexer.js';
 import { createService } from '../live/service.js';
 import { storeFor } from '../live/store-for.js';
@@ -31,7 +32,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     indexReady = false;
     log('index.unavailable', { code: (err as AppError).code, message: (err as Error).message });
   }
-  const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log });
+  const metrics = config.METRICS
+    ? createMetrics({ index: () => service.health().index as { build: string; passages: number; documents: number } | null, modelQueue: () => service.embedder.pendingQueries?.() ?? 0 })
+    : undefined;
+  let rebuildStarted = 0;
+  // Rebuilds counted and timed from the reindexer's own events.
+  const reindexLog = (event: string, fields?: Record<string, unknown>) => {
+    if (event === 'reindex.start') (rebuildStarted = performance.now()), metrics?.rebuild('started');
+    if (event === 'reindex.done' || event === 'reindex.failed') metrics?.rebuild(event === 'reindex.done' ? 'done' : 'failed', (performance.now() - rebuildStarted) / 1000);
+    log(event, fields);
+  };
+  const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log: reindexLog });
   const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, { log }) : null;
   const app = createApp({
     engine: () => service.engine(),
@@ -42,6 +53,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     onInternalError: (err) =>
       logger.error({ event: 'request.error', err: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code, stack: err.stack } : String(err) }),
     logger: logger.child({ event: 'request' }),
+    metrics,
     corsOrigin: config.CORS_ORIGIN === 'none' ? undefined : config.CORS_ORIGIN,
     timeoutMs: config.REQUEST_TIMEOUT_MS,
     cacheSize: config.QUERY_CACHE_SIZE,

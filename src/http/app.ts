@@ -11,6 +11,7 @@ import { adminRoutes, type AdminDeps } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/pages.js';
 import { searchRoutes } from './routes/search.js';
+import type { Metrics } from './metrics.js';
 import type { AppLimits } from './schemas.js';
 
 export type { AppLimits, AdminDeps };
@@ -27,8 +28,11 @@ export interface AppDeps {
   admin?: AdminDeps;
   /** Called with unexpected errors (5xx), for logging. */
   onInternalError?: (err: unknown) => void;
-  /** Structured request log (pino or alike); one line a request, with its id. Off when absent. */
-  logger?: { info: (fields: object, msg: string) => void };
+  /** Structured request log (pino or alike); one line a request, with its id. Off when absent. Probes (/health,
+   * /ready, /metrics) are logged at debug. */
+  logger?: { info: (fields: object, msg: string) => void; debug?: (fields: object, msg: string) => void };
+  /** Prometheus metrics, served at /metrics; no such route when absent. */
+  metrics?: Metrics;
   /** Origins allowed to call GET /search from a browser ('*' for any); other routes send no CORS headers. */
   corsOrigin?: string;
   /** Longest a search may take before it is answered with REQUEST_TIMEOUT (and its work stopped); 0 for no limit. */
@@ -41,6 +45,9 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string;
 }
 
+/** Routes that load balancers and scrapers call all day: logged at debug when they succeed. */
+const PROBES = new Set(['/health', '/ready', '/metrics']);
+
 /** Errors a client should retry after a moment, and how many seconds to wait. */
 const RETRY_AFTER: Partial<Record<AppError['code'], number>> = { OVERLOADED: 1, REQUEST_TIMEOUT: 1, INDEX_NOT_READY: 5 };
 
@@ -50,10 +57,12 @@ function useCommon(app: Hono, deps: AppDeps): void {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    deps.logger?.info(
-      { reqId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Number((performance.now() - started).toFixed(2)) },
-      'request',
-    );
+    const ms = performance.now() - started;
+    // Routes as declared, never the raw path: a label per route, not per URL someone makes up.
+    deps.metrics?.request(c.req.routePath === '/*' ? 'unmatched' : c.req.routePath, c.req.method, c.res.status, ms / 1000);
+    const fields = { reqId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Number(ms.toFixed(2)) };
+    if (PROBES.has(c.req.path) && c.res.status < 400) deps.logger?.debug?.(fields, 'request');
+    else deps.logger?.info(fields, 'request');
   });
   app.use(
     '*',
@@ -99,7 +108,15 @@ export function createApp(deps: AppDeps): Hono {
   useSearchGuards(app, deps);
   app.route('/search', searchRoutes(deps));
   app.route('/health', healthRoutes(deps));
-  app.route('/', pageRoutes({ limits: deps.limits, admin: Boolean(deps.admin), readDocument: deps.readDocument }));
+  app.get('/ready', (c) => {
+    const engine = deps.engine();
+    return c.json({ status: 'ready', build: engine.reader.name });
+  });
+  if (deps.metrics) {
+    const { registry } = deps.metrics;
+    app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+  }
+  app.route('/', pageRoutes({ limits: deps.limits, routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics) }, readDocument: deps.readDocument }));
   if (deps.admin) app.route('/admin', adminRoutes(deps.admin));
 
   app.notFound((c) => c.json(errorBody(new AppError('NOT_FOUND', c.req.method, c.req.path)), 404));

@@ -2,7 +2,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../errors.js';
-import { errorBodySchema, healthSchema, reindexResponseSchema, searchRequestSchemas, searchResponseSchema, viewRequestSchema, type AppLimits } from './schemas.js';
+import { errorBodySchema, healthSchema, readySchema, reindexResponseSchema, searchRequestSchemas, searchResponseSchema, viewRequestSchema, type AppLimits } from './schemas.js';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 
@@ -13,13 +13,21 @@ function errors(codes: ErrorCode[]) {
   return Object.fromEntries([...byStatus].map(([status, list]) => [status, json(errorBodySchema, `Error: ${list.join(', ')}`)]));
 }
 
-export function createOpenApiDocument(limits: AppLimits, admin: boolean) {
-  const registry = new OpenAPIRegistry();
+/** Which optional routes the app serves, so the document lists exactly those. */
+export interface DocumentedRoutes {
+  admin: boolean;
+  metrics: boolean;
+}
+
+/** The search routes: GET and POST, both names of the question accepted by each. */
+function registerSearch(registry: OpenAPIRegistry, limits: AppLimits): void {
   const schemas = searchRequestSchemas(limits);
-  const searchErrors: ErrorCode[] = ['INVALID_REQUEST', 'INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'REQUEST_TIMEOUT', 'OVERLOADED', 'DATABASE_UNAVAILABLE', 'DATABASE_SCHEMA_MISMATCH', 'MODEL_OUTPUT_INVALID', 'INTERNAL'];
+  const searchErrors: ErrorCode[] = ['INVALID_REQUEST', 'RATE_LIMITED', 'INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'REQUEST_TIMEOUT', 'OVERLOADED', 'DATABASE_UNAVAILABLE', 'DATABASE_SCHEMA_MISMATCH', 'MODEL_OUTPUT_INVALID', 'INTERNAL'];
   registry.registerPath({
     method: 'get',
     path: '/search',
+    operationId: 'searchGet',
+    tags: ['search'],
     summary: 'Ranked passages answering a question',
     request: { query: schemas.get },
     responses: { 200: json(searchResponseSchema, 'Hits, best first'), ...errors(searchErrors) },
@@ -27,6 +35,8 @@ export function createOpenApiDocument(limits: AppLimits, admin: boolean) {
   registry.registerPath({
     method: 'post',
     path: '/search',
+    operationId: 'searchPost',
+    tags: ['search'],
     summary: 'The same, with a JSON body',
     request: { body: { content: { 'application/json': { schema: schemas.post } } } },
     responses: {
@@ -34,32 +44,61 @@ export function createOpenApiDocument(limits: AppLimits, admin: boolean) {
       ...errors([...searchErrors, 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']),
     },
   });
+}
+
+/** Liveness, readiness, metrics and the admin route. */
+function registerOperations(registry: OpenAPIRegistry, routes: DocumentedRoutes): void {
   registry.registerPath({
     method: 'get',
     path: '/health',
-    summary: 'Status, model, index version and rebuild state',
+    operationId: 'health',
+    tags: ['operations'],
+    summary: 'Liveness: status, model, index version and rebuild state',
     responses: { 200: json(healthSchema, 'Always 200; `status` says whether an index is loaded') },
   });
-  if (admin) {
+  registry.registerPath({
+    method: 'get',
+    path: '/ready',
+    operationId: 'ready',
+    tags: ['operations'],
+    summary: 'Readiness: 200 once an index is loaded, 503 until then',
+    responses: { 200: json(readySchema, 'Ready, with the build in use'), ...errors(['INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'DATABASE_UNAVAILABLE']) },
+  });
+  if (routes.metrics) {
+    registry.registerPath({ method: 'get', path: '/metrics', operationId: 'metrics', tags: ['operations'], summary: 'Prometheus metrics (text format)', responses: { 200: { description: 'Prometheus text exposition format' } } });
+  }
+  if (routes.admin) {
     registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer' });
     registry.registerPath({
       method: 'post',
       path: '/admin/reindex',
+      operationId: 'reindex',
+      tags: ['operations'],
       summary: 'Rebuild the index in the background and swap it in',
       security: [{ adminToken: [] }],
       responses: { 202: json(reindexResponseSchema, 'Rebuild asked for'), ...errors(['UNAUTHORIZED']) },
     });
   }
-  registry.registerPath({ method: 'get', path: '/', summary: 'The search page (HTML)', responses: { 200: { description: 'HTML page' } } });
+}
+
+export function createOpenApiDocument(limits: AppLimits, routes: DocumentedRoutes) {
+  const registry = new OpenAPIRegistry();
+  registerSearch(registry, limits);
+  registerOperations(registry, routes);
+  const page = (path: string, operationId: string, summary: string, description = 'HTML page') =>
+    registry.registerPath({ method: 'get', path, operationId, tags: ['pages'], summary, responses: { 200: { description } } });
+  page('/', 'searchPage', 'The search page (HTML)');
   registry.registerPath({
     method: 'get',
     path: '/view',
+    operationId: 'viewDocument',
+    tags: ['pages'],
     summary: 'A document with one passage marked (HTML)',
     request: { query: viewRequestSchema },
     responses: { 200: { description: 'HTML page' }, ...errors(['INVALID_REQUEST', 'NOT_FOUND']) },
   });
-  registry.registerPath({ method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
-  registry.registerPath({ method: 'get', path: '/docs', summary: 'This document, for people (HTML)', responses: { 200: { description: 'HTML page' } } });
+  page('/openapi.json', 'openapi', 'This document', 'OpenAPI 3.1');
+  page('/docs', 'docs', 'This document, for people (HTML)');
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

@@ -94,6 +94,8 @@ export const healthSchema = z
   })
   .meta({ id: 'Health' });
 
+export const readySchema = z.object({ status: z.literal('ready'), build: z.string() }).meta({ id: 'Ready' });
+
 export const reindexResponseSchema = z.object({ rebuild: healthSchema.shape.rebuild.unwrap() }).meta({ id: 'ReindexResponse' });
 
 /** Query of GET /view: which document, and which passage of it to mark. */

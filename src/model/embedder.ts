@@ -17,6 +17,8 @@ export interface QueryEmbedder {
    * and the signal's reason when it is aborted first.
    */
   embedQueries(texts: string[], options?: QueryOptions): Promise<Float32Array[]>;
+  /** Questions waiting for the model now, where the embedder queues them. */
+  pendingQueries?(): number;
   dispose(): Promise<void>;
 }
 

@@ -89,6 +89,10 @@ class TransformersEmbedder implements Embedder {
     return Int32Array.from(folded ? this.tokenizer.encode(folded, { add_special_tokens: false }) : []);
   }
 
+  pendingQueries(): number {
+    return this.queue.length;
+  }
+
   async embedQueries(texts: string[], options: QueryOptions = {}): Promise<Float32Array[]> {
     const { signal } = options;
     signal?.throwIfAborted();

@@ -4,15 +4,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
-import { createOpenApiDocument } from '../openapi.js';
+import { createOpenApiDocument, type DocumentedRoutes } from '../openapi.js';
 import { docsPage, documentPage, searchPage } from '../pages.js';
 import { parseOrThrow, queryParams } from '../request.js';
 import { viewRequestSchema, type AppLimits } from '../schemas.js';
 
 export interface PageRouteDeps {
   limits: AppLimits;
-  /** Whether the admin routes exist, so the API document lists them. */
-  admin: boolean;
+  /** Which optional routes exist, so the API document lists them. */
+  routes: DocumentedRoutes;
   /** Reads an indexed document for /view; null when the index has no such document. */
   readDocument?: (source: string) => Promise<{ text: string; changed: boolean } | null>;
 }
@@ -27,7 +27,7 @@ function swaggerAsset(file: string): Promise<Buffer> {
 
 export function pageRoutes(deps: PageRouteDeps): Hono {
   const routes = new Hono();
-  const openapi = createOpenApiDocument(deps.limits, deps.admin);
+  const openapi = createOpenApiDocument(deps.limits, deps.routes);
   routes.get('/', (c) => c.html(searchPage()));
   routes.get('/openapi.json', (c) => c.json(openapi));
   routes.get('/docs', (c) => c.html(docsPage()));

@@ -5,27 +5,35 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 import type { SearchEngine } from '../../search/engine.js';
 import { search, type SearchResult } from '../../search/search.js';
+import type { Metrics } from '../metrics.js';
 import { parseOrThrow, queryParams, readJson, withDeadline } from '../request.js';
 import { searchRequestSchemas, type AppLimits } from '../schemas.js';
 
 export interface SearchRouteDeps {
   engine: () => SearchEngine;
+  metrics?: Metrics;
   limits: AppLimits;
   timeoutMs?: number;
   cacheSize?: number;
 }
 
 /** A search that keeps answers per engine: a swapped-in build starts with an empty cache, the old one goes with it. */
-function cachedSearch(cacheSize: number) {
+function cachedSearch(cacheSize: number, metrics?: Metrics) {
   const caches = new WeakMap<SearchEngine, LRUCache<string, SearchResult>>();
+  const searched = async (engine: SearchEngine, query: string, k: number, minScore: number | undefined, signal?: AbortSignal) => {
+    const result = await search(engine, query, k, minScore, signal);
+    metrics?.search(result.timings);
+    return result;
+  };
   return async (engine: SearchEngine, query: string, k: number, minScore: number | undefined, signal?: AbortSignal): Promise<SearchResult> => {
-    if (!cacheSize) return search(engine, query, k, minScore, signal);
+    if (!cacheSize) return searched(engine, query, k, minScore, signal);
     let cache = caches.get(engine);
     if (!cache) caches.set(engine, (cache = new LRUCache<string, SearchResult>({ max: cacheSize })));
     const key = JSON.stringify([query.replace(/\s+/g, ' '), k, minScore ?? null]);
     const hit = cache.get(key);
+    metrics?.cache(Boolean(hit));
     if (hit) return hit;
-    const result = await search(engine, query, k, minScore, signal);
+    const result = await searched(engine, query, k, minScore, signal);
     cache.set(key, result);
     return result;
   };
@@ -34,7 +42,7 @@ function cachedSearch(cacheSize: number) {
 export function searchRoutes(deps: SearchRouteDeps): Hono {
   const routes = new Hono();
   const schemas = searchRequestSchemas(deps.limits);
-  const find = cachedSearch(deps.cacheSize ?? 0);
+  const find = cachedSearch(deps.cacheSize ?? 0, deps.metrics);
 
   const answer = async (c: Context, query: string, k: number, minScore?: number) => {
     const started = performance.now();
