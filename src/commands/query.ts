@@ -24,7 +24,7 @@ function printHits(hits: SearchHit[]): void {
 export async function runQuery(question: string, flags: Flags & { k?: string; minScore?: string; json?: boolean }): Promise<void> {
   const { k, minScore, json, ...rest } = flags;
   const config = configFrom(rest);
-  const schema = searchRequestSchemas({ maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES }).get;
+  const schema = searchRequestSchemas({ maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 }).get;
   const parsed = schema.safeParse({ q: question, ...(k !== undefined ? { k } : {}), ...(minScore !== undefined ? { minScore } : {}) });
   if (!parsed.success) {
     // The flags' names, as the command line spells them.
@@ -33,8 +33,8 @@ export async function runQuery(question: string, flags: Flags & { k?: string; mi
   }
   const service = await createService(config);
   try {
-    const result = await search(service.engine(), parsed.data.q, parsed.data.k, parsed.data.minScore);
-    if (json) process.stdout.write(`${JSON.stringify({ query: parsed.data.q, hits: result.hits }, null, 2)}\n`);
+    const result = await search(service.engine(), parsed.data.q!, parsed.data.k, parsed.data.minScore);
+    if (json) process.stdout.write(`${JSON.stringify({ query: parsed.data.q!, hits: result.hits }, null, 2)}\n`);
     else printHits(result.hits);
   } finally {
     await service.close();

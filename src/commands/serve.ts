@@ -48,7 +48,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     engine: () => service.engine(),
     health: () => ({ ...service.health(), rebuild: reindexer.status(), ...(watcher?.lastError() ? { watchError: watcher.lastError() } : {}) }),
     readDocument: (source) => service.readDocument(source),
-    limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES },
+    limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 },
     admin: config.ADMIN_TOKEN ? { token: config.ADMIN_TOKEN, reindex: () => (reindexer.request('admin'), { ...reindexer.status() }) } : undefined,
     onInternalError: (err) =>
       logger.error({ event: 'request.error', err: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code, stack: err.stack } : String(err) }),

@@ -33,7 +33,7 @@ export interface AppDeps {
   logger?: { info: (fields: object, msg: string) => void; debug?: (fields: object, msg: string) => void };
   /** Prometheus metrics, served at /metrics; no such route when absent. */
   metrics?: Metrics;
-  /** Origins allowed to call GET /search from a browser ('*' for any); other routes send no CORS headers. */
+  /** Origins allowed to call /search (GET, and POST with its preflight) from a browser ('*' for any); other routes send no CORS headers. */
   corsOrigin?: string;
   /** Longest a search may take before it is answered with REQUEST_TIMEOUT (and its work stopped); 0 for no limit. */
   timeoutMs?: number;
@@ -82,8 +82,8 @@ function useCommon(app: Hono, deps: AppDeps): void {
 /** CORS on GET /search only, and the per-client rate limit of /search. */
 function useSearchGuards(app: Hono, deps: AppDeps): void {
   if (deps.corsOrigin) {
-    const allow = cors({ origin: deps.corsOrigin === '*' ? '*' : deps.corsOrigin.split(',').map((o) => o.trim()), allowMethods: ['GET'] });
-    app.use('/search', (c, next) => (c.req.method === 'GET' || c.req.method === 'OPTIONS' ? allow(c, next) : next()));
+    const allow = cors({ origin: deps.corsOrigin === '*' ? '*' : deps.corsOrigin.split(',').map((o) => o.trim()), allowMethods: ['GET', 'POST'], allowHeaders: ['content-type'] });
+    app.use('/search', (c, next) => (['GET', 'POST', 'OPTIONS'].includes(c.req.method) ? allow(c, next) : next()));
   }
   if (deps.rateLimitPerMinute) {
     app.use(

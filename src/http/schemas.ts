@@ -7,6 +7,8 @@ export interface AppLimits {
   defaultK: number;
   maxK: number;
   maxBodyBytes: number;
+  /** The highest score a hit can have: 1 + BM25's k1 (the README, "What a score means"); 1 + 1.5 when absent. */
+  maxScore?: number;
 }
 
 /** Request schemas of GET (query string) and POST (JSON body) /search, bounded by the configured limits. */
@@ -27,12 +29,25 @@ export function searchRequestSchemas(limits: AppLimits) {
       .max(limits.maxK, `must be at most ${limits.maxK}`)
       .default(limits.defaultK)
       .meta({ description: 'How many hits to return, best first.' });
+  const maxScore = limits.maxScore ?? 2.5;
   const minScore = (n: z.ZodNumber) =>
-    n.min(-1, 'must be at least -1').max(1, 'must be at most 1').optional().meta({ description: 'Leave out hits scoring below this.' });
+    n
+      .min(-1, 'must be at least -1')
+      .max(maxScore, `must be at most ${maxScore}`)
+      .optional()
+      .meta({ description: `Leave out hits scoring below this. Scores lie between -1 and ${maxScore}.` });
+  // The question may be named q or query in either form; one of the two, not both.
+  const oneQuestion = (v: { q?: string; query?: string }, ctx: z.RefinementCtx) => {
+    if (v.q === undefined && v.query === undefined) ctx.addIssue({ code: 'custom', path: ['q'], message: 'is required (as q or query)' });
+    if (v.q !== undefined && v.query !== undefined) ctx.addIssue({ code: 'custom', path: ['query'], message: 'must not be given with q' });
+  };
   return {
-    get: z.strictObject({ q: query, k: k(z.coerce.number(typed('a number'))), minScore: minScore(z.coerce.number(typed('a number'))) }),
+    get: z
+      .strictObject({ q: query.optional(), query: query.optional(), k: k(z.coerce.number(typed('a number'))), minScore: minScore(z.coerce.number(typed('a number'))) })
+      .superRefine(oneQuestion),
     post: z
-      .strictObject({ query, k: k(z.number(typed('a number'))), minScore: minScore(z.number(typed('a number'))) })
+      .strictObject({ query: query.optional(), q: query.optional(), k: k(z.number(typed('a number'))), minScore: minScore(z.number(typed('a number'))) })
+      .superRefine(oneQuestion)
       .meta({ id: 'SearchRequest' }),
   };
 }

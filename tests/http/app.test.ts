@@ -65,14 +65,16 @@ describe('HTTP API', () => {
   it.each([
     ['q=', 'q', 'must not be empty'],
     ['q=%20%20', 'q', 'must not be empty'],
-    ['k=3', 'q', 'is required'],
+    ['k=3', 'q', 'is required (as q or query)'],
+    ['q=owls&query=herons', 'query', 'must not be given with q'],
     ['q=owls&k=0', 'k', 'must be at least 1'],
     ['q=owls&k=51', 'k', 'must be at most 50'],
     ['q=owls&k=2.5', 'k', 'must be a whole number'],
     ['q=owls&k=many', 'k', 'must be a number'],
     ['q=owls&q=herons', 'q', 'must be given once'],
     [`q=${'x'.repeat(201)}`, 'q', 'must be at most 200 characters'],
-    ['q=owls&minScore=2', 'minScore', 'must be at most 1'],
+    ['q=owls&minScore=2.6', 'minScore', 'must be at most 2.5'],
+    ['q=owls&minScore=-1.5', 'minScore', 'must be at least -1'],
   ])('rejects GET %s with INVALID_REQUEST on %s', async (query, field, message) => {
     const res = await get(query);
     expect(res.status).toBe(400);
@@ -141,12 +143,25 @@ describe('HTTP API', () => {
     }
   });
 
-  it('opens CORS for GET /search only, and only when configured', async () => {
+  it('takes the question as q or as query, in GET and in POST alike', async () => {
+    const byQ = await json(await get('q=where+do+owls+hunt&k=1'));
+    const byQuery = await json(await get('query=where+do+owls+hunt&k=1'));
+    const posted = await json(await post('{"q":"where do owls hunt","k":1}'));
+    expect(byQuery.hits).toEqual(byQ.hits);
+    expect(posted.hits).toEqual(byQ.hits);
+    expect(posted.query).toBe('where do owls hunt');
+  });
+
+  it('opens CORS for /search only (GET, POST and its preflight), and only when configured', async () => {
     const open = createApp({ engine: () => service.engine(), health: () => ({}), limits, corsOrigin: 'https://a.example' });
     const origin = { origin: 'https://a.example' };
     expect((await open.request('/search?q=owls', { headers: origin })).headers.get('access-control-allow-origin')).toBe('https://a.example');
     const post = await open.request('/search', { method: 'POST', body: '{"query":"owls"}', headers: { ...origin, 'content-type': 'application/json' } });
-    expect(post.headers.get('access-control-allow-origin')).toBeNull();
+    expect(post.headers.get('access-control-allow-origin')).toBe('https://a.example');
+    const preflight = await open.request('/search', { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
     expect((await open.request('/health', { headers: origin })).headers.get('access-control-allow-origin')).toBeNull();
     expect((await app.request('/search?q=owls', { headers: origin })).headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -31,9 +31,13 @@ describe('the OpenAPI document', () => {
   it('documents the request limits the server enforces', () => {
     const k = doc.paths['/search'].get.parameters.find((p: any) => p.name === 'k');
     expect(k.schema).toMatchObject({ minimum: 1, maximum: 50, default: 5 });
-    const q = doc.paths['/search'].get.parameters.find((p: any) => p.name === 'q');
-    expect(q.required).toBe(true);
-    expect(q.schema.maxLength).toBe(200);
+    // The question is q or query: each optional alone, one of them required (said in its description and checked).
+    for (const name of ['q', 'query']) {
+      const param = doc.paths['/search'].get.parameters.find((p: any) => p.name === name);
+      expect(param.schema.maxLength).toBe(200);
+    }
+    const minScore = doc.paths['/search'].get.parameters.find((p: any) => p.name === 'minScore');
+    expect(minScore.schema).toMatchObject({ minimum: -1, maximum: 2.5 });
   });
 
   it('describes the error body the server really sends', async () => {

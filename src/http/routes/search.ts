@@ -59,7 +59,7 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
 
   routes.get('/', async (c) => {
     const req = parseOrThrow(schemas.get, queryParams(c));
-    return answer(c, req.q, req.k, req.minScore);
+    return answer(c, (req.q ?? req.query)!, req.k, req.minScore);
   });
   routes.post(
     '/',
@@ -71,7 +71,7 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
     }),
     async (c) => {
       const req = parseOrThrow(schemas.post, await readJson(c));
-      return answer(c, req.query, req.k, req.minScore);
+      return answer(c, (req.query ?? req.q)!, req.k, req.minScore);
     },
   );
   routes.all('/', (c) => {
