@@ -14,12 +14,27 @@ import { createReindexer } from '../live/reindexer.js';
 import { createService } from '../live/service.js';
 import { storeFor } from '../live/store-for.js';
 import { watchCorpus } from '../live/watcher.js';
-import { configFrom, log, logger, type Flags } from './shared.js';
+import { readCorpus } from '../ingest/corpus.js';
+import { upToDateManifest } from '../index/build.js';
+import { buildOptions, configFrom, log, logger, type Flags } from './shared.js';
 
 export interface RunningServer {
   url: string;
   /** Stops everything the server started; resolves when all of it has ended. */
   close(): Promise<void>;
+}
+
+/** With watch on, an index that is missing, or older than the corpus, is rebuilt at start: edits made while no server watched are not lost. */
+async function catchUp(config: Config, reindexer: { request(reason: string): void }): Promise<void> {
+  const store = storeFor(config);
+  try {
+    const corpus = await readCorpus(config.CORPUS_DIR);
+    if (!(await upToDateManifest(corpus.hash, buildOptions(config, store)))) reindexer.request('start: the index is missing or older than the corpus');
+  } catch (err) {
+    log('watch.catch-up.failed', { code: (err as AppError).code, message: (err as Error).message });
+  } finally {
+    await store.close();
+  }
 }
 
 /** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
@@ -44,6 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
   const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log: reindexLog });
   const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, { log }) : null;
+  if (config.WATCH) void catchUp(config, reindexer);
   const app = createApp({
     engine: () => service.engine(),
     health: () => ({ ...service.health(), rebuild: reindexer.status(), ...(watcher?.lastError() ? { watchError: watcher.lastError() } : {}) }),

@@ -1,6 +1,7 @@
 // What every command needs: config from flags and env, the embedder it names, a log line, an up-to-date index.
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 import { embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../ingest/corpus.js';
 import type { Embedder } from '../model/embedder.js';
@@ -27,9 +28,10 @@ export async function embedderFor(config: Config): Promise<Embedder> {
 }
 
 /** Structured JSON logs on stderr (pino). */
+/** Logs on stderr: readable lines on a terminal (pino-pretty, in process), JSON lines otherwise (pino). */
 export const logger = pino(
   { level: 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime, redact: ['authorization', '*.authorization'] },
-  pino.destination({ fd: 2, sync: true }),
+  process.stderr.isTTY && !process.env.CI ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }) : pino.destination({ fd: 2, sync: true }),
 );
 
 /** One structured log line: an event name and its fields. */

@@ -77,3 +77,27 @@ describe('live rebuilds in a running server', () => {
     expect((await json(res)).hits[0].text).toContain('kettle');
   });
 });
+
+describe('a watching server started with no index, or an old one', () => {
+  it('builds at start, then serves, and catches up with edits made while it was down', async () => {
+    const root = await tempDir();
+    const corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' });
+    const env = { CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, WATCH: 'true', WATCH_DEBOUNCE_MS: '100' };
+    let server = await startServer(env);
+    try {
+      const ready = await waitFor(async () => {
+        const res = await fetch(`${server.base}/search?q=${encodeURIComponent('where is the kettle')}&k=1`);
+        return res.status === 200 ? json(res) : undefined;
+      }, 'the build at start');
+      expect(ready.hits[0].text).toContain('kettle');
+      await server.stop();
+      // Edited while no server watched.
+      await appendFile(path.join(corpus, 'notes.txt'), '\n\nThe torch is in the hall drawer.');
+      server = await startServer(env);
+      await waitFor(async () => ((await json(await fetch(`${server.base}/search?q=${encodeURIComponent('where is the torch')}&k=1`))).hits?.[0]?.text.includes('torch') ? true : undefined), 'the catch-up build');
+    } finally {
+      await server.stop();
+      await removeDir(root);
+    }
+  });
+});
