@@ -32,6 +32,7 @@ describe('seed document end to end', () => {
 
   it('builds the seed index', () => {
     expect(buildOutput).toMatch(/Indexed 1 document\(s\): \d+ passages/);
+    expect(buildOutput).toMatch(/Steps: reuse \d+\.\d\d s, chunk \d+\.\d\d s, embed \d+\.\d\d s, assemble \d+\.\d\d s, save \d+\.\d\d s/);
   });
 
   it('answers the Kabul question with the passage that says so, at rank 1, sentence marked', async () => {

@@ -19,9 +19,14 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
   const corpus = await readCorpus(config.CORPUS_DIR);
   for (const s of corpus.skipped ?? []) log('corpus.skipped', { source: s.source, reason: s.reason });
   const store = storeFor(config);
+  // Each step's start, logged as it comes; their times for the summary.
+  const phases: { stage: string; at: number }[] = [];
   const options = {
     ...buildOptions(config, store, progressReporter('build')),
-    onStage: (stage: string) => log('build.stage', { stage }),
+    onStage: (stage: string) => {
+      phases.push({ stage, at: performance.now() });
+      log('build.stage', { stage });
+    },
     signal: stopping.signal,
   };
   const current = force ? null : await upToDateManifest(corpus.hash, options);
@@ -34,11 +39,15 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
   try {
     const started = performance.now();
     const result = await buildIndexOf(embedder, corpus, options);
-    const seconds = (performance.now() - started) / 1000;
+    const ended = performance.now();
+    const seconds = (ended - started) / 1000;
+    const times = phases.map((p, i) => ({ stage: p.stage, seconds: Number((((phases[i + 1]?.at ?? ended) - p.at) / 1000).toFixed(2)) }));
+    log('build.done', { build: result.name, seconds: Number(seconds.toFixed(2)), phases: Object.fromEntries(times.map((t) => [t.stage, t.seconds])) });
     const m = result.manifest;
     process.stdout.write(
       `Indexed ${m.documents.length} document(s): ${m.passages} passages, ${m.vectors} vectors (${m.dimension}-d, ${m.modelId}; ` +
-        `${result.embedded} embedded, ${result.reused} reused) in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB → ${result.name} in ${store.where}\n`,
+        `${result.embedded} embedded, ${result.reused} reused) in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB → ${result.name} in ${store.where}\n` +
+        `Steps: ${times.map((t) => `${t.stage} ${t.seconds.toFixed(2)} s`).join(', ')}\n`,
     );
   } finally {
     await embedder.dispose();

@@ -49,11 +49,11 @@ export function buildOptions(config: Config, store: IndexStore, onProgress?: Bui
   };
 }
 
-/** Progress on stderr: a bar on a terminal, a log line every `every` texts elsewhere. */
-export function progressReporter(label: string, every = 5000): BuildOptions['onProgress'] {
+/** Progress of the embedding on stderr, in tokens: a bar on a terminal, a log line every `every` tokens elsewhere. */
+export function progressReporter(label: string, every = 50_000): BuildOptions['onProgress'] {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} texts  {eta_formatted} left`, stream: process.stderr, etaBuffer: 50 },
+      { format: `${label}: embedding [{bar}] {value}/{total} tokens  {eta_formatted} left`, stream: process.stderr, etaBuffer: 20 },
       cliProgress.Presets.shades_classic,
     );
     return (done, total) => {

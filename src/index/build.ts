@@ -19,7 +19,10 @@ export interface BuildOptions {
   model: string;
   chunking: ChunkingOptions;
   hnsw: { M: number; efConstruction: number };
-  /** Called as texts are embedded: `done` of `total`. */
+  /**
+   * Called as texts are embedded: `done` of `total` tokens. Tokens, not texts: texts go to the model shortest first,
+   * so a count of texts runs ahead of the time left.
+   */
   onProgress?: (done: number, total: number) => void;
   /** Called as each step starts. */
   onStage?: (stage: BuildStage) => void;
@@ -164,13 +167,16 @@ async function embedTexts(step: EmbedStep) {
   });
   const order = [...missing].sort((a, b) => textTokens[a] - textTokens[b]);
   const slice = 256;
-  step.onProgress?.(0, order.length);
+  const total = order.reduce((sum, row) => sum + textTokens[row], 0);
+  let done = 0;
+  step.onProgress?.(0, total);
   for (let i = 0; i < order.length; i += slice) {
     step.signal?.throwIfAborted();
     const rows = order.slice(i, i + slice);
     const vectors = await embedder.embedPassages(rows.map((row) => step.tokens.idsOf(texts[row])));
     rows.forEach((row, k) => textVectors.set(checkFinite(vectors[k], embedder.modelId), row * dimension));
-    step.onProgress?.(Math.min(i + slice, order.length), order.length);
+    done += rows.reduce((sum, row) => sum + textTokens[row], 0);
+    step.onProgress?.(done, total);
   }
   return { textVectors, textHashes, textTokens, embedded: missing.length };
 }

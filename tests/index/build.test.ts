@@ -23,3 +23,28 @@ describe('a model giving NaN', () => {
     expect(await currentBuild(indexDir)).toBe(path.join(indexDir, first.name));
   });
 });
+
+describe('build progress', () => {
+  let root: string;
+  beforeAll(async () => (root = await tempDir()));
+  afterAll(() => removeDir(root));
+
+  it('counts tokens, not texts, from 0 to all of them, and names each step as it starts', async () => {
+    const sentences = { 'One two three four five six.': [1, 0, 0, 0], 'Seven.': [0, 1, 0, 0], 'Eight nine.': [0, 0, 1, 0] };
+    const progress: [number, number][] = [];
+    const stages: string[] = [];
+    await buildIndex(fixedEmbedder(sentences, {}), {
+      corpusDir: await writeCorpus(root, { 'a.txt': 'One two three four five six. Seven. Eight nine.' }),
+      store: createFilesStore(path.join(root, 'index')),
+      model: 'fixed',
+      chunking: { sentences: 3, overlap: 1, maxTokens: 512 },
+      hnsw: { M: 16, efConstruction: 50 },
+      onProgress: (done, total) => progress.push([done, total]),
+      onStage: (stage) => stages.push(stage),
+    });
+    // The fixed embedder's tokens are words: 6 + 1 + 2.
+    expect(progress[0]).toEqual([0, 9]);
+    expect(progress.at(-1)).toEqual([9, 9]);
+    expect(stages).toEqual(['reuse', 'chunk', 'embed', 'assemble', 'save']);
+  });
+});
