@@ -1,5 +1,6 @@
 // The command line as a user meets it: a .env file, --version, a port already taken, and the query and eval
 // commands' answers to bad input — each run as its own process.
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,10 +33,13 @@ describe('the command line', () => {
   });
   afterAll(() => removeDir(root));
 
-  it('prints its version', async () => {
+  it('prints its version, also as the passage-search command npx finds in the checkout', async () => {
     const { code, out } = await run(['--version']);
     expect(code).toBe(0);
     expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    compile();
+    const npx = execFileSync('npx', ['--no-install', 'passage-search', '--version'], { encoding: 'utf8' });
+    expect(npx.trim()).toBe(out.trim());
   });
 
   it('reads .env from the working folder, the environment winning over it', async () => {
