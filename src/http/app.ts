@@ -101,6 +101,17 @@ function useSearchGuards(app: Hono, deps: AppDeps): void {
   }
 }
 
+/** The methods the app's routes take on `path` (HEAD with GET), from its own route table. */
+function allowedMethods(app: Hono, path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === 'ALL' || r.path.includes('*') || r.path.includes(':')) continue;
+    if (r.path === path) methods.add(r.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
+
 /** Builds the HTTP API over the given dependencies. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
@@ -119,6 +130,13 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', pageRoutes({ limits: deps.limits, routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics) }, readDocument: deps.readDocument }));
   if (deps.admin) app.route('/admin', adminRoutes(deps.admin));
 
+  // A known path with another method: 405 with the methods it takes, as the README promises.
+  app.all('*', (c, next) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (!allow.length || allow.includes(c.req.method)) return next();
+    c.header('allow', allow.join(', '));
+    throw new AppError('METHOD_NOT_ALLOWED', c.req.method, c.req.path);
+  });
   app.notFound((c) => c.json(errorBody(new AppError('NOT_FOUND', c.req.method, c.req.path)), 404));
   app.onError((err, c) => {
     if (err instanceof AppError) {

@@ -11,9 +11,14 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.
   throw new AppError('INVALID_REQUEST', issues);
 }
 
-/** Query parameters as an object; a parameter given twice becomes an array, which the schema refuses. */
+/**
+ * Query parameters as an object; a parameter given twice becomes an array, which the schema refuses. A parameter given
+ * empty (or as spaces) is INVALID_REQUEST, never read as 0 or as absent.
+ */
 export function queryParams(c: Context): Record<string, string | string[]> {
   const all = c.req.queries();
+  const empty = Object.entries(all).filter(([, values]) => values.some((v) => !v.trim()));
+  if (empty.length) throw new AppError('INVALID_REQUEST', empty.map(([key]) => ({ path: key, message: 'must not be empty' })));
   return Object.fromEntries(Object.entries(all).map(([key, values]) => [key, values.length === 1 ? values[0] : values]));
 }
 

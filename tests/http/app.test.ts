@@ -74,6 +74,9 @@ describe('HTTP API', () => {
     ['q=owls&q=herons', 'q', 'must be given once'],
     [`q=${'x'.repeat(201)}`, 'q', 'must be at most 200 characters'],
     ['q=owls&minScore=2.6', 'minScore', 'must be at most 2.5'],
+    ['q=owls&minScore=', 'minScore', 'must not be empty'],
+    ['q=owls&minScore=%20', 'minScore', 'must not be empty'],
+    ['q=owls&k=', 'k', 'must not be empty'],
     ['q=owls&minScore=-1.5', 'minScore', 'must be at least -1'],
   ])('rejects GET %s with INVALID_REQUEST on %s', async (query, field, message) => {
     const res = await get(query);
@@ -141,6 +144,23 @@ describe('HTTP API', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     }
+  });
+
+  it('answers another method on a known path with 405 and the methods it takes', async () => {
+    for (const [method, route, allow] of [
+      ['DELETE', '/search', 'GET, HEAD, POST'],
+      ['POST', '/', 'GET, HEAD'],
+      ['PUT', '/view', 'GET, HEAD'],
+      ['POST', '/docs', 'GET, HEAD'],
+      ['DELETE', '/openapi.json', 'GET, HEAD'],
+      ['POST', '/health', 'GET, HEAD'],
+    ]) {
+      const res = await app.request(route, { method });
+      expect(res.status, `${method} ${route}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${route}`).toBe(allow);
+      expect((await errorOf(res)).code).toBe('METHOD_NOT_ALLOWED');
+    }
+    expect((await app.request('/nowhere', { method: 'POST' })).status).toBe(404);
   });
 
   it('takes the question as q or as query, in GET and in POST alike', async () => {

@@ -21,8 +21,5 @@ export function adminRoutes(admin: AdminDeps): Hono {
     await next();
   });
   routes.post('/reindex', (c) => c.json({ rebuild: admin.reindex() }, 202));
-  routes.all('/reindex', (c) => {
-    throw new AppError('METHOD_NOT_ALLOWED', c.req.method, '/admin/reindex');
-  });
   return routes;
 }

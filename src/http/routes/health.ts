@@ -1,6 +1,5 @@
 // GET /health: whether an index is loaded, which build, and the rebuild state. Always 200 while the process runs.
 import { Hono } from 'hono';
-import { AppError } from '../../errors.js';
 
 export interface HealthRouteDeps {
   /** Throws when no index is loaded. */
@@ -19,9 +18,6 @@ export function healthRoutes(deps: HealthRouteDeps): Hono {
       status = 'no-index';
     }
     return c.json({ status, ...deps.health() });
-  });
-  routes.all('/', (c) => {
-    throw new AppError('METHOD_NOT_ALLOWED', c.req.method, '/health');
   });
   return routes;
 }

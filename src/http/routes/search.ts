@@ -74,8 +74,5 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
       return answer(c, (req.query ?? req.q)!, req.k, req.minScore);
     },
   );
-  routes.all('/', (c) => {
-    throw new AppError('METHOD_NOT_ALLOWED', c.req.method, '/search');
-  });
   return routes;
 }
