@@ -1,7 +1,7 @@
 // What every build is, whichever store keeps it: its passages and its manifest.
 
 /** Bumped whenever a build's content changes meaning, so older builds count as stale and are rebuilt. */
-export const INDEX_FORMAT = 7;
+export const INDEX_FORMAT = 8;
 export const HASH_BYTES = 20;
 
 export interface PassageRecord {

@@ -108,6 +108,12 @@ describe('index store', () => {
     await writeFile(path.join(dir, 'hnsw.bin'), flipped);
     await expect(loadIndex(indexDir, USE_LITE, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
     await writeFile(path.join(dir, 'hnsw.bin'), hnsw);
+    // One byte of the manifest changed, and still JSON: its own checksum tells.
+    const manifest = await readFile(path.join(dir, 'manifest.json'), 'utf8');
+    const changed = manifest.replace(/"passages": (\d+)/, (_, n) => `"passages": ${Number(n) + 1}`);
+    expect(changed).not.toBe(manifest);
+    await writeFile(path.join(dir, 'manifest.json'), changed);
+    await expect(loadIndex(indexDir, USE_LITE, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID', message: expect.stringContaining('manifest.json') });
     await writeFile(path.join(dir, 'manifest.json'), '{ not json');
     await expect(loadIndex(indexDir, USE_LITE, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
   });

@@ -81,6 +81,19 @@ function hnswOf(build: BuildData, signal?: AbortSignal): Hnsw {
   return hnsw;
 }
 
+/** The manifest as written: its JSON with the SHA-256 of that JSON as its last field, so a changed byte shows. */
+function sealedManifest(manifest: IndexManifest): string {
+  const body = JSON.stringify(manifest);
+  return JSON.stringify({ ...manifest, sha256: createHash('sha256').update(body).digest('hex') }, null, 2);
+}
+
+/** A manifest read back; throws when it is not JSON or does not match its own checksum. */
+function openManifest(text: string): IndexManifest {
+  const { sha256, ...manifest } = JSON.parse(text) as IndexManifest & { sha256?: string };
+  if (sha256 !== createHash('sha256').update(JSON.stringify(manifest)).digest('hex')) throw new Error('manifest.json does not match its checksum');
+  return manifest;
+}
+
 export function buildName(): string {
   return `build-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
@@ -112,7 +125,7 @@ export async function saveIndex(indexDir: string, build: BuildData, signal?: Abo
     // The manifest goes last and carries every file's size and checksum: a load trusts nothing it does not match.
     const files: IndexManifest['files'] = {};
     for (const name of BUILD_FILES) files[name] = await fileDigest(path.join(temp, name));
-    await writeDurable(path.join(temp, 'manifest.json'), JSON.stringify({ ...data.manifest, files }, null, 2));
+    await writeDurable(path.join(temp, 'manifest.json'), sealedManifest({ ...data.manifest, files }));
     // A build stopped now leaves nothing behind; past this point it is made current.
     signal?.throwIfAborted();
     await rename(temp, final);
@@ -152,7 +165,7 @@ export async function loadIndex(indexDir: string, expect: IndexExpectation, efSe
   let manifest: IndexManifest;
   let passages: PassageRecord[];
   try {
-    manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    manifest = openManifest(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
     passages = JSON.parse(await readFile(path.join(dir, 'passages.json'), 'utf8'));
   } catch (err) {
     throw invalid((err as Error).message);
