@@ -1,8 +1,9 @@
 // Reads the corpus folder: every .txt and .md file below it once, by real path, in a stable order, with content hashes.
 import { createHash } from 'node:crypto';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
+import { isBinary, readRegularFile } from './files.js';
 
 export const CORPUS_EXTENSIONS = ['.txt', '.md'];
 
@@ -34,7 +35,13 @@ async function listFiles(root: string, skipped: { source: string; reason: string
   const visit = async (dir: string): Promise<void> => {
     if (dirs.has(dir)) return;
     dirs.add(dir);
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const listed = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      // A folder removed while the walk runs is skipped like a file removed while it is read.
+      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
+      skipped.push({ source: relative(root, dir), reason: 'removed while being read' });
+      return [];
+    });
+    const entries = listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(dir, entry.name);
@@ -43,7 +50,8 @@ async function listFiles(root: string, skipped: { source: string; reason: string
         skipped.push({ source: relative(root, full), reason: real ? 'a link leading outside the corpus folder' : 'a link to nothing' });
         continue;
       }
-      const info = entry.isSymbolicLink() ? await stat(real) : entry;
+      const info = entry.isSymbolicLink() ? await stat(real).catch(() => null) : entry;
+      if (!info) continue;
       if (info.isDirectory()) await visit(real);
       else if (info.isFile() && CORPUS_EXTENSIONS.includes(path.extname(real).toLowerCase())) files.add(real);
     }
@@ -67,15 +75,14 @@ export async function readCorpus(dir: string): Promise<Corpus> {
   const documents: CorpusDocument[] = [];
   for (const file of files) {
     const source = relative(root, file);
-    let raw: Buffer;
-    try {
-      raw = await readFile(file);
-    } catch (err) {
-      skipped.push({ source, reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+    const read = await readRegularFile(file);
+    if ('skipped' in read) {
+      skipped.push({ source, reason: read.skipped });
       continue;
     }
-    if (raw.includes(0)) {
-      skipped.push({ source, reason: 'binary (it holds NUL bytes)' });
+    const raw = read.bytes;
+    if (isBinary(raw)) {
+      skipped.push({ source, reason: 'binary (NUL bytes, control characters or bytes that are not UTF-8)' });
       continue;
     }
     const text = raw.toString('utf8').replace(/\r\n?/g, '\n');

@@ -1,10 +1,11 @@
 // The running service's state: the embedder and the index it answers from, loaded once and reloadable.
 import { randomBytes } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { embedderOptions, searchSettings, type Config } from '../config.js';
 import { documentOf } from '../ingest/corpus.js';
+import { MAX_DOCUMENT_BYTES, readRegularFile } from '../ingest/files.js';
 import type { QueryEmbedder } from '../model/embedder.js';
 import { createEmbedder } from '../model/transformers-embedder.js';
 import { AppError } from '../errors.js';
@@ -115,8 +116,10 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
       const root = await realpath(path.resolve(config.CORPUS_DIR)).catch(() => null);
       const file = root && (await realpath(path.resolve(root, source)).catch(() => null));
       if (!root || !file || !file.startsWith(root + path.sep)) return null;
-      const text = await readFile(file, 'utf8').then((t) => t.replace(/\r\n?/g, '\n'), () => null);
-      if (text === null) return null;
+      // A regular file only, within limits: a FIFO put in its place must not hang the server.
+      const read = await readRegularFile(file, MAX_DOCUMENT_BYTES, 5000);
+      if ('skipped' in read) return null;
+      const text = read.bytes.toString('utf8').replace(/\r\n?/g, '\n');
       return { text, changed: documentOf(source, text).sha256 !== doc.sha256 };
     },
     async close() {

@@ -44,6 +44,9 @@ function specialTokens(tokenizer: PreTrainedTokenizer): { head: number[]; tail: 
   return { head: [], tail: [] };
 }
 
+/** The length words longer than 1,000 characters are cut into before tokenizing. */
+const LONG_WORD = 100;
+
 /** Questions that may wait for the model when the options name no limit. */
 const DEFAULT_MAX_QUEUED = 256;
 
@@ -85,7 +88,9 @@ class TransformersEmbedder implements Embedder {
   }
 
   tokenize(text: string): Int32Array {
-    const folded = normalizeSpace(text);
+    // A run of hundreds of thousands of characters with no space would overflow the tokenizer's stack: such a run is
+    // cut into words of LONG_WORD characters first (what the model sees of it is cut at its token limit anyway).
+    const folded = normalizeSpace(text).replace(/\S{1000,}/g, (w) => w.match(new RegExp(`.{1,${LONG_WORD}}`, 'g'))!.join(' '));
     return Int32Array.from(folded ? this.tokenizer.encode(folded, { add_special_tokens: false }) : []);
   }
 

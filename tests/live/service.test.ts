@@ -1,10 +1,11 @@
 // The running service's index: loaded once, reloaded only when CURRENT has moved, the old one serving on failure.
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/live/service.js';
-import { allPassages, buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { allPassages, buildReal, realApp, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
 describe('the service\'s reload', () => {
   let root: string;
@@ -28,5 +29,22 @@ describe('the service\'s reload', () => {
     await service.reload();
     expect(service.engine()).not.toBe(loaded);
     expect((await allPassages(service.engine()))[0].text).toContain('Mugs hang');
+  });
+});
+
+describe('/view over a file that is no longer a regular file', () => {
+  it('answers 404 at once when a FIFO stands in an indexed document\'s place, and keeps serving other documents', async () => {
+    const root = await tempDir();
+    try {
+      const { app } = await realApp(root, { 'a.txt': 'Ferries stop in January.', 'b.txt': 'The lighthouse keeper gives tours.' }, { limits: { maxQueryChars: 100, defaultK: 5, maxK: 50, maxBodyBytes: 1024 } });
+      await rm(path.join(root, 'corpus', 'a.txt'));
+      execFileSync('mkfifo', [path.join(root, 'corpus', 'a.txt')]);
+      for (let i = 0; i < 6; i++) expect((await app.request('/view?source=a.txt&start=0&end=5')).status).toBe(404);
+      const res = await app.request('/view?source=b.txt&start=0&end=10');
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('keeper gives tours');
+    } finally {
+      await removeDir(root);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { AppError } from '../../src/errors.js';
 import { unitVector } from '../../src/model/embedder.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_PACKAGE, REFERENCE, ensureEmbeddedModel, isModelFolderValid } from '../../src/model/embedded-model.js';
 import { convertGraphModel, type TfGraphModel } from '../../src/model/tfjs-onnx.js';
-import { MODELS_DIR, removeDir, tempDir } from '../helpers/real.js';
+import { MODELS_DIR, buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
 const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
@@ -166,5 +166,20 @@ describe('the query queue and the model\'s output', () => {
     expect(() => unitVector(Float32Array.from([Infinity, 0]), 'm')).toThrow(expect.objectContaining({ code: 'MODEL_OUTPUT_INVALID' }));
     expect(() => unitVector(new Float32Array(3), 'm')).toThrow(expect.objectContaining({ code: 'MODEL_OUTPUT_INVALID' }));
     expect(Array.from(unitVector(Float32Array.from([3, 4]), 'm'))).toEqual([Math.fround(0.6), Math.fround(0.8)]);
+  });
+});
+
+describe('text the tokenizer cannot take whole', () => {
+  it('tokenizes a run of 500,000 characters without a space, and a build of it indexes the other files', async () => {
+    const embedder = await realEmbedder();
+    expect(embedder.tokenize('x'.repeat(500_000)).length).toBeGreaterThan(0);
+    const root = await tempDir();
+    try {
+      const corpus = await writeCorpus(root, { 'long.txt': 'y'.repeat(500_000), 'notes.txt': 'The kettle is in the left cupboard.' });
+      const { manifest } = await buildReal(root, corpus);
+      expect(manifest.documents.map((d) => d.source)).toEqual(['long.txt', 'notes.txt']);
+    } finally {
+      await removeDir(root);
+    }
   });
 });
