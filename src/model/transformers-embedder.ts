@@ -46,6 +46,8 @@ function specialTokens(tokenizer: PreTrainedTokenizer): { head: number[]; tail: 
 
 /** The length words longer than 1,000 characters are cut into before tokenizing. */
 const LONG_WORD = 100;
+/** Texts longer than this are tokenized in pieces of about this length. */
+const LONG_TEXT = 4000;
 
 /** Questions that may wait for the model when the options name no limit. */
 const DEFAULT_MAX_QUEUED = 256;
@@ -88,10 +90,18 @@ class TransformersEmbedder implements Embedder {
   }
 
   tokenize(text: string): Int32Array {
-    // A run of hundreds of thousands of characters with no space would overflow the tokenizer's stack: such a run is
-    // cut into words of LONG_WORD characters first (what the model sees of it is cut at its token limit anyway).
+    // A run of hundreds of thousands of characters with no space is cut into words first, and a text that long is
+    // tokenized a few thousand characters at a time, at spaces: the tokenizer otherwise overflows the stack. (The
+    // model sees only the first tokens of it anyway; texts of ordinary length are tokenized whole.)
     const folded = normalizeSpace(text).replace(/\S{1000,}/g, (w) => w.match(new RegExp(`.{1,${LONG_WORD}}`, 'g'))!.join(' '));
-    return Int32Array.from(folded ? this.tokenizer.encode(folded, { add_special_tokens: false }) : []);
+    if (!folded) return new Int32Array(0);
+    if (folded.length <= LONG_TEXT) return Int32Array.from(this.tokenizer.encode(folded, { add_special_tokens: false }));
+    const ids: number[] = [];
+    for (const piece of folded.match(new RegExp(`.{1,${LONG_TEXT}}(?=\\s|$)|\\S+`, 'g')) ?? []) {
+      const part = piece.trim();
+      if (part) for (const id of this.tokenizer.encode(part, { add_special_tokens: false })) ids.push(id);
+    }
+    return Int32Array.from(ids);
   }
 
   pendingQueries(): number {
