@@ -61,6 +61,8 @@ export interface ReindexerOptions {
   debounceMs?: number;
   /** Longest a build may run before it is stopped and reported as failed; 0 for no limit. */
   timeoutMs?: number;
+  /** How long after a build refused with BUILD_IN_PROGRESS it is tried again. */
+  retryMs?: number;
   log?: (event: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -81,6 +83,7 @@ export function createReindexer(options: ReindexerOptions): Reindexer {
   const log = options.log ?? (() => undefined);
   const state: ReindexStatus = { running: false, pid: null, queued: false, lastStartedAt: null, lastFinishedAt: null, lastError: null };
   let timer: NodeJS.Timeout | null = null;
+  let retry: NodeJS.Timeout | null = null;
   let run: BuildRun | null = null;
   let current: Promise<void> = Promise.resolve();
   let closed = false;
@@ -101,6 +104,12 @@ export function createReindexer(options: ReindexerOptions): Reindexer {
       state.pid = run.pid;
       const { code, stderr } = await finish(run, options.timeoutMs ?? 0);
       if (closed) return;
+      if (code !== 0 && /BUILD_IN_PROGRESS/.test(stderr)) {
+        // Another build holds the folder: this one is asked for again, to start once the lock frees.
+        log('reindex.deferred', { reason: 'another build is running' });
+        retry = setTimeout(() => (timer = null, (retry = null), start()), options.retryMs ?? 2000);
+        timer = retry;
+      }
       if (code !== 0) throw new Error(stderr.trim().split('\n').pop() || `build exited with ${code}`);
       await options.reload();
       state.lastError = null;

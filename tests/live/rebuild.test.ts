@@ -281,6 +281,28 @@ describe('the background reindexer', () => {
 });
 
 describe('the background reindexer at its limits', () => {
+  it('tries a build refused with BUILD_IN_PROGRESS again, until it runs', async () => {
+    let attempts = 0;
+    let reloads = 0;
+    const reindexer = createReindexer({
+      config: loadConfig({}, {}),
+      retryMs: 30,
+      build: () => {
+        attempts++;
+        const refused = attempts < 3;
+        return { pid: null, done: Promise.resolve(refused ? { code: 1, stderr: 'error BUILD_IN_PROGRESS: Another build of index is running (pid 4242).' } : { code: 0, stderr: '' }), stop: async () => undefined };
+      },
+      reload: async () => void reloads++,
+    });
+    reindexer.request('edit');
+    await new Promise((r) => setTimeout(r, 300));
+    await reindexer.idle();
+    expect(attempts).toBe(3);
+    expect(reloads).toBe(1);
+    expect(reindexer.status().lastError).toBeNull();
+    await reindexer.close();
+  });
+
   /** A build that never ends by itself; `stopped` counts the times it was stopped. */
   const hanging = () => {
     const counts = { started: 0, stopped: 0 };
