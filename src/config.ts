@@ -40,7 +40,7 @@ export const operatorSettings = {
   QUERY_CACHE_SIZE: int(1000, 0, 1000000),
   REQUEST_TIMEOUT_MS: int(10000, 0, 600000),
   MAX_QUEUED_QUERIES: int(256, 1, 100000),
-  SHUTDOWN_GRACE_MS: int(3000, 0, 600000),
+  SHUTDOWN_GRACE_MS: int(10_000, 0, 600000),
   CORS_ORIGIN: z.string().default('*'),
   RATE_LIMIT_PER_MINUTE: int(0, 0, 1000000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
+import type { Duplex } from 'node:stream';
+import { AppError, errorBody } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
 import { createReindexer } from '../live/reindexer.js';
@@ -35,6 +36,20 @@ async function catchUp(config: Config, reindexer: { request(reason: string): voi
   } finally {
     await store.close();
   }
+}
+
+/** Node's own limits on slow clients, and the one JSON error body for what its HTTP parser refuses. */
+function hardenServer(server: Server): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return socket.destroy();
+    const error = err.code === 'HPE_HEADER_OVERFLOW' ? new AppError('HEADERS_TOO_LARGE') : new AppError('BAD_HTTP', (err.code ?? 'malformed').replace(/^HPE_/, '').toLowerCase());
+    const body = JSON.stringify(errorBody(error));
+    const reason = error.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${error.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
 }
 
 /** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
@@ -84,6 +99,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AppError('PORT_IN_USE', config.PORT, config.HOST);
     throw err;
   }
+  hardenServer(server);
   let stopping = false;
   // Once stopping, every answer tells its client to close the connection instead of sending another request on it.
   server.on('request', (_req, res) => stopping && res.setHeader('connection', 'close'));

@@ -48,6 +48,9 @@ export interface AppDeps {
 /** Routes that load balancers and scrapers call all day: logged at debug when they succeed. */
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
+/** Errors answered before the request's body is read. */
+const UNREAD_BODY = new Set<AppError['code']>(['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']);
+
 /** Errors a client should retry after a moment, and how many seconds to wait. */
 const RETRY_AFTER: Partial<Record<AppError['code'], number>> = { OVERLOADED: 1, REQUEST_TIMEOUT: 1, INDEX_NOT_READY: 5 };
 
@@ -143,6 +146,9 @@ export function createApp(deps: AppDeps): Hono {
       if (err.status >= 500) deps.onInternalError?.(err);
       const retry = RETRY_AFTER[err.code];
       if (retry) c.header('retry-after', String(retry));
+      // Answered before the body was read: the rest of it is still on the connection, so the connection ends here
+      // rather than the client's next request being read from the middle of this one's body.
+      if (UNREAD_BODY.has(err.code)) c.header('connection', 'close');
       return c.json(errorBody(err), err.status as 400);
     }
     deps.onInternalError?.(err);

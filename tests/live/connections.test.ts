@@ -1,0 +1,75 @@
+// The connection level, against the server as a user runs it: an early 413 closes its connection instead of leaving
+// the rest of a body to be read as the next request; what Node's HTTP parser refuses still gets the one JSON body.
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODELS_DIR, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { runBuild, startServer } from '../helpers/server.js';
+
+function request(agent: http.Agent, base: string, method: string, path: string, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, base), { method, agent, headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {} }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+    });
+    // A write cut short by the server's close is expected once the answer is in.
+    req.on('error', (err) => reject(err));
+    req.end(body);
+  });
+}
+
+/** Sends raw bytes and reads the whole answer until the server closes. */
+function raw(base: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.end(bytes));
+    let out = '';
+    socket.on('data', (d) => (out += d));
+    socket.on('close', () => resolve(out));
+    socket.on('error', reject);
+  });
+}
+
+describe('connections', () => {
+  let root: string;
+  let server: Awaited<ReturnType<typeof startServer>>;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const env = { CORPUS_DIR: await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' }), INDEX_DIR: `${root}/index`, MODELS_DIR };
+    await runBuild(env);
+    server = await startServer(env);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await removeDir(root);
+  });
+
+  it('closes the connection of an early 413, so the next request on the pool is answered', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const big = Buffer.from(JSON.stringify({ query: 'x'.repeat(2_000_000) }));
+        const tooLarge = await request(agent, server.base, 'POST', '/search', big).catch((err: Error) => ({ status: 0, headers: {}, text: err.message }));
+        if (tooLarge.status) {
+          expect(tooLarge.status).toBe(413);
+          expect((tooLarge.headers as http.IncomingHttpHeaders).connection).toBe('close');
+        }
+        const next = await request(agent, server.base, 'GET', '/search?q=where+is+the+kettle&k=1');
+        expect(next.status).toBe(200);
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('answers what the HTTP parser refuses with the JSON error body', async () => {
+    const huge = await raw(server.base, `GET /search?q=${'a'.repeat(20_000)} HTTP/1.1\r\nhost: x\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'HEADERS_TOO_LARGE' } });
+    const bad = await raw(server.base, 'GET /search HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n');
+    expect(bad).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(bad.slice(bad.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'BAD_HTTP' } });
+  });
+});
