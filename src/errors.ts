@@ -10,7 +10,7 @@ export const ERRORS = {
   BAD_HTTP: { status: 400, message: 'The request is not valid HTTP: {0}.' },
   NOT_FOUND: { status: 404, message: 'No route matches {0} {1}.' },
   METHOD_NOT_ALLOWED: { status: 405, message: '{0} is not allowed on {1}.' },
-  RATE_LIMITED: { status: 429, message: 'More than {0} searches a minute from this client: wait a little.' },
+  RATE_LIMITED: { status: 429, message: 'More than {0} requests a minute from this client: wait a little.' },
   REQUEST_TIMEOUT: { status: 503, message: 'The search took longer than {0} ms.' },
   OVERLOADED: { status: 503, message: 'More than {0} questions are waiting for the model: try again in a moment.' },
   INDEX_NOT_READY: { status: 503, message: 'No index is loaded from {0}: run `npm run build:index` first.' },

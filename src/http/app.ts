@@ -131,7 +131,10 @@ export function createApp(deps: AppDeps): Hono {
     app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
   }
   app.route('/', pageRoutes({ limits: deps.limits, routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics) }, readDocument: deps.readDocument }));
-  if (deps.admin) app.route('/admin', adminRoutes(deps.admin));
+  if (deps.admin) {
+    const onFailure = (client: string, failures: number) => deps.logger?.info({ event: 'admin.unauthorized', client, failures }, 'admin.unauthorized');
+    app.route('/admin', adminRoutes(deps.admin, { clientAddress: deps.clientAddress, onFailure }));
+  }
 
   // A known path with another method: 405 with the methods it takes, as the README promises.
   app.all('*', (c, next) => {

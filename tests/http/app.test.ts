@@ -163,6 +163,28 @@ describe('HTTP API', () => {
     expect((await app.request('/nowhere', { method: 'POST' })).status).toBe(404);
   });
 
+  it('refuses a client that keeps sending wrong admin tokens, for the rest of the minute, and logs each attempt', async () => {
+    const logged: object[] = [];
+    const guarded = createApp({
+      engine: () => service.engine(),
+      health: () => ({}),
+      limits,
+      admin: { token: 'the-right-admin-token-0123', reindex: () => ({ queued: true }) },
+      clientAddress: (c) => c.req.header('x-test-client') ?? '',
+      logger: { info: (fields) => logged.push(fields) },
+    });
+    const attempt = (client: string, token: string) => guarded.request('/admin/reindex', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-test-client': client } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await attempt('guesser', `guess-${i}-padding-padding`)).status);
+    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+    const refused = await attempt('guesser', 'the-right-admin-token-0123');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another client is not held back by the first one's guesses.
+    expect((await attempt('operator', 'the-right-admin-token-0123')).status).toBe(202);
+    expect(logged.filter((f) => (f as { event?: string }).event === 'admin.unauthorized')).toHaveLength(10);
+  });
+
   it('takes the question as q or as query, in GET and in POST alike', async () => {
     const byQ = await json(await get('q=where+do+owls+hunt&k=1'));
     const byQuery = await json(await get('query=where+do+owls+hunt&k=1'));

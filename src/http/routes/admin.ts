@@ -1,6 +1,8 @@
-// /admin/*: routes behind the admin bearer token, compared in constant time. Absent when no token is set.
+// /admin/*: routes behind the admin bearer token, compared in constant time, a client's failed attempts throttled.
+// Absent when no token is set.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 
 export interface AdminDeps {
@@ -10,14 +12,38 @@ export interface AdminDeps {
   reindex: () => Record<string, unknown>;
 }
 
-export function adminRoutes(admin: AdminDeps): Hono {
+/** Wrong tokens a client may send in a window before it is refused outright until the window ends. */
+export const ADMIN_FAILURES_ALLOWED = 10;
+const WINDOW_MS = 60_000;
+
+export interface AdminOptions {
+  /** The client's address, whose failed attempts are counted. */
+  clientAddress?: (c: Context) => string;
+  /** Told of each failed attempt (for the log). */
+  onFailure?: (client: string, failures: number) => void;
+}
+
+export function adminRoutes(admin: AdminDeps, options: AdminOptions = {}): Hono {
   const routes = new Hono();
   const expected = createHash('sha256').update(admin.token).digest();
+  const failures = new LRUCache<string, { count: number; since: number }>({ max: 10_000 });
   routes.use('*', async (c, next) => {
+    const client = options.clientAddress?.(c) ?? 'unknown';
+    const seen = failures.get(client);
+    const live = seen && Date.now() - seen.since < WINDOW_MS ? seen : undefined;
+    if (live && live.count >= ADMIN_FAILURES_ALLOWED) {
+      c.header('retry-after', String(Math.ceil((live.since + WINDOW_MS - Date.now()) / 1000)));
+      throw new AppError('RATE_LIMITED', ADMIN_FAILURES_ALLOWED);
+    }
     const header = c.req.header('authorization') ?? '';
     const given = /^Bearer (.+)$/i.exec(header)?.[1] ?? '';
     // Digests of equal length compared in constant time, so timing tells nothing about the token.
-    if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) throw new AppError('UNAUTHORIZED');
+    if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
+      const count = (live?.count ?? 0) + 1;
+      failures.set(client, { count, since: live?.since ?? Date.now() });
+      options.onFailure?.(client, count);
+      throw new AppError('UNAUTHORIZED');
+    }
     await next();
   });
   routes.post('/reindex', (c) => c.json({ rebuild: admin.reindex() }, 202));
