@@ -42,6 +42,9 @@ export async function withDeadline<T>(ms: number, work: (signal?: AbortSignal) =
   if (!ms) return work();
   const controller = new AbortController();
   const timeout = new AppError('REQUEST_TIMEOUT', ms);
+  // The timer cannot fire while a stage holds the event loop: the work also compares the clock with the deadline
+  // between its stages (see search/deadline.ts).
+  Object.assign(controller.signal, { deadline: performance.now() + ms, timeout });
   let timer: NodeJS.Timeout;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

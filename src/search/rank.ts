@@ -2,6 +2,7 @@
 // from the build's reader, and scores each passage by the closest of its sentences and by its block's keywords.
 import type { PassageRecord } from '../index/store.js';
 import { checkFinite } from '../model/embedder.js';
+import { checkDeadline } from './deadline.js';
 import type { SearchEngine } from './engine.js';
 import { fuseCandidates, keywordShare, type Candidate } from './fusion.js';
 
@@ -64,14 +65,14 @@ export async function rank(engine: SearchEngine, query: string, signal?: AbortSi
   const depth = Math.min(settings.depth, reader.manifest.passages);
   const timings: SearchTimings = { embedMs: 0, vectorMs: 0, lexicalMs: 0, fusionMs: 0 };
   const [queryVector] = await timed(timings, 'embedMs', () => engine.embedder.embedQueries([query], { signal }));
-  signal?.throwIfAborted();
+  checkDeadline(signal);
   checkFinite(queryVector, engine.embedder.modelId);
 
   const [vectorLabels, keyword] = await Promise.all([
     timed(timings, 'vectorMs', () => reader.nearest(queryVector, depth)),
     timed(timings, 'lexicalMs', () => keywordCandidates(engine, query, depth)),
   ]);
-  signal?.throwIfAborted();
+  checkDeadline(signal);
 
   return timed(timings, 'fusionMs', async () => {
     const labels = [...new Set([...vectorLabels, ...keyword.hits.map((h) => h.label)])];

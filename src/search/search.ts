@@ -3,6 +3,7 @@ import type { PassageRecord } from '../index/store.js';
 import type { SearchEngine } from './engine.js';
 import type { Candidate } from './fusion.js';
 import { terms } from '../index/lexical.js';
+import { checkDeadline } from './deadline.js';
 import { rank, type Ranking, type SearchTimings } from './rank.js';
 
 export interface SearchHit {
@@ -92,6 +93,7 @@ export function selectHits(
 /** Answers a query with up to `k` hits scoring at least `minScore`, best first. `signal` stops a request given up on. */
 export async function search(engine: SearchEngine, query: string, k: number, minScore = -Infinity, signal?: AbortSignal): Promise<SearchResult> {
   const ranking = await rank(engine, query, signal);
+  checkDeadline(signal);
   const t = performance.now();
   const hits = selectHits(engine, ranking, ranking.candidates, query, k, minScore);
   // Fusion is timed with the making of the hits: highlight and dedup.

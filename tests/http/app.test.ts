@@ -229,6 +229,26 @@ describe('HTTP API', () => {
     expect(signals[0].aborted).toBe(true);
   });
 
+  it('answers REQUEST_TIMEOUT even when a stage holds the event loop past the limit', async () => {
+    const engine = service.engine();
+    const [vector] = await engine.embedder.embedQueries(['owls']);
+    // Every stage answers without a turn of the event loop, and the cosines hold the thread for 30 ms: the deadline's
+    // timer cannot fire before the answer is made, so only the clock tells.
+    const reader = {
+      ...engine.reader,
+      cosines: async (query: Float32Array, rows: number[]) => {
+        const until = performance.now() + 30;
+        while (performance.now() < until);
+        return engine.reader.cosines(query, rows);
+      },
+    };
+    const instant = { ...engine.embedder, embedQueries: async () => [vector] };
+    const slow = createApp({ engine: () => ({ ...engine, reader, embedder: instant }), health: () => ({}), limits, timeoutMs: 5 });
+    const res = await slow.request('/search?q=owls');
+    expect(res.status).toBe(503);
+    expect((await errorOf(res)).code).toBe('REQUEST_TIMEOUT');
+  });
+
   it('answers OVERLOADED with Retry-After when too many questions wait for the model', async () => {
     const engine = service.engine();
     const crowded = createApp({
