@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps): Hono {
       // Answered before the body was read: the rest of it is still on the connection, so the connection ends here
       // rather than the client's next request being read from the middle of this one's body.
       if (UNREAD_BODY.has(err.code)) c.header('connection', 'close');
-      return c.json(errorBody(err), err.status as 400);
+      return c.json(errorBody(err, true), err.status as 400);
     }
     deps.onInternalError?.(err);
     return c.json(errorBody(new AppError('INTERNAL')), 500);

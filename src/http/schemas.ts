@@ -99,7 +99,6 @@ export const healthSchema = z
     rebuild: z
       .object({
         running: z.boolean(),
-        pid: z.number().int().nullable().meta({ description: 'The running build\'s process id; null when none runs.' }),
         queued: z.boolean(),
         lastStartedAt: z.string().nullable(),
         lastFinishedAt: z.string().nullable(),

@@ -185,6 +185,27 @@ describe('HTTP API', () => {
     expect(logged.filter((f) => (f as { event?: string }).event === 'admin.unauthorized')).toHaveLength(10);
   });
 
+  it('tells no folder, address or raw system message in public errors and /health; the log has them', async () => {
+    const hidden = path.join(root, 'a-secret-folder', 'index');
+    const empty = await createService(loadConfig({ INDEX_DIR: hidden, CORPUS_DIR: hidden }, {}), await realEmbedder());
+    const bare = createApp({
+      engine: () => empty.engine(),
+      health: () => ({ ...empty.health(), rebuild: { running: false, pid: 4242, queued: false, lastStartedAt: null, lastFinishedAt: null, lastError: { message: `error INDEX_WRITE_FAILED: could not write ${hidden}`, at: 'now' } } }),
+      limits,
+      corsOrigin: '*',
+    });
+    const res = await bare.request('/search?q=owls', { headers: { origin: 'https://elsewhere.example' } });
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text).error.code).toBe('INDEX_NOT_READY');
+    expect(text).not.toContain('a-secret-folder');
+    const health = await (await bare.request('/health')).text();
+    expect(health).not.toContain('a-secret-folder');
+    expect(health).not.toContain('4242');
+    expect(JSON.parse(health).rebuild.lastError.message).toBe('the build failed: INDEX_WRITE_FAILED');
+    expect(JSON.parse(health).lastError.code).toBe('INDEX_NOT_READY');
+  });
+
   it('takes the question as q or as query, in GET and in POST alike', async () => {
     const byQ = await json(await get('q=where+do+owls+hunt&k=1'));
     const byQuery = await json(await get('query=where+do+owls+hunt&k=1'));

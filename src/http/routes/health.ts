@@ -1,11 +1,29 @@
 // GET /health: whether an index is loaded, which build, and the rebuild state. Always 200 while the process runs.
 import { Hono } from 'hono';
+import { publicMessage } from '../../errors.js';
 
 export interface HealthRouteDeps {
   /** Throws when no index is loaded. */
   engine: () => unknown;
   /** What /health reports beyond the status. */
   health: () => Record<string, unknown>;
+}
+
+/**
+ * What /health may tell anyone who asks: errors by code and public wording (no folder, address, pid or raw system
+ * message; the log has them), a failed rebuild by the code it ended with.
+ */
+function publicHealth(health: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...health };
+  const last = health.lastError as { code: string; message: string } | undefined;
+  if (last) out.lastError = { code: last.code, message: publicMessage(last.code) ?? 'See the server\'s log.' };
+  const rebuild = health.rebuild as { pid?: unknown; lastError: { message: string; at: string } | null } | undefined;
+  if (rebuild) {
+    const { pid: _pid, ...rest } = rebuild;
+    const code = rebuild.lastError?.message.match(/\berror ([A-Z_]+)\b/)?.[1];
+    out.rebuild = { ...rest, lastError: rebuild.lastError && { message: code ? `the build failed: ${code}` : 'the build failed; see the server\'s log', at: rebuild.lastError.at } };
+  }
+  return out;
 }
 
 export function healthRoutes(deps: HealthRouteDeps): Hono {
@@ -17,7 +35,7 @@ export function healthRoutes(deps: HealthRouteDeps): Hono {
     } catch {
       status = 'no-index';
     }
-    return c.json({ status, ...deps.health() });
+    return c.json({ status, ...publicHealth(deps.health()) });
   });
   return routes;
 }
