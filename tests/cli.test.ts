@@ -1,10 +1,12 @@
 // The command line as a user meets it: a .env file, --version, a port already taken, and the query and eval
 // commands' answers to bad input — each run as its own process.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, startCommand, stopProcess, waitForLog } from '../src/live/processes.js';
+import { ROOT, exited, startCommand, stopProcess, waitForLog } from '../src/live/processes.js';
+import { isAlive } from '../src/pids.js';
 import { MODELS_DIR, removeDir, tempDir, writeCorpus } from './helpers/real.js';
 import { compile, runBuild, startServer } from './helpers/server.js';
 import { freePort } from './helpers/stores.js';
@@ -105,4 +107,34 @@ describe('the command line', () => {
     expect(bad.err).toContain('error EVAL_INPUT_INVALID');
     expect(bad.err).toContain('0.key');
   });
+
+  it('npm start stops the server it started when npm is given SIGTERM', async () => {
+    const npm = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await waitForLog(npm, /"url":"(http:\/\/[^"]+)"/);
+      const server = childrenOf(npm.pid!).flatMap((pid) => [pid, ...childrenOf(pid)]).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serve'));
+      expect(server).toBeDefined();
+      npm.kill('SIGTERM');
+      await exited(npm);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(isAlive(server!)).toBe(false);
+    } finally {
+      await stopProcess(npm);
+    }
+  });
 });
+
+/** The processes whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { exited } from '../../src/live/processes.js';
 import { runBuild, startServer } from '../helpers/server.js';
 
 function request(agent: http.Agent, base: string, method: string, path: string, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
@@ -71,5 +72,27 @@ describe('connections', () => {
     const bad = await raw(server.base, 'GET /search HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n');
     expect(bad).toMatch(/^HTTP\/1\.1 400 /);
     expect(JSON.parse(bad.slice(bad.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'BAD_HTTP' } });
+  });
+
+  it('stops within its grace period on SIGTERM though a client trickles a body one byte at a time', async () => {
+    const env = { CORPUS_DIR: `${root}/corpus`, INDEX_DIR: `${root}/index`, MODELS_DIR, SHUTDOWN_GRACE_MS: '1000' };
+    const slow = await startServer(env);
+    const { hostname, port } = new URL(slow.base);
+    const socket = net.connect(Number(port), hostname);
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('POST /search HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{');
+    const trickle = setInterval(() => socket.writable && socket.write(' '), 300);
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+      const started = Date.now();
+      slow.child.kill('SIGTERM');
+      expect(await exited(slow.child)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+      await slow.stop();
+    }
   });
 });
