@@ -73,11 +73,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log(event, fields);
   };
   const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log: reindexLog });
-  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, { log }) : null;
+  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, { log, checkMs: config.WATCH_CHECK_MS }) : null;
   if (config.WATCH) void catchUp(config, reindexer);
   const app = createApp({
     engine: () => service.engine(),
-    health: () => ({ ...service.health(), rebuild: reindexer.status(), ...(watcher?.lastError() ? { watchError: watcher.lastError() } : {}) }),
+    health: () => ({
+      ...service.health(),
+      rebuild: reindexer.status(),
+      ...(watcher ? { watch: watcher.state() } : {}),
+      ...(watcher?.lastError() ? { watchError: watcher.lastError() } : {}),
+    }),
     readDocument: (source) => service.readDocument(source),
     limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 },
     admin: config.ADMIN_TOKEN ? { token: config.ADMIN_TOKEN, reindex: () => (reindexer.request('admin'), { ...reindexer.status() }) } : undefined,

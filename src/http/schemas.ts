@@ -95,6 +95,7 @@ export const healthSchema = z
       .object({ build: z.string(), corpusHash: z.string(), builtAt: z.string(), passages: z.number().int(), documents: z.number().int() })
       .nullable(),
     lastError: z.object({ code: z.string(), message: z.string() }).optional(),
+    watch: z.enum(['watching', 'lost']).optional().meta({ description: 'With watch on: whether the corpus folder is watched.' }),
     watchError: z.object({ message: z.string(), at: z.string() }).optional().meta({ description: 'The corpus watcher\'s last error, if any.' }),
     rebuild: z
       .object({

@@ -1,6 +1,6 @@
 // The server as a user runs it with live rebuilds: edits to the corpus and admin calls reach the answers without a
 // restart, and a failed rebuild leaves the old index serving.
-import { rm, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
@@ -95,6 +95,30 @@ describe('a watching server started with no index, or an old one', () => {
       await appendFile(path.join(corpus, 'notes.txt'), '\n\nThe torch is in the hall drawer.');
       server = await startServer(env);
       await waitFor(async () => ((await json(await fetch(`${server.base}/search?q=${encodeURIComponent('where is the torch')}&k=1`))).hits?.[0]?.text.includes('torch') ? true : undefined), 'the catch-up build');
+    } finally {
+      await server.stop();
+      await removeDir(root);
+    }
+  });
+});
+
+describe('a watching server whose corpus folder is renamed away and back', () => {
+  it('says the watch is lost while the folder is gone, then watches it anew and serves later edits', async () => {
+    const root = await tempDir();
+    const corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' });
+    const env = { CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, WATCH: 'true', WATCH_DEBOUNCE_MS: '100', WATCH_CHECK_MS: '200' };
+    await runBuild(env);
+    const server = await startServer(env);
+    try {
+      const health = async () => json(await fetch(`${server.base}/health`));
+      expect((await health()).watch).toBe('watching');
+      await rename(corpus, `${corpus}-away`);
+      await waitFor(async () => ((await health()).watch === 'lost' ? true : undefined), 'the watch to be reported lost');
+      await rename(`${corpus}-away`, corpus);
+      await waitFor(async () => ((await health()).watch === 'watching' ? true : undefined), 'the watch to come back');
+      await waitFor(async () => (!(await health()).rebuild.running && !(await health()).rebuild.queued ? true : undefined), 'the rebuild after it came back');
+      await appendFile(path.join(corpus, 'notes.txt'), '\n\nThe torch is in the hall drawer.');
+      await waitFor(async () => ((await json(await fetch(`${server.base}/search?q=${encodeURIComponent('where is the torch')}&k=1`))).hits?.[0]?.text.includes('torch') ? true : undefined), 'the edit after the folder came back');
     } finally {
       await server.stop();
       await removeDir(root);
