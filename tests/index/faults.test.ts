@@ -1,6 +1,6 @@
 // Faults around the index: a full disk during a build leaves the serving index as it was.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFilesStore } from '../../src/index/files/files-store.js';
@@ -23,6 +23,29 @@ if (!canMount) {
   // Said out loud, not skipped in silence: CI runs as root and runs it.
   console.warn('SKIPPED tests/index/faults.test.ts: the full-disk test mounts a tmpfs and needs root; CI runs it as root.');
 }
+
+describe('CURRENT that cannot be written', () => {
+  it('fails with INDEX_WRITE_FAILED and leaves no new build folder, no lock, and the previous build current', async () => {
+    const root = await tempDir();
+    try {
+      const indexDir = path.join(root, 'index');
+      const embedder = await realEmbedder();
+      const options = (corpusDir: string) => ({ corpusDir, store: createFilesStore(indexDir), model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } });
+      const first = await buildIndex(embedder, options(await writeCorpus(path.join(root, 'a'), { 'a.txt': 'A first note.' })));
+      // CURRENT replaced by a folder with something in it: the rename that makes a build current fails.
+      const current = await readFile(path.join(indexDir, 'CURRENT'), 'utf8');
+      await rm(path.join(indexDir, 'CURRENT'));
+      await mkdir(path.join(indexDir, 'CURRENT', 'x'), { recursive: true });
+      await expect(buildIndex(embedder, options(await writeCorpus(path.join(root, 'b'), { 'b.txt': 'A second note.' })))).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
+      const left = await readdir(indexDir);
+      expect(left.filter((e) => e.startsWith('build-')).sort()).toEqual([first.name]);
+      expect(left.filter((e) => e.includes('lock') || e.includes('.tmp-'))).toEqual([]);
+      expect(current.trim()).toBe(first.name);
+    } finally {
+      await removeDir(root);
+    }
+  });
+});
 
 describe.runIf(canMount)('a full disk during a build', () => {
   let root: string;
@@ -55,5 +78,17 @@ describe.runIf(canMount)('a full disk during a build', () => {
     const index = await loadIndex(indexDir, embedder, 50);
     expect(index.passages[0].text).toBe('A short note that fits on the disk.');
     expect((await readdir(indexDir)).filter((e) => e.endsWith('.partial') || e.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('fails with INDEX_WRITE_FAILED when there is no room at all, and leaves nothing behind', async () => {
+    const embedder = await realEmbedder();
+    // Fill what is left of the disk.
+    const filler = path.join(indexDir, 'filler');
+    await writeFile(filler, Buffer.alloc(160 * 1024)).catch(() => undefined);
+    const before = (await readdir(indexDir)).sort();
+    const corpusDir = await writeCorpus(path.join(root, 'full'), { 'c.txt': 'A third note that will not fit.' });
+    await expect(buildIndex(embedder, { corpusDir, store: createFilesStore(indexDir), model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } })).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
+    expect((await readdir(indexDir)).sort()).toEqual(before);
+    await rm(filler);
   });
 });

@@ -27,8 +27,8 @@ async function readHolder(file: string): Promise<Holder | null> {
 /** Creates `file` holding `content` only if it does not exist: written aside, then hard-linked (never seen empty). */
 async function createExclusive(file: string, content: string): Promise<boolean> {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, content);
   try {
+    await writeFile(temp, content);
     await link(temp, file);
     return true;
   } catch (err) {

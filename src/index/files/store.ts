@@ -69,6 +69,14 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
 }
 
+/** INDEX_WRITE_FAILED for a failure of the file system (the disk full, above all); other errors as they are. */
+export function writeFailed(indexDir: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new AppError('INDEX_WRITE_FAILED', path.resolve(indexDir), 'the disk is full');
+  if (code && /^E[A-Z]+$/.test(code)) return new AppError('INDEX_WRITE_FAILED', path.resolve(indexDir), (err as Error).message);
+  return err;
+}
+
 /** The HNSW graph of a build's passage vectors (label i is row i), with the build's own parameters. */
 function hnswOf(build: BuildData, signal?: AbortSignal): Hnsw {
   const { dimension, hnsw: params } = build.manifest;
@@ -132,14 +140,16 @@ export async function saveIndex(indexDir: string, build: BuildData, signal?: Abo
   } catch (err) {
     await rm(temp, { recursive: true, force: true });
     if (signal?.aborted) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      throw new AppError('INDEX_WRITE_FAILED', path.resolve(indexDir), 'the disk is full');
-    }
-    throw err;
+    throw writeFailed(indexDir, err);
   }
   const previous = await currentBuild(indexDir);
-  await writeFileAtomic(path.join(indexDir, CURRENT), `${name}\n`);
+  try {
+    await writeFileAtomic(path.join(indexDir, CURRENT), `${name}\n`);
+  } catch (err) {
+    // Not made current: the new folder goes, and the previous build stays in use.
+    await rm(final, { recursive: true, force: true });
+    throw writeFailed(indexDir, err);
+  }
   await pruneBuilds(indexDir, [final, previous].filter((d): d is string => d !== null));
   return final;
 }
