@@ -95,4 +95,38 @@ describe('connections', () => {
       await slow.stop();
     }
   });
+
+  it('answers a stream of hostile requests on kept-alive connections with no connection lost', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    let failures = 0;
+    let answered = 0;
+    const bodies = [
+      Buffer.from(JSON.stringify({ query: 'x'.repeat(40_000) })),
+      Buffer.from('{ not json'),
+      Buffer.from(JSON.stringify({ query: 'where is the kettle', k: 'many' })),
+      Buffer.from(JSON.stringify({ q: 'where is the kettle', k: 2 })),
+    ];
+    const paths = ['/search?q=kettle', '/search?minScore=', '/search?q=%00%ff', '/view?source=../../etc/passwd&start=0&end=1', '/nowhere', '/health', '/search?q=a&q=b'];
+    try {
+      await Promise.all(
+        Array.from({ length: 4 }, async (_, lane) => {
+          for (let i = 0; i < 60; i++) {
+            const n = lane * 60 + i;
+            const call = n % 3 === 0 ? request(agent, server.base, 'POST', '/search', bodies[n % bodies.length]) : request(agent, server.base, n % 5 === 0 ? 'DELETE' : 'GET', paths[n % paths.length]);
+            const res = await call.catch(() => null);
+            if (!res) failures++;
+            else {
+              answered++;
+              expect(res.status).toBeLessThan(500);
+              expect(() => JSON.parse(res.text)).not.toThrow();
+            }
+          }
+        }),
+      );
+    } finally {
+      agent.destroy();
+    }
+    expect(failures).toBe(0);
+    expect(answered).toBe(240);
+  });
 });
