@@ -125,3 +125,24 @@ describe('a watching server whose corpus folder is renamed away and back', () =>
     }
   });
 });
+
+describe('a server whose index another process rebuilds', () => {
+  it('notices CURRENT moved on and serves the new build, with no watch of its own', async () => {
+    const root = await tempDir();
+    const corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' });
+    const env = { CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, INDEX_POLL_MS: '200' };
+    await runBuild(env);
+    const server = await startServer(env);
+    try {
+      const before = (await json(await fetch(`${server.base}/health`))).index.build;
+      await appendFile(path.join(corpus, 'notes.txt'), '\n\nThe torch is in the hall drawer.');
+      await runBuild(env);
+      await waitFor(async () => ((await json(await fetch(`${server.base}/health`))).index.build !== before ? true : undefined), 'the new build', 20_000);
+      const body = await json(await fetch(`${server.base}/search?q=${encodeURIComponent('where is the torch')}&k=1`));
+      expect(body.hits[0].text).toContain('torch');
+    } finally {
+      await server.stop();
+      await removeDir(root);
+    }
+  });
+});
