@@ -1,14 +1,14 @@
 // The command line as a user meets it: a .env file, --version, a port already taken, and the query and eval
 // commands' answers to bad input — each run as its own process.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, exited, startCommand, stopProcess, waitForLog } from '../src/live/processes.js';
 import { isAlive } from '../src/pids.js';
 import { MODELS_DIR, removeDir, tempDir, writeCorpus } from './helpers/real.js';
-import { compile, runBuild, startServer } from './helpers/server.js';
+import { childrenOf, compile, runBuild, startServer } from './helpers/server.js';
 import { freePort } from './helpers/stores.js';
 
 /** Runs the CLI to its end; its exit code, standard output and standard error. */
@@ -124,17 +124,3 @@ describe('the command line', () => {
   });
 });
 
-/** The processes whose parent is `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}

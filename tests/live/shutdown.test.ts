@@ -1,6 +1,5 @@
 // SIGTERM while a rebuild runs and another is queued: the server exits within seconds, its build child with it, and
 // CURRENT never moves afterwards. The server runs as a user runs it, in its own process.
-import { readdirSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,25 +7,10 @@ import { currentBuild } from '../../src/index/files/store.js';
 import { exited } from '../../src/live/processes.js';
 import { isAlive } from '../../src/pids.js';
 import { ADMIN_TOKEN, MODELS_DIR, longDocument, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
-import { runBuild, startServer, waitFor } from '../helpers/server.js';
+import { childrenOf, runBuild, startServer, waitFor } from '../helpers/server.js';
 
 const json = async (res: Response): Promise<any> => res.json();
 
-/** The processes whose parent is `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        // The fields after the command's closing parenthesis: state, then the parent's pid.
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 
 describe('SIGTERM during a rebuild', () => {
