@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dot } from '../../src/index/files/reader.js';
+import { checkDeadline } from '../../src/search/deadline.js';
 import { keywordCandidates, rank } from '../../src/search/rank.js';
 import { search, selectHits } from '../../src/search/search.js';
 import { P0, P1, P2, P3, useOrchard } from '../helpers/orchard.js';
@@ -69,5 +70,20 @@ describe('a ranking on the orchard', () => {
     const ranking = await rank(orchard(), 'vessels leaving harbour at sunrise');
     // The last window scores below 0, and is kept all the same.
     expect(selectHits(orchard(), ranking, ranking.candidates, 'vessels leaving harbour at sunrise', 10).map((h) => h.score)).toEqual([0.799973, 0.399986, -0.399986]);
+  });
+});
+
+describe('checkDeadline', () => {
+  it('passes with no signal or a deadline ahead, throws the abort reason, and throws the timeout once the deadline has passed', () => {
+    expect(() => checkDeadline()).not.toThrow();
+    const ahead = Object.assign(new AbortController().signal, { deadline: performance.now() + 60_000, timeout: new Error('late') });
+    expect(() => checkDeadline(ahead)).not.toThrow();
+    const passed = Object.assign(new AbortController().signal, { deadline: performance.now() - 1, timeout: new Error('late') });
+    expect(() => checkDeadline(passed)).toThrow('late');
+    const bare = Object.assign(new AbortController().signal, { deadline: performance.now() - 1 });
+    expect(() => checkDeadline(bare)).toThrow('the deadline has passed');
+    const aborted = new AbortController();
+    aborted.abort(new Error('gone'));
+    expect(() => checkDeadline(aborted.signal)).toThrow('gone');
   });
 });
