@@ -2,7 +2,7 @@
 // size), the real server over it (RSS once loaded, then autocannon at several concurrencies with distinct questions,
 // the answer cache off), and in process over the same index: HNSW recall@10 against exact search and the latency
 // split of a search.
-import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { searchSettings, type Config } from '../src/config.js';
@@ -10,7 +10,7 @@ import { createFilesReader } from '../src/index/files/reader.js';
 import { currentBuild, loadIndex } from '../src/index/files/store.js';
 import { createSearchEngine } from '../src/search/engine.js';
 import { hnswRecall, latencySplit, sampleSentences } from './bench-search.js';
-import { startServer, timedBuild } from './processes.js';
+import { folderBytes, startServer, timedBuild } from './processes.js';
 import { embedderFor } from '../src/commands/shared.js';
 
 /** Resident and peak resident memory of a process, from /proc (Linux). */
@@ -18,11 +18,6 @@ async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }>
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
   return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  const files = await readdir(dir);
-  return (await Promise.all(files.map((f) => stat(path.join(dir, f))))).reduce((s, x) => s + x.size, 0);
 }
 
 /**

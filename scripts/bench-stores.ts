@@ -1,7 +1,7 @@
 // `npm run bench:stores`: the files store beside the Postgres store (npm run db:dev, in its own process) on the same
 // corpora in the same run — build time as the `build` command takes it, the index's size on disk or in the database,
 // and the seed questions' figures on each (they must agree within the HNSW approximation).
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -9,16 +9,7 @@ import pg from 'pg';
 import { configFrom, type Flags } from '../src/commands/shared.js';
 import { exited, startCommand } from '../src/live/processes.js';
 import { booksBySize } from './bench.js';
-import { ROOT, runIfMain, startDatabaseProcess, timedBuild } from './processes.js';
-
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    total += entry.isDirectory() ? await folderBytes(full) : (await stat(full)).size;
-  }
-  return total;
-}
+import { ROOT, folderBytes, runIfMain, startDatabaseProcess, timedBuild } from './processes.js';
 
 /** Bytes the current build takes in the database: its schema's tables with their indexes and TOAST. */
 async function databaseBytes(url: string): Promise<number> {

@@ -1,5 +1,6 @@
 // The benchmarks run the project's commands as a user would, each in its own process (started by src/live/processes).
 import { spawn } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { exited, startCommand, stopProcess, waitForLog } from '../src/live/processes.js';
 import type { ChildProcess } from 'node:child_process';
@@ -64,4 +65,14 @@ export async function startDatabaseProcess(port: number, dataDir: string): Promi
   });
   child.stderr!.resume();
   return { url, stop: () => stopProcess(child, 10_000) };
+}
+
+/** Bytes of every file below `dir`: an index's size on disk. */
+export async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? await folderBytes(full) : (await stat(full)).size;
+  }
+  return total;
 }

@@ -13,6 +13,7 @@ import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
 import { createReindexer } from '../live/reindexer.js';
 import { createService } from '../live/service.js';
+import type { IndexStore } from '../index/store.js';
 import { storeFor } from '../live/store-for.js';
 import { watchCorpus } from '../live/watcher.js';
 import { readCorpus } from '../ingest/corpus.js';
@@ -26,15 +27,12 @@ export interface RunningServer {
 }
 
 /** With watch on, an index that is missing, or older than the corpus, is rebuilt at start: edits made while no server watched are not lost. */
-async function catchUp(config: Config, reindexer: { request(reason: string): void }): Promise<void> {
-  const store = storeFor(config);
+async function catchUp(config: Config, store: IndexStore, reindexer: { request(reason: string): void }): Promise<void> {
   try {
     const corpus = await readCorpus(config.CORPUS_DIR);
     if (!(await upToDateManifest(corpus.hash, buildOptions(config, store)))) reindexer.request('start: the index is missing or older than the corpus');
   } catch (err) {
     log('watch.catch-up.failed', { code: (err as AppError).code, message: (err as Error).message });
-  } finally {
-    await store.close();
   }
 }
 
@@ -74,7 +72,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
   const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log: reindexLog });
   const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, { log, checkMs: config.WATCH_CHECK_MS }) : null;
-  if (config.WATCH) void catchUp(config, reindexer);
+  if (config.WATCH) void catchUp(config, service.store, reindexer);
   const app = createApp({
     engine: () => service.engine(),
     health: () => ({

@@ -1,4 +1,5 @@
-// What every build is, whichever store keeps it: its passages and its manifest.
+// What every build is, whichever store keeps it: its name, its passages and its manifest.
+import { randomBytes } from 'node:crypto';
 
 /** Bumped whenever a build's content changes meaning, so older builds count as stale and are rebuilt. */
 export const INDEX_FORMAT = 8;
@@ -36,4 +37,9 @@ export interface IndexManifest {
   buildMs: number;
   /** Size and SHA-256 of each file of the build, set when it is saved. */
   files?: Record<string, { bytes: number; sha256: string }>;
+}
+
+/** A new build's name: its time, and a few random characters so that two builds in one millisecond differ. */
+export function buildName(): string {
+  return `build-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 }

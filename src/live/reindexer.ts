@@ -13,7 +13,8 @@ export interface ReindexStatus {
   queued: boolean;
   lastStartedAt: string | null;
   lastFinishedAt: string | null;
-  lastError: { message: string; at: string } | null;
+  /** The last failure: the build's last line of error output, and its catalogue code when it named one. */
+  lastError: { message: string; code?: string; at: string } | null;
 }
 
 export interface Reindexer {
@@ -104,18 +105,21 @@ export function createReindexer(options: ReindexerOptions): Reindexer {
       state.pid = run.pid;
       const { code, stderr } = await finish(run, options.timeoutMs ?? 0);
       if (closed) return;
-      if (code !== 0 && /BUILD_IN_PROGRESS/.test(stderr)) {
+      // The build's own catalogue code, from the `error CODE: …` line the CLI ends with.
+      const failure = code !== 0 ? stderr.match(/\berror ([A-Z_]+):/)?.[1] : undefined;
+      if (failure === 'BUILD_IN_PROGRESS') {
         // Another build holds the folder: this one is asked for again, to start once the lock frees.
         log('reindex.deferred', { reason: 'another build is running' });
         retry = setTimeout(() => (timer = null, (retry = null), start()), options.retryMs ?? 2000);
         timer = retry;
       }
-      if (code !== 0) throw new Error(stderr.trim().split('\n').pop() || `build exited with ${code}`);
+      if (code !== 0) throw Object.assign(new Error(stderr.trim().split('\n').pop() || `build exited with ${code}`), { code: failure });
       await options.reload();
       state.lastError = null;
       log('reindex.done');
     } catch (err) {
-      state.lastError = { message: (err as Error).message, at: new Date().toISOString() };
+      const failure = (err as { code?: string }).code;
+      state.lastError = { message: (err as Error).message, ...(failure ? { code: failure } : {}), at: new Date().toISOString() };
       log('reindex.failed', { message: (err as Error).message });
     } finally {
       run = null;

@@ -15,6 +15,8 @@ import { readerOptions, storeFor } from './store-for.js';
 
 export interface Service {
   embedder: QueryEmbedder;
+  /** The store the service reads its builds from. */
+  store: IndexStore;
   /** The engine in use; throws the reason there is none (INDEX_NOT_READY, INDEX_INVALID, INDEX_MODEL_MISMATCH). */
   engine(): SearchEngine;
   /**
@@ -83,6 +85,7 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
 
   const service: Service = {
     embedder: model,
+    store,
     engine() {
       if (current) return current;
       throw lastError ?? new AppError('INDEX_NOT_READY', store.where);

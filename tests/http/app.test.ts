@@ -190,7 +190,7 @@ describe('HTTP API', () => {
     const empty = await createService(loadConfig({ INDEX_DIR: hidden, CORPUS_DIR: hidden }, {}), await realEmbedder());
     const bare = createApp({
       engine: () => empty.engine(),
-      health: () => ({ ...empty.health(), rebuild: { running: false, pid: 4242, queued: false, lastStartedAt: null, lastFinishedAt: null, lastError: { message: `error INDEX_WRITE_FAILED: could not write ${hidden}`, at: 'now' } } }),
+      health: () => ({ ...empty.health(), rebuild: { running: false, pid: 4242, queued: false, lastStartedAt: null, lastFinishedAt: null, lastError: { message: `error INDEX_WRITE_FAILED: could not write ${hidden}`, code: 'INDEX_WRITE_FAILED', at: 'now' } } }),
       limits,
       corsOrigin: '*',
     });

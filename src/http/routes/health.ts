@@ -17,11 +17,11 @@ function publicHealth(health: Record<string, unknown>): Record<string, unknown> 
   const out: Record<string, unknown> = { ...health };
   const last = health.lastError as { code: string; message: string } | undefined;
   if (last) out.lastError = { code: last.code, message: publicMessage(last.code) ?? 'See the server\'s log.' };
-  const rebuild = health.rebuild as { pid?: unknown; lastError: { message: string; at: string } | null } | undefined;
+  const rebuild = health.rebuild as { pid?: unknown; lastError: { message: string; code?: string; at: string } | null } | undefined;
   if (rebuild) {
     const { pid: _pid, ...rest } = rebuild;
-    const code = rebuild.lastError?.message.match(/\berror ([A-Z_]+)\b/)?.[1];
-    out.rebuild = { ...rest, lastError: rebuild.lastError && { message: code ? `the build failed: ${code}` : 'the build failed; see the server\'s log', at: rebuild.lastError.at } };
+    const { code, at } = rebuild.lastError ?? {};
+    out.rebuild = { ...rest, lastError: rebuild.lastError && { message: code ? `the build failed: ${code}` : 'the build failed; see the server\'s log', at } };
   }
   return out;
 }

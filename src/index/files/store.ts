@@ -7,7 +7,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { AppError } from '../../errors.js';
-import { HASH_BYTES, INDEX_FORMAT, type IndexManifest, type PassageRecord } from '../manifest.js';
+import { HASH_BYTES, INDEX_FORMAT, buildName, type IndexManifest, type PassageRecord } from '../manifest.js';
 import type { BuildData, IndexExpectation, ReusableRow } from '../store.js';
 
 export { HASH_BYTES, INDEX_FORMAT, type IndexManifest, type PassageRecord };
@@ -100,10 +100,6 @@ function openManifest(text: string): IndexManifest {
   const { sha256, ...manifest } = JSON.parse(text) as IndexManifest & { sha256?: string };
   if (sha256 !== createHash('sha256').update(JSON.stringify(manifest)).digest('hex')) throw new Error('manifest.json does not match its checksum');
   return manifest;
-}
-
-export function buildName(): string {
-  return `build-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
 /** The build folder CURRENT names, or null when there is none. */
