@@ -107,11 +107,11 @@ export async function hnswRecall(engine: SearchEngine, index: LoadedIndex, queri
 
 /** Median milliseconds of each stage of a search, over the queries (each asked once, after one warm-up). */
 export async function latencySplit(engine: SearchEngine, queries: string[]) {
-  await search(engine, queries[0], 5);
+  await search(engine, queries[0], { k: 5 });
   const stages = { embedMs: [] as number[], vectorMs: [] as number[], lexicalMs: [] as number[], fusionMs: [] as number[], totalMs: [] as number[] };
   for (const q of queries) {
     const started = performance.now();
-    const { timings } = await search(engine, q, 5);
+    const { timings } = await search(engine, q, { k: 5 });
     stages.totalMs.push(performance.now() - started);
     stages.embedMs.push(timings.embedMs);
     stages.vectorMs.push(timings.vectorMs);

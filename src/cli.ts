@@ -41,6 +41,10 @@ export function createProgram(): Command {
     .argument('<question>', 'the question, in plain language')
     .option('-k, --k <k>', 'how many passages (1 to SEARCH_MAX_K)')
     .option('--min-score <score>', 'leave out hits scoring below this')
+    .option('--offset <n>', 'pass over the best n hits first (paging)')
+    .option('--source <glob>', "only documents whose path matches: 'reports/**', '*.pdf'")
+    .option('--group-by <field>', 'with "source": at most --group-size hits per document')
+    .option('--group-size <n>', 'hits per document when grouping (default 1)')
     .option('--json', 'print JSON instead of text')
     .action(async (question, flags) => (await import('./commands/query.js')).runQuery(question, flags));
   common(program.command('eval').description('hit@1, hit@3 and MRR@10 of key-phrase questions over the corpus folder'))

@@ -31,8 +31,8 @@ describe('seed document end to end', () => {
   });
 
   it('builds the seed index', () => {
-    expect(buildOutput).toMatch(/Indexed 1 document\(s\): \d+ passages/);
-    expect(buildOutput).toMatch(/Steps: reuse \d+\.\d\d s, chunk \d+\.\d\d s, embed \d+\.\d\d s, assemble \d+\.\d\d s, save \d+\.\d\d s/);
+    expect(buildOutput).toMatch(/Indexed 1 document\(s\) \(1 read, 0 unchanged\): \d+ passages/);
+    expect(buildOutput).toMatch(/Steps: reuse \d+\.\d\d s, extract \d+\.\d\d s, chunk \d+\.\d\d s, embed \d+\.\d\d s, assemble \d+\.\d\d s, save \d+\.\d\d s/);
   });
 
   it('answers the Kabul question with the passage that says so, at rank 1, sentence marked', async () => {

@@ -1,10 +1,18 @@
 // `build`: corpus folder → index, with progress; nothing to do (and no model loaded) when it is up to date. SIGTERM
 // or SIGINT stops it before its next step: nothing is made current, its partial folder and lock are removed.
 import { AppError } from '../errors.js';
+import type { Skipped } from '../ingest/files.js';
 import { readCorpus } from '../ingest/corpus.js';
 import { buildIndexOf, upToDateManifest } from '../index/build.js';
 import { storeFor } from '../live/store-for.js';
 import { buildOptions, configFrom, embedderFor, log, progressReporter, type Flags } from './shared.js';
+
+/** Every file left out, and why: one JSON log line each, and a list on standard output. */
+function reportSkipped(skipped: Skipped[]): void {
+  for (const s of skipped) log('corpus.skipped', { source: s.source, code: s.code, reason: s.reason });
+  if (!skipped.length) return;
+  process.stdout.write(`Skipped ${skipped.length} file(s):\n${skipped.map((s) => `  ${s.source} — ${s.reason}\n`).join('')}`);
+}
 
 export async function runBuild(flags: Flags & { force?: boolean }): Promise<void> {
   const { force, ...rest } = flags;
@@ -17,7 +25,6 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   const corpus = await readCorpus(config.CORPUS_DIR);
-  for (const s of corpus.skipped ?? []) log('corpus.skipped', { source: s.source, reason: s.reason });
   const store = storeFor(config);
   // Each step's start, logged as it comes; their times for the summary.
   const phases: { stage: string; at: number }[] = [];
@@ -32,6 +39,7 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
   const current = force ? null : await upToDateManifest(corpus.hash, options);
   if (current) {
     process.stdout.write(`Index is up to date: ${current.documents.length} document(s), ${current.passages} passages, built ${current.builtAt}.\n`);
+    reportSkipped(current.skipped);
     await store.close();
     return;
   }
@@ -42,13 +50,14 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
     const ended = performance.now();
     const seconds = (ended - started) / 1000;
     const times = phases.map((p, i) => ({ stage: p.stage, seconds: Number((((phases[i + 1]?.at ?? ended) - p.at) / 1000).toFixed(2)) }));
-    log('build.done', { build: result.name, seconds: Number(seconds.toFixed(2)), phases: Object.fromEntries(times.map((t) => [t.stage, t.seconds])) });
+    log('build.done', { build: result.name, seconds: Number(seconds.toFixed(2)), phases: Object.fromEntries(times.map((t) => [t.stage, t.seconds])), skipped: result.skipped.length });
     const m = result.manifest;
     process.stdout.write(
-      `Indexed ${m.documents.length} document(s): ${m.passages} passages, ${m.vectors} vectors (${m.dimension}-d, ${m.modelId}; ` +
+      `Indexed ${m.documents.length} document(s) (${result.extracted} read, ${result.reusedFiles} unchanged): ${m.passages} passages, ${m.vectors} vectors (${m.dimension}-d, ${m.modelId}; ` +
         `${result.embedded} embedded, ${result.reused} reused) in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB → ${result.name} in ${store.where}\n` +
         `Steps: ${times.map((t) => `${t.stage} ${t.seconds.toFixed(2)} s`).join(', ')}\n`,
     );
+    reportSkipped(result.skipped);
   } finally {
     await embedder.dispose();
     await store.close();

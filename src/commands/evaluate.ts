@@ -39,7 +39,7 @@ export async function runEvalBeir(dir: string, flags: Flags): Promise<void> {
   const report = await evaluateBeir(engine, data);
   await embedder.dispose();
   const out = process.stdout;
-  out.write(`${name}: ${data.corpus.documents.length} documents, ${engine.reader.manifest.passages} passages (${rebuilt ? 'built' : 'reused'} in ${((indexed - started) / 1000).toFixed(1)} s), ${report.queries} test queries, model ${embedder.modelId}\n`);
+  out.write(`${name}: ${data.corpus.files.length} documents, ${engine.reader.manifest.passages} passages (${rebuilt ? 'built' : 'reused'} in ${((indexed - started) / 1000).toFixed(1)} s), ${report.queries} test queries, model ${embedder.modelId}\n`);
   out.write(`nDCG@10 ${report.ndcg10.toFixed(4)}   recall@100 ${report.recall100.toFixed(4)}   (${((performance.now() - indexed) / report.queries).toFixed(1)} ms/query)\n`);
   out.write(`${JSON.stringify(report)}\n`);
 }

@@ -1,11 +1,17 @@
 // `query`: one question answered from the built index, without a server. Its options are checked by the API's own
 // request schema, so the command accepts and refuses what GET /search does.
 import { AppError } from '../errors.js';
-import { searchRequestSchemas } from '../http/schemas.js';
+import { searchOptionsOf, searchRequestSchemas } from '../http/schemas.js';
 import { WEAK_SCORE } from '../http/pages.js';
 import { createService } from '../live/service.js';
 import { search, type SearchHit } from '../search/search.js';
 import { configFrom, type Flags } from './shared.js';
+
+/** Where a hit is, as a reader says it: "title — page 3", "title › section"; empty when nothing is known. */
+export function placeOf(h: SearchHit): string {
+  const head = [h.title, h.page ? `page ${h.page}` : undefined].filter(Boolean).join(' — ');
+  return h.section && h.section !== h.title ? `${head}${head ? ' ' : ''}› ${h.section}` : head;
+}
 
 /** The hits as text: the answering sentence in colour on a terminal (unless NO_COLOR), in [brackets] otherwise. */
 function printHits(hits: SearchHit[]): void {
@@ -13,7 +19,8 @@ function printHits(hits: SearchHit[]): void {
   const mark = (s: string) => (color ? `\x1b[1;33m${s}\x1b[0m` : `[${s}]`);
   hits.forEach((h, i) => {
     const text = h.text.slice(0, h.highlight.start) + mark(h.highlight.text) + h.text.slice(h.highlight.end);
-    process.stdout.write(`${i + 1}. ${h.source}:${h.start}-${h.end}  score ${h.score.toFixed(3)}\n   ${text.replace(/\s+/g, ' ')}\n\n`);
+    const where = placeOf(h);
+    process.stdout.write(`${i + 1}. ${h.source}:${h.start}-${h.end}  score ${h.score.toFixed(3)}${where ? `  ${where}` : ''}\n   ${text.replace(/\s+/g, ' ')}\n\n`);
   });
   if (!hits.length) process.stdout.write('No passage matches.\n');
   else if (hits[0].score < WEAK_SCORE) {
@@ -21,20 +28,24 @@ function printHits(hits: SearchHit[]): void {
   }
 }
 
-export async function runQuery(question: string, flags: Flags & { k?: string; minScore?: string; json?: boolean }): Promise<void> {
-  const { k, minScore, json, ...rest } = flags;
+type QueryFlags = Flags & { k?: string; minScore?: string; offset?: string; source?: string; groupBy?: string; groupSize?: string; json?: boolean };
+
+export async function runQuery(question: string, flags: QueryFlags): Promise<void> {
+  const { k, minScore, offset, source, groupBy, groupSize, json, ...rest } = flags;
   const config = configFrom(rest);
   const schema = searchRequestSchemas({ maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 }).get;
-  const parsed = schema.safeParse({ q: question, ...(k !== undefined ? { k } : {}), ...(minScore !== undefined ? { minScore } : {}) });
+  const given = Object.fromEntries(Object.entries({ k, minScore, offset, source, groupBy, groupSize }).filter(([, v]) => v !== undefined));
+  const parsed = schema.safeParse({ q: question, ...given });
   if (!parsed.success) {
     // The flags' names, as the command line spells them.
-    const names: Record<string, string> = { q: 'question', k: '-k', minScore: '--min-score' };
+    const names: Record<string, string> = { q: 'question', k: '-k', minScore: '--min-score', offset: '--offset', source: '--source', groupBy: '--group-by', groupSize: '--group-size' };
     throw new AppError('INVALID_REQUEST', parsed.error.issues.map((i) => ({ path: names[String(i.path[0])] ?? i.path.join('.'), message: i.message })));
   }
   const service = await createService(config);
   try {
-    const result = await search(service.engine(), parsed.data.q!, parsed.data.k, parsed.data.minScore);
-    if (json) process.stdout.write(`${JSON.stringify({ query: parsed.data.q!, hits: result.hits }, null, 2)}\n`);
+    const { query, ...options } = searchOptionsOf(parsed.data);
+    const result = await search(service.engine(), query, options);
+    if (json) process.stdout.write(`${JSON.stringify({ query, hits: result.hits }, null, 2)}\n`);
     else printHits(result.hits);
   } finally {
     await service.close();

@@ -61,7 +61,7 @@ export async function evaluateBeir(engine: SearchEngine, data: BeirDataset, pass
   let ndcg = 0;
   let recall = 0;
   for (const query of data.queries) {
-    const { hits } = await search(engine, query.text, passagesPerQuery);
+    const { hits } = await search(engine, query.text, { k: passagesPerQuery });
     const ranked: string[] = [];
     const seen = new Set<string>();
     for (const h of hits) {

@@ -46,7 +46,7 @@ export async function evaluateQuestions(engine: SearchEngine, questions: Questio
   let mrr = 0;
   const misses: QuestionReport['misses'] = [];
   for (const question of questions) {
-    const { hits } = await search(engine, question.q, 10);
+    const { hits } = await search(engine, question.q, { k: 10 });
     const at = hits.findIndex((h) => question.key.some((k) => h.text.includes(k)));
     if (at === 0) hit1++;
     if (at >= 0 && at < 3) hit3++;

@@ -9,7 +9,7 @@ import { AppError, errorBody } from '../errors.js';
 import type { SearchEngine } from '../search/engine.js';
 import { adminRoutes, type AdminDeps } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
-import { pageRoutes } from './routes/pages.js';
+import { pageRoutes, type ViewedDocument } from './routes/pages.js';
 import { searchRoutes } from './routes/search.js';
 import type { Metrics } from './metrics.js';
 import type { AppLimits } from './schemas.js';
@@ -23,7 +23,7 @@ export interface AppDeps {
   health: () => Record<string, unknown>;
   limits: AppLimits;
   /** Reads an indexed document for /view; null when the index has no such document. */
-  readDocument?: (source: string) => Promise<{ text: string; changed: boolean } | null>;
+  readDocument?: (source: string) => Promise<ViewedDocument | null>;
   /** The admin routes; without them, /admin/* does not exist. */
   admin?: AdminDeps;
   /** Called with unexpected errors (5xx), for logging. */

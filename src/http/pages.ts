@@ -23,30 +23,10 @@ const STYLE = `
   pre { white-space: pre-wrap; word-wrap: break-word; font-family: inherit; }
 `;
 
-/** The search page: a question box, and results with the answering sentence marked. */
-export function searchPage(): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Search your documents</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>Search your documents</h1>
-<form id="search" role="search">
-  <label for="q" class="meta" style="flex-basis:100%">Ask a question in plain language</label>
-  <input id="q" name="q" type="search" autocomplete="off" required autofocus>
-  <button type="submit">Search</button>
-</form>
-<p id="status" role="status" aria-live="polite" class="meta"></p>
-<ol id="results" aria-label="Results"></ol>
-</main>
-<script>
-const form = document.getElementById('search');
+/** The search page's script: asks /search, shows the hits with the answering sentence marked and where each is. */
+const SEARCH_SCRIPT = `const form = document.getElementById('search');
 const input = document.getElementById('q');
+const sourceInput = document.getElementById('source');
 const statusEl = document.getElementById('status');
 const results = document.getElementById('results');
 const text = (tag, value, cls) => { const el = document.createElement(tag); el.textContent = value; if (cls) el.className = cls; return el; };
@@ -57,7 +37,10 @@ function show(hits) {
     const li = document.createElement('li');
     const p = document.createElement('p');
     p.append(hit.text.slice(0, hit.highlight.start), text('mark', hit.highlight.text), hit.text.slice(hit.highlight.end));
-    const link = text('a', hit.source + ', characters ' + hit.start + '–' + hit.end);
+    // Where the passage is, as a reader says it: "title — page 3", "title › section"; else its characters.
+    const head = [hit.title, hit.page ? 'page ' + hit.page : ''].filter(Boolean).join(' — ');
+    const place = hit.section && hit.section !== hit.title ? (head ? head + ' ' : '') + '› ' + hit.section : head;
+    const link = text('a', place ? place + ' (' + hit.source + ')' : hit.source + ', characters ' + hit.start + '–' + hit.end);
     link.href = '/view?' + new URLSearchParams({ source: hit.source, start: hit.start, end: hit.end }) + '#hit';
     const meta = document.createElement('p');
     meta.className = 'meta';
@@ -67,12 +50,14 @@ function show(hits) {
   }
 }
 
-async function run(q) {
+async function run(q, source) {
   statusEl.className = 'meta';
   statusEl.textContent = 'Searching…';
   try {
     // Hits scoring under 0.3 are seldom answers (see the README on scores): the page leaves them out.
-    const res = await fetch('/search?' + new URLSearchParams({ q, k: '10', minScore: '${WEAK_SCORE}' }));
+    const params = new URLSearchParams({ q, k: '10', minScore: '${WEAK_SCORE}' });
+    if (source) params.set('source', source);
+    const res = await fetch('/search?' + params);
     const body = await res.json();
     if (!res.ok) {
       results.replaceChildren();
@@ -94,27 +79,83 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   const q = input.value.trim();
   if (!q) return;
-  history.replaceState(null, '', '?q=' + encodeURIComponent(q));
-  run(q);
+  const source = sourceInput.value.trim();
+  history.replaceState(null, '', '?' + new URLSearchParams(source ? { q, source } : { q }));
+  run(q, source);
 });
-const initial = new URLSearchParams(location.search).get('q');
-if (initial) { input.value = initial; run(initial); }
-</script>
+const asked = new URLSearchParams(location.search);
+const initial = asked.get('q');
+sourceInput.value = asked.get('source') || '';
+if (initial) { input.value = initial; run(initial, sourceInput.value.trim()); }
+`;
+
+/** The search page: a question box, and results with the answering sentence marked. */
+export function searchPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Search your documents</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>Search your documents</h1>
+<form id="search" role="search">
+  <label for="q" class="meta" style="flex-basis:100%">Ask a question in plain language</label>
+  <input id="q" name="q" type="search" autocomplete="off" required autofocus>
+  <button type="submit">Search</button>
+  <label for="source" class="meta" style="flex-basis:100%">In documents matching (optional): <code>reports/**</code>, <code>*.pdf</code></label>
+  <input id="source" name="source" type="search" autocomplete="off" placeholder="all documents">
+</form>
+<p id="status" role="status" aria-live="polite" class="meta"></p>
+<ol id="results" aria-label="Results"></ol>
+</main>
+<script>
+${SEARCH_SCRIPT}</script>
 </body>
 </html>`;
 }
 
-/** A document with one passage marked and scrolled to (#hit). */
-export function documentPage(source: string, text: string, start: number, end: number, changed: boolean): string {
-  const notice = changed ? '<p class="message">This document has changed since it was indexed: the marked text may be off.</p>' : '';
+/** Characters shown on each side of the marked passage: a long document is shown around it, not whole. */
+export const VIEW_CONTEXT_CHARS = 20_000;
+
+/** The part of `text` around `start`…`end`, cut at blank lines (else at spaces) so that no word is cut in two. */
+export function viewWindow(text: string, start: number, end: number, context = VIEW_CONTEXT_CHARS): { from: number; to: number } {
+  let from = Math.max(0, start - context);
+  let to = Math.min(text.length, end + context);
+  if (from > 0) {
+    const para = text.indexOf('\n\n', from);
+    const space = text.indexOf(' ', from);
+    from = para !== -1 && para < start ? para + 2 : space !== -1 && space < start ? space + 1 : start;
+  }
+  if (to < text.length) {
+    const para = text.lastIndexOf('\n\n', to);
+    const space = text.lastIndexOf(' ', to);
+    to = para >= end ? para : space >= end ? space : end;
+  }
+  return { from, to };
+}
+
+/** A document's extracted text with one passage marked and scrolled to (#hit); the part around it when it is long. */
+export function documentPage(source: string, doc: { text: string; title?: string; pages?: number[] }, start: number, end: number): string {
+  const { text } = doc;
+  const { from, to } = viewWindow(text, start, end);
+  let page = 0;
+  while (doc.pages && page + 1 < doc.pages.length && doc.pages[page + 1] <= start) page++;
+  const where = [doc.title ? source : '', doc.pages ? `page ${page + 1} of ${doc.pages.length}` : ''].filter(Boolean).join(' · ');
+  const before = from > 0 ? `<p class="meta">… ${from.toLocaleString('en')} characters before</p>` : '';
+  const after = to < text.length ? `<p class="meta">… ${(text.length - to).toLocaleString('en')} characters after</p>` : '';
+  const heading = escapeHtml(doc.title ?? source);
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(source)}</title><style>${STYLE}</style></head>
+<title>${heading}</title><style>${STYLE}</style></head>
 <body><main>
 <p><a href="/">← Search</a></p>
-<h1>${escapeHtml(source)}</h1>${notice}
-<pre>${escapeHtml(text.slice(0, start))}<mark id="hit" tabindex="-1">${escapeHtml(text.slice(start, end))}</mark>${escapeHtml(text.slice(end))}</pre>
+<h1>${heading}</h1>${where ? `<p class="meta">${escapeHtml(where)}</p>` : ''}${before}
+<pre>${escapeHtml(text.slice(from, start))}<mark id="hit" tabindex="-1">${escapeHtml(text.slice(start, end))}</mark>${escapeHtml(text.slice(end, to))}</pre>${after}
 </main></body></html>`;
 }
 

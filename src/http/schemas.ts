@@ -1,6 +1,7 @@
 // The API's shapes as zod schemas: requests are validated with them and the OpenAPI document is generated from them.
 import { z } from 'zod';
 import { ERRORS } from '../errors.js';
+import { MAX_PATTERN_LENGTH } from '../search/sources.js';
 
 export interface AppLimits {
   maxQueryChars: number;
@@ -36,19 +37,64 @@ export function searchRequestSchemas(limits: AppLimits) {
       .max(maxScore, `must be at most ${maxScore}`)
       .optional()
       .meta({ description: `Leave out hits scoring below this. Scores lie between -1 and ${maxScore}.` });
-  // The question may be named q or query in either form; one of the two, not both.
-  const oneQuestion = (v: { q?: string; query?: string }, ctx: z.RefinementCtx) => {
+  const offset = (n: z.ZodNumber) =>
+    n
+      .int('must be a whole number')
+      .min(0, 'must be at least 0')
+      .max(MAX_OFFSET, `must be at most ${MAX_OFFSET}`)
+      .default(0)
+      .meta({ description: 'Hits to pass over first, for paging: offset 5 with k 5 gives hits 6–10.' });
+  const source = z
+    .string(typed('a string'))
+    .min(1, 'must not be empty')
+    .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)
+    .optional()
+    .meta({ description: 'Only documents whose path matches this glob: `reports/**`, `*.pdf` (a pattern without `/` matches a file name in any folder).', example: 'reports/**' });
+  const groupBy = z.enum(['source'], typed('"source"')).optional().meta({ description: 'With `source`: at most `groupSize` hits from one document, best first.' });
+  const groupSize = (n: z.ZodNumber) =>
+    n
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(limits.maxK, `must be at most ${limits.maxK}`)
+      .optional()
+      .meta({ description: 'Hits per document at most when grouping; 1 when absent.' });
+  // The question may be named q or query in either form; one of the two, not both. groupSize only with groupBy.
+  const checks = (v: { q?: string; query?: string; groupBy?: string; groupSize?: number }, ctx: z.RefinementCtx) => {
     if (v.q === undefined && v.query === undefined) ctx.addIssue({ code: 'custom', path: ['q'], message: 'is required (as q or query)' });
     if (v.q !== undefined && v.query !== undefined) ctx.addIssue({ code: 'custom', path: ['query'], message: 'must not be given with q' });
+    if (v.groupSize !== undefined && v.groupBy === undefined) ctx.addIssue({ code: 'custom', path: ['groupSize'], message: 'needs groupBy=source' });
   };
+  const fields = (number: () => z.ZodNumber) => ({
+    k: k(number()),
+    offset: offset(number()),
+    minScore: minScore(number()),
+    source,
+    groupBy,
+    groupSize: groupSize(number()),
+  });
   return {
     get: z
-      .strictObject({ q: query.optional(), query: query.optional(), k: k(z.coerce.number(typed('a number'))), minScore: minScore(z.coerce.number(typed('a number'))) })
-      .superRefine(oneQuestion),
+      .strictObject({ q: query.optional(), query: query.optional(), ...fields(() => z.coerce.number(typed('a number'))) })
+      .superRefine(checks),
     post: z
-      .strictObject({ query: query.optional(), q: query.optional(), k: k(z.number(typed('a number'))), minScore: minScore(z.number(typed('a number'))) })
-      .superRefine(oneQuestion)
+      .strictObject({ query: query.optional(), q: query.optional(), ...fields(() => z.number(typed('a number'))) })
+      .superRefine(checks)
       .meta({ id: 'SearchRequest' }),
+  };
+}
+
+/** The most hits a client can pass over: deeper than this, a search is a crawl. */
+export const MAX_OFFSET = 1000;
+
+/** A validated request as the search takes it: the question and its options. */
+export function searchOptionsOf(req: { q?: string; query?: string; k: number; offset: number; minScore?: number; source?: string; groupBy?: 'source'; groupSize?: number }) {
+  return {
+    query: (req.q ?? req.query)!,
+    k: req.k,
+    offset: req.offset,
+    ...(req.minScore !== undefined ? { minScore: req.minScore } : {}),
+    ...(req.source !== undefined ? { source: req.source } : {}),
+    ...(req.groupBy ? { perSource: req.groupSize ?? 1 } : {}),
   };
 }
 
@@ -63,6 +109,9 @@ export const hitSchema = z
     highlight: z
       .object({ start: z.number().int(), end: z.number().int(), text: z.string() })
       .meta({ description: 'The answering sentence; offsets into `text`.' }),
+    title: z.string().optional().meta({ description: "The document's title, where it has one: an HTML page's, a PDF's metadata, Markdown front matter, a top heading." }),
+    page: z.number().int().min(1).optional().meta({ description: 'The page the passage starts on (PDF), from 1.' }),
+    section: z.string().optional().meta({ description: 'The nearest heading above the passage (HTML, Markdown, Word).' }),
   })
   .meta({ id: 'SearchHit' });
 
@@ -92,7 +141,14 @@ export const healthSchema = z
     status: z.enum(['ok', 'no-index']),
     model: z.string(),
     index: z
-      .object({ build: z.string(), corpusHash: z.string(), builtAt: z.string(), passages: z.number().int(), documents: z.number().int() })
+      .object({
+        build: z.string(),
+        corpusHash: z.string(),
+        builtAt: z.string(),
+        passages: z.number().int(),
+        documents: z.number().int(),
+        skipped: z.number().int().meta({ description: 'Files of the corpus folder the build left out; the build log names each and says why.' }),
+      })
       .nullable(),
     lastError: z.object({ code: z.string(), message: z.string() }).optional(),
     watch: z.enum(['watching', 'lost']).optional().meta({ description: 'With watch on: whether the corpus folder is watched.' }),
@@ -117,7 +173,7 @@ export const reindexResponseSchema = z.object({ rebuild: healthSchema.shape.rebu
 export const viewRequestSchema = z
   .strictObject({
     source: z.string().min(1, 'must not be empty').meta({ description: 'The document, as a hit names it.' }),
-    start: z.coerce.number().int().min(0).meta({ description: 'Passage start offset.' }),
+    start: z.coerce.number().int().min(0).meta({ description: "Passage start offset, in the document's extracted text." }),
     end: z.coerce.number().int().min(0).meta({ description: 'Passage end offset.' }),
   })
   .refine((v) => v.end >= v.start, { path: ['end'], message: 'must not be before start' });

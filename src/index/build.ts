@@ -1,15 +1,19 @@
-// Corpus → passages → vectors → a saved build, in named steps: reuse what the current build knows, chunk, embed what
-// is new, assemble the passage vectors, save and make current (the store's part). A build can be stopped between any
-// two of them.
+// Corpus → documents → passages → vectors → a saved build, in named steps: reuse what the current build knows, extract
+// the text of files new or changed, chunk, embed what is new, assemble the passage vectors, save and make current (the
+// store's part). A build can be stopped between any two of them.
 import { createHash } from 'node:crypto';
+import { AppError } from '../errors.js';
 import { CHUNKER_VERSION, chunkText, normalizeSpace, type ChunkingOptions } from '../ingest/chunking.js';
 import { readCorpus, type Corpus } from '../ingest/corpus.js';
+import { createLocator, EXTRACTOR_VERSION, type ExtractedDocument } from '../ingest/document.js';
+import { extractCorpus } from '../ingest/extract.js';
+import type { Skipped } from '../ingest/files.js';
 import { checkFinite, type Embedder } from '../model/embedder.js';
 import { HASH_BYTES, INDEX_FORMAT, type IndexManifest, type PassageRecord } from './manifest.js';
 import type { IndexStore, ReusableRow } from './store.js';
 
 /** The steps of a build, in order, as `onStage` reports them. */
-export const BUILD_STAGES = ['reuse', 'chunk', 'embed', 'assemble', 'save'] as const;
+export const BUILD_STAGES = ['reuse', 'extract', 'chunk', 'embed', 'assemble', 'save'] as const;
 export type BuildStage = (typeof BUILD_STAGES)[number];
 
 export interface BuildOptions {
@@ -37,11 +41,16 @@ export interface BuildResult {
   /** Texts embedded by this build, and texts whose vectors came from the previous build. */
   embedded: number;
   reused: number;
+  /** Files read by this build, and files whose text came from the previous build. */
+  extracted: number;
+  reusedFiles: number;
+  /** Every file left out, and why. */
+  skipped: Skipped[];
 }
 
-/** Every setting that shapes a build: the model as configured, chunking (with the chunker's version) and HNSW. */
+/** Every setting that shapes a build: the model as configured, the readers' version, chunking (with its version), HNSW. */
 export function settingsKey(options: BuildOptions): string {
-  return JSON.stringify({ model: options.model, chunking: { ...options.chunking, version: CHUNKER_VERSION }, hnsw: options.hnsw });
+  return JSON.stringify({ model: options.model, extractor: EXTRACTOR_VERSION, chunking: { ...options.chunking, version: CHUNKER_VERSION }, hnsw: options.hnsw });
 }
 
 /**
@@ -59,9 +68,9 @@ export async function buildIndex(embedder: Embedder, options: BuildOptions & { c
 }
 
 /**
- * Builds an index of the given documents and makes it current. Sentences are embedded once per distinct text;
- * passages are the mean of their sentences. On any error (the embedder's and an abort included) the live index is
- * left as it was. Throws BUILD_IN_PROGRESS when another build of the folder runs.
+ * Builds an index of the given files and makes it current. Sentences are embedded once per distinct text; passages
+ * are the mean of their sentences. On any error (the embedder's and an abort included) the live index is left as it
+ * was. Throws BUILD_IN_PROGRESS when another build of the folder runs, CORPUS_EMPTY when no file gives any text.
  */
 export async function buildIndexOf(embedder: Embedder, corpus: Corpus, options: BuildOptions): Promise<BuildResult> {
   const release = await options.store.lock();
@@ -103,8 +112,11 @@ function createTokenCounter(embedder: Embedder, previous: Map<string, ReusableRo
   return { count, idsOf: (key: string) => ids.get(key) ?? embedder.tokenize(key), clear: () => ids.clear() };
 }
 
-/** Step `chunk`: the passages of every document, and the distinct sentence texts (folded) they point at by row. */
-function chunkCorpus(corpus: Corpus, chunking: ChunkingOptions, count: (text: string) => number): { passages: PassageRecord[]; texts: string[] } {
+/**
+ * Step `chunk`: the passages of every document, each with its page and section where the document has them, and the
+ * distinct sentence texts (folded) they point at by row.
+ */
+function chunkDocuments(documents: ExtractedDocument[], chunking: ChunkingOptions, count: (text: string) => number): { passages: PassageRecord[]; texts: string[] } {
   const passages: PassageRecord[] = [];
   const textRow = new Map<string, number>();
   const texts: string[] = [];
@@ -116,8 +128,12 @@ function chunkCorpus(corpus: Corpus, chunking: ChunkingOptions, count: (text: st
   };
   const blockIds = new Map<string, number>();
   const seen = new Set<string>();
-  for (const doc of corpus.documents) {
+  for (const doc of documents) {
+    const place = createLocator(doc);
+    // A heading is not a passage of its own: it is the `section` of the passages under it.
+    const headings = new Set(doc.sections?.map((s) => s.start));
     for (const chunk of chunkText(doc.text, chunking, count, seen)) {
+      if (headings.has(chunk.block.start)) continue;
       const blockKey = `${doc.source}\0${chunk.block.start}`;
       if (!blockIds.has(blockKey)) blockIds.set(blockKey, blockIds.size);
       passages.push({
@@ -129,6 +145,7 @@ function chunkCorpus(corpus: Corpus, chunking: ChunkingOptions, count: (text: st
         norm: 0,
         block: blockIds.get(blockKey)!,
         sentences: chunk.sentences.map((s) => ({ start: s.start, end: s.end, row: rowOf(s.text) })),
+        ...place(chunk.start),
       });
     }
   }
@@ -210,11 +227,16 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
   };
   stage('reuse');
   const previous = await options.store.reusableRows(embedder.fingerprint);
+  const previousDocuments = await options.store.reusableDocuments(EXTRACTOR_VERSION);
   const hashOf = createHasher();
   const tokens = createTokenCounter(embedder, previous, hashOf);
+  stage('extract');
+  const read = await extractCorpus(corpus, previousDocuments, options.signal);
+  previousDocuments.clear();
+  if (read.documents.length === 0) throw new AppError('CORPUS_EMPTY', options.store.where);
   stage('chunk');
   const chunking = { ...options.chunking, maxTokens: Math.min(options.chunking.maxTokens, embedder.maxTokens), version: CHUNKER_VERSION };
-  const { passages, texts } = chunkCorpus(corpus, chunking, tokens.count);
+  const { passages, texts } = chunkDocuments(read.documents, chunking, tokens.count);
   stage('embed');
   const vectors = await embedTexts({ embedder, texts, previous, hashOf, tokens, onProgress: options.onProgress, signal: options.signal });
   previous.clear();
@@ -229,15 +251,17 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
     dimension: embedder.dimension,
     chunking,
     hnsw: options.hnsw,
+    extractor: EXTRACTOR_VERSION,
     corpusHash: corpus.hash,
     settingsKey: settingsKey(options),
-    documents: corpus.documents.map((d) => ({ source: d.source, sha256: d.sha256, chars: d.text.length })),
+    documents: read.documents.map((d) => ({ source: d.source, format: d.format, sha256: d.sha256, chars: d.text.length, ...(d.title ? { title: d.title } : {}) })),
+    skipped: read.skipped,
     passages: passages.length,
     vectors: texts.length,
     builtAt: new Date().toISOString(),
     buildMs: Math.round(performance.now() - started),
   };
   const { textVectors, textHashes, textTokens, embedded } = vectors;
-  const name = await options.store.save({ manifest, passages, textVectors, textHashes, textTokens, passageVectors }, options.signal);
-  return { name, manifest, embedded, reused: texts.length - embedded };
+  const name = await options.store.save({ manifest, documents: read.documents, passages, textVectors, textHashes, textTokens, passageVectors }, options.signal);
+  return { name, manifest, embedded, reused: texts.length - embedded, extracted: read.extracted, reusedFiles: read.reused, skipped: read.skipped };
 }

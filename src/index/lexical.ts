@@ -29,8 +29,9 @@ export interface LexicalIndex {
    * the query's terms (terms found nowhere count at the highest IDF). Near 1 when the words of the question are in the
    * text; low for a paraphrase. `queryIdf` is the sum of the query terms' IDFs (each time asked, unseen ones at the
    * highest): the BM25 of a text of average length holding each once, so hit scores over it compare across queries.
+   * With `allow`, only the texts it allows are hits (the coverage is then the best allowed text's).
    */
-  searchWithCoverage(query: string, depth: number): { hits: LexicalHit[]; coverage: number; queryIdf: number };
+  searchWithCoverage(query: string, depth: number, allow?: (label: number) => boolean): { hits: LexicalHit[]; coverage: number; queryIdf: number };
 }
 
 export interface Bm25Params {
@@ -181,12 +182,12 @@ export function createLexicalIndex(texts: string[], params: Bm25Params = DEFAULT
     search(query, depth) {
       return this.searchWithCoverage(query, depth).hits;
     },
-    searchWithCoverage(query, depth) {
+    searchWithCoverage(query, depth, allow) {
       const asked = new Map<string, number>();
       for (const t of terms(query)) asked.set(t, (asked.get(t) ?? 0) + 1);
       const top = createTopK(depth);
       for (const doc of accumulate(asked)) {
-        top.offer({ label: doc, score: scores[doc] });
+        if (!allow || allow(doc)) top.offer({ label: doc, score: scores[doc] });
         scores[doc] = 0;
         touchedFlag[doc] = 0;
       }

@@ -1,8 +1,10 @@
 // What every build is, whichever store keeps it: its name, its passages and its manifest.
 import { randomBytes } from 'node:crypto';
+import type { DocumentFormat } from '../ingest/document.js';
+import type { Skipped } from '../ingest/files.js';
 
 /** Bumped whenever a build's content changes meaning, so older builds count as stale and are rebuilt. */
-export const INDEX_FORMAT = 8;
+export const INDEX_FORMAT = 9;
 export const HASH_BYTES = 20;
 
 export interface PassageRecord {
@@ -17,6 +19,10 @@ export interface PassageRecord {
   block: number;
   /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
   sentences: { start: number; end: number; row: number }[];
+  /** The page the passage starts on (PDF), 1-based. */
+  page?: number;
+  /** The nearest heading above the passage. */
+  section?: string;
 }
 
 export interface IndexManifest {
@@ -27,9 +33,14 @@ export interface IndexManifest {
   dimension: number;
   chunking: { sentences: number; overlap: number; maxTokens: number; version: number };
   hnsw: { M: number; efConstruction: number };
+  /** The version of the document readers that extracted the text. */
+  extractor: number;
   corpusHash: string;
   settingsKey: string;
-  documents: { source: string; sha256: string; chars: number }[];
+  /** Each document indexed: `sha256` is of the file's bytes, `chars` the length of its extracted text. */
+  documents: { source: string; format: DocumentFormat; sha256: string; chars: number; title?: string }[];
+  /** Every file of the corpus folder left out, and why. */
+  skipped: Skipped[];
   passages: number;
   /** Rows of vectors.f32: one per distinct sentence text. */
   vectors: number;

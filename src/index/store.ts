@@ -1,10 +1,14 @@
 // The store boundary: what a query needs of one build (BuildReader), and what a build, a server and the commands need
 // of a store (IndexStore). The files store (files/) and the Postgres store (postgres/) implement both; nothing above
 // this folder knows which one it talks to.
+import type { ExtractedDocument } from '../ingest/document.js';
 import type { IndexManifest, PassageRecord } from './manifest.js';
 import type { Bm25Params } from './lexical.js';
 
-export type { IndexManifest, PassageRecord };
+export type { ExtractedDocument, IndexManifest, PassageRecord };
+
+/** Which passages a search may return: those of the documents named (a `source` filter resolved); all when absent. */
+export type SourceFilter = ReadonlySet<string> | undefined;
 
 /** The best blocks (paragraphs) for a query's words, with the passages of each, and the query's coverage. */
 export interface KeywordBlocks {
@@ -21,14 +25,19 @@ export interface BuildReader {
   /** The build's name: what responses and /health name. */
   readonly name: string;
   readonly manifest: IndexManifest;
-  /** Up to `k` passage labels nearest the query vector by cosine, best first (approximate: HNSW); none for k ≤ 0. */
-  nearest(query: Float32Array, k: number): Promise<number[]>;
-  /** The best `depth` blocks by BM25 over the query's terms (as `terms` makes them). */
-  keywordBlocks(query: string, depth: number): Promise<KeywordBlocks>;
+  /**
+   * Up to `k` passage labels nearest the query vector by cosine, best first (approximate: HNSW); none for k ≤ 0.
+   * With a filter, only passages of its documents, still `k` of them when the filter holds that many.
+   */
+  nearest(query: Float32Array, k: number, filter?: SourceFilter): Promise<number[]>;
+  /** The best `depth` blocks by BM25 over the query's terms (as `terms` makes them), of the filter's documents only. */
+  keywordBlocks(query: string, depth: number, filter?: SourceFilter): Promise<KeywordBlocks>;
   /** Passage records by label. */
   passages(labels: number[]): Promise<Map<number, PassageRecord>>;
   /** The cosine of the query to each sentence row (sentence vectors are unit length). */
   cosines(query: Float32Array, rows: number[]): Promise<Map<number, number>>;
+  /** A document's extracted text, title, pages and sections, as indexed; null when the build has no such document. */
+  document(source: string): Promise<ExtractedDocument | null>;
 }
 
 /** What a reader is opened with: the embedder it must match and the search's own settings. */
@@ -55,6 +64,8 @@ export interface ReusableRow {
 /** A complete build, as the build's steps leave it for the store to save. */
 export interface BuildData {
   manifest: IndexManifest;
+  /** Every document's extracted text: what /view shows and what the next build reuses for unchanged files. */
+  documents: ExtractedDocument[];
   passages: PassageRecord[];
   /** Unit vectors of every distinct sentence text, row-major, `manifest.vectors` rows. */
   textVectors: Float32Array;
@@ -77,6 +88,8 @@ export interface IndexStore {
   open(options: ReaderOptions): Promise<BuildReader>;
   /** What the current build knows of each text, when its files or rows verify; empty otherwise. */
   reusableRows(fingerprint: string): Promise<Map<string, ReusableRow>>;
+  /** The current build's documents by `reuseKey`, when it was read by readers of version `extractor`; empty otherwise. */
+  reusableDocuments(extractor: number): Promise<Map<string, ExtractedDocument>>;
   /** Takes the one build lock of the store; returns its release. Throws BUILD_IN_PROGRESS. */
   lock(): Promise<() => Promise<void>>;
   /** Saves a complete build and makes it current at once; a stopped or failed save leaves the current one as it was. */

@@ -1,24 +1,41 @@
-// Reads the corpus folder: every .txt and .md file below it once, by real path, in a stable order, with content hashes.
+// Reads the corpus folder: every file below it once, by real path, in a stable order, with content hashes; files of a
+// format no reader knows are listed as skipped with their reason, never dropped without a word.
 import { createHash } from 'node:crypto';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
-import { isBinary, readRegularFile } from './files.js';
+import type { DocumentFormat } from './document.js';
+import { readRegularFile, type Skipped } from './files.js';
 
-export const CORPUS_EXTENSIONS = ['.txt', '.md'];
+/** The formats read, by file extension; a file with no extension is read as plain text. */
+export const FORMATS: Record<string, DocumentFormat> = {
+  '': 'text',
+  '.txt': 'text',
+  '.text': 'text',
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.html': 'html',
+  '.htm': 'html',
+  '.xhtml': 'html',
+  '.pdf': 'pdf',
+  '.docx': 'docx',
+};
 
-export interface CorpusDocument {
+/** A file of the corpus as found: its bytes, their hash, and the format its name says. */
+export interface CorpusFile {
   /** Path relative to the corpus folder, with forward slashes: the `source` of every hit. */
   source: string;
-  text: string;
+  format: DocumentFormat;
+  bytes: Buffer;
+  /** SHA-256 of the bytes. */
   sha256: string;
 }
 
 export interface Corpus {
-  documents: CorpusDocument[];
-  /** Files left out, and why: unreadable, binary, a link leading outside the corpus folder or to nothing. */
-  skipped?: { source: string; reason: string }[];
-  /** Hash over every document's source and content: equal hashes, equal corpora. */
+  files: CorpusFile[];
+  /** Files left out by the walk and why: unsupported, unreadable, too large, links leading outside or to nothing. */
+  skipped: Skipped[];
+  /** Hash over every file's source, format and content, and every skipped file: equal hashes, equal corpora. */
   hash: string;
 }
 
@@ -29,7 +46,7 @@ const inside = (root: string, target: string) => target === root || target.start
  * each file is visited once however many links lead to it, so links that point back up or at each other neither
  * loop nor repeat a file. Links leading outside the corpus folder, and links to nothing, are skipped with a reason.
  */
-async function listFiles(root: string, skipped: { source: string; reason: string }[]): Promise<string[]> {
+async function listFiles(root: string, skipped: Skipped[]): Promise<string[]> {
   const dirs = new Set<string>();
   const files = new Set<string>();
   const visit = async (dir: string): Promise<void> => {
@@ -38,7 +55,7 @@ async function listFiles(root: string, skipped: { source: string; reason: string
     const listed = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       // A folder removed while the walk runs is skipped like a file removed while it is read.
       if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
-      skipped.push({ source: relative(root, dir), reason: 'removed while being read' });
+      skipped.push({ source: relative(root, dir), code: 'removed', reason: 'removed while being read' });
       return [];
     });
     const entries = listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -47,13 +64,15 @@ async function listFiles(root: string, skipped: { source: string; reason: string
       const full = path.join(dir, entry.name);
       const real = entry.isSymbolicLink() ? await realpath(full).catch(() => null) : full;
       if (!real || !inside(root, real)) {
-        skipped.push({ source: relative(root, full), reason: real ? 'a link leading outside the corpus folder' : 'a link to nothing' });
+        skipped.push({ source: relative(root, full), code: 'link', reason: real ? 'a link leading outside the corpus folder' : 'a link to nothing' });
         continue;
       }
       const info = entry.isSymbolicLink() ? await stat(real).catch(() => null) : entry;
       if (!info) continue;
       if (info.isDirectory()) await visit(real);
-      else if (info.isFile() && CORPUS_EXTENSIONS.includes(path.extname(real).toLowerCase())) files.add(real);
+      else if (!info.isFile()) skipped.push({ source: relative(root, full), code: 'not-a-file', reason: 'not a regular file' });
+      else if (formatOf(real)) files.add(real);
+      else skipped.push({ source: relative(root, full), code: 'unsupported', reason: `unsupported type (${path.extname(real).toLowerCase()})` });
     }
   };
   await visit(root);
@@ -62,44 +81,45 @@ async function listFiles(root: string, skipped: { source: string; reason: string
 
 const relative = (root: string, file: string) => path.relative(root, file).split(path.sep).join('/');
 
+/** The format a file's name says it is in, or null when no reader knows it. */
+export function formatOf(file: string): DocumentFormat | null {
+  return FORMATS[path.extname(path.basename(file)).toLowerCase()] ?? null;
+}
+
 /**
- * Reads every document of the corpus folder; files it cannot use (unreadable, binary, links leading out) are listed
- * in `skipped`, not fatal. Throws CORPUS_MISSING or CORPUS_EMPTY.
+ * Reads every file of the corpus folder that a reader knows; the rest (unsupported, unreadable, too large, links
+ * leading out) are listed in `skipped`, not fatal. Throws CORPUS_MISSING, or CORPUS_EMPTY when no file can be read.
  */
 export async function readCorpus(dir: string): Promise<Corpus> {
   const root = await realpath(path.resolve(dir)).catch(() => path.resolve(dir));
   const info = await stat(root).catch(() => null);
   if (!info?.isDirectory()) throw new AppError('CORPUS_MISSING', root);
-  const skipped: { source: string; reason: string }[] = [];
-  const files = await listFiles(root, skipped);
-  const documents: CorpusDocument[] = [];
-  for (const file of files) {
+  const skipped: Skipped[] = [];
+  const files: CorpusFile[] = [];
+  for (const file of await listFiles(root, skipped)) {
     const source = relative(root, file);
     const read = await readRegularFile(file);
-    if ('skipped' in read) {
-      skipped.push({ source, reason: read.skipped });
-      continue;
-    }
-    const raw = read.bytes;
-    if (isBinary(raw)) {
-      skipped.push({ source, reason: 'binary (NUL bytes, control characters or bytes that are not UTF-8)' });
-      continue;
-    }
-    const text = raw.toString('utf8').replace(/\r\n?/g, '\n');
-    if (text.trim()) documents.push(documentOf(source, text));
+    if ('skipped' in read) skipped.push({ source, code: read.code, reason: read.skipped });
+    else files.push(fileOf(source, formatOf(file)!, read.bytes));
   }
-  if (documents.length === 0) throw new AppError('CORPUS_EMPTY', root);
-  return { ...corpusOf(documents), skipped };
+  if (files.length === 0) throw new AppError('CORPUS_EMPTY', root);
+  return corpusOf(files, skipped);
 }
 
-/** A document with its content hash. */
-export function documentOf(source: string, text: string): CorpusDocument {
-  return { source, text, sha256: createHash('sha256').update(text).digest('hex') };
+/** A file with its content hash. */
+export function fileOf(source: string, format: DocumentFormat, bytes: Buffer): CorpusFile {
+  return { source, format, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** A corpus of documents, with the hash that changes whenever any source or content does. */
-export function corpusOf(documents: CorpusDocument[]): Corpus {
+/** A plain-text document given as a string (a benchmark's, a test's), as the corpus reader would have found it. */
+export function documentOf(source: string, text: string): CorpusFile {
+  return fileOf(source, 'text', Buffer.from(text, 'utf8'));
+}
+
+/** A corpus of files, with the hash that changes whenever any source, format or content does, or what was skipped. */
+export function corpusOf(files: CorpusFile[], skipped: Skipped[] = []): Corpus {
   const hash = createHash('sha256');
-  for (const d of documents) hash.update(`${d.source}\0${d.sha256}\n`);
-  return { documents, hash: hash.digest('hex') };
+  for (const f of files) hash.update(`${f.source}\0${f.format}\0${f.sha256}\n`);
+  for (const s of skipped) hash.update(`skipped\0${s.source}\0${s.code}\n`);
+  return { files, skipped, hash: hash.digest('hex') };
 }

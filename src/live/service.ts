@@ -1,15 +1,11 @@
 // The running service's state: the embedder and the index it answers from, loaded once and reloadable.
 import { randomBytes } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { embedderOptions, searchSettings, type Config } from '../config.js';
-import { documentOf } from '../ingest/corpus.js';
-import { MAX_DOCUMENT_BYTES, readRegularFile } from '../ingest/files.js';
 import type { QueryEmbedder } from '../model/embedder.js';
 import { createEmbedder } from '../model/transformers-embedder.js';
 import { AppError } from '../errors.js';
-import type { IndexStore } from '../index/store.js';
+import type { ExtractedDocument, IndexStore } from '../index/store.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
 import { readerOptions, storeFor } from './store-for.js';
 
@@ -25,8 +21,8 @@ export interface Service {
    */
   reload(): Promise<void>;
   health(): Record<string, unknown>;
-  /** An indexed document's current text, and whether it changed since it was indexed; null if not indexed. */
-  readDocument(source: string): Promise<{ text: string; changed: boolean } | null>;
+  /** An indexed document as the serving build holds it (its extracted text, title, pages); null if not indexed. */
+  readDocument(source: string): Promise<ExtractedDocument | null>;
   /**
    * Follows the store's current build: checks every `intervalMs` (and at once when the database announces a change)
    * and loads a new one; reports the build in use to a database store. Stopped by close().
@@ -108,22 +104,13 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
       return {
         model: model.modelId,
         index: m
-          ? { build: current!.reader.name, corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length }
+          ? { build: current!.reader.name, corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length, skipped: m.skipped.length }
           : null,
         ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
       };
     },
     async readDocument(source) {
-      const doc = current?.reader.manifest.documents.find((d) => d.source === source);
-      if (!doc) return null;
-      const root = await realpath(path.resolve(config.CORPUS_DIR)).catch(() => null);
-      const file = root && (await realpath(path.resolve(root, source)).catch(() => null));
-      if (!root || !file || !file.startsWith(root + path.sep)) return null;
-      // A regular file only, within limits: a FIFO put in its place must not hang the server.
-      const read = await readRegularFile(file, MAX_DOCUMENT_BYTES, 5000);
-      if ('skipped' in read) return null;
-      const text = read.bytes.toString('utf8').replace(/\r\n?/g, '\n');
-      return { text, changed: documentOf(source, text).sha256 !== doc.sha256 };
+      return current ? current.reader.document(source) : null;
     },
     async close() {
       for (const stop of stops.splice(0)) await stop();

@@ -5,7 +5,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { CORPUS_EXTENSIONS } from '../ingest/corpus.js';
 import type { Reindexer } from './reindexer.js';
 
 export interface CorpusWatcher {
@@ -30,7 +29,8 @@ export interface WatchOptions {
 function chokidarWatch(corpusDir: string): FolderWatcher {
   return watch(corpusDir, {
     ignoreInitial: true,
-    ignored: (file, stats) => Boolean(stats?.isFile() && !CORPUS_EXTENSIONS.includes(path.extname(file).toLowerCase())),
+    // Every file counts (one the build skips is named in its summary), but for hidden ones, which it never reads.
+    ignored: (file) => path.basename(file).startsWith('.') && path.resolve(file) !== path.resolve(corpusDir),
     awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 },
   });
 }

@@ -1,6 +1,6 @@
 // Query → both sides' candidates → fused ranking: embeds the question, takes the vector and the keyword candidates
 // from the build's reader, and scores each passage by the closest of its sentences and by its block's keywords.
-import type { PassageRecord } from '../index/store.js';
+import type { PassageRecord, SourceFilter } from '../index/store.js';
 import { checkFinite } from '../model/embedder.js';
 import { checkDeadline } from './deadline.js';
 import type { SearchEngine } from './engine.js';
@@ -22,7 +22,21 @@ export interface Ranking {
   share: number;
   /** Cosine of the query to a sentence row of a candidate. */
   cosine: (row: number) => number;
+  /** The query's vector, so that a deeper ranking of the same query need not embed it again. */
+  vector: Float32Array;
+  /** Whether the vector side ran out of passages before `depth`: a deeper ranking would find nothing more. */
+  exhausted: boolean;
   timings: SearchTimings;
+}
+
+export interface RankOptions {
+  /** Candidates taken from each side; the engine's setting when absent. */
+  depth?: number;
+  /** Only passages of these documents. */
+  filter?: SourceFilter;
+  /** The query's vector, when it was embedded before. */
+  vector?: Float32Array;
+  signal?: AbortSignal;
 }
 
 /**
@@ -39,8 +53,8 @@ export function meaningOf(passage: PassageRecord, cosine: (row: number) => numbe
  * The keyword side: the best blocks' passages, whole blocks at a time, until there are `depth` of them (a long
  * paragraph has many), each scored by its block's BM25 over the query's IDF sum; and the query's coverage.
  */
-export async function keywordCandidates(engine: SearchEngine, query: string, depth: number): Promise<{ hits: { label: number; score: number }[]; coverage: number }> {
-  const found = await engine.reader.keywordBlocks(query, depth);
+export async function keywordCandidates(engine: SearchEngine, query: string, depth: number, filter?: SourceFilter): Promise<{ hits: { label: number; score: number }[]; coverage: number }> {
+  const found = await engine.reader.keywordBlocks(query, depth, filter);
   const hits: { label: number; score: number }[] = [];
   for (const block of found.hits) {
     if (hits.length >= depth) break;
@@ -60,17 +74,18 @@ async function timed<T>(into: SearchTimings, key: keyof SearchTimings, work: () 
 }
 
 /** Embeds the query, takes both sides' candidates and fuses them. `signal` stops the work of a request given up on. */
-export async function rank(engine: SearchEngine, query: string, signal?: AbortSignal): Promise<Ranking> {
+export async function rank(engine: SearchEngine, query: string, options: RankOptions = {}): Promise<Ranking> {
   const { reader, settings } = engine;
-  const depth = Math.min(settings.depth, reader.manifest.passages);
+  const { signal, filter } = options;
+  const depth = Math.min(options.depth ?? settings.depth, reader.manifest.passages);
   const timings: SearchTimings = { embedMs: 0, vectorMs: 0, lexicalMs: 0, fusionMs: 0 };
-  const [queryVector] = await timed(timings, 'embedMs', () => engine.embedder.embedQueries([query], { signal }));
+  const queryVector = options.vector ?? (await timed(timings, 'embedMs', () => engine.embedder.embedQueries([query], { signal })))[0];
   checkDeadline(signal);
   checkFinite(queryVector, engine.embedder.modelId);
 
   const [vectorLabels, keyword] = await Promise.all([
-    timed(timings, 'vectorMs', () => reader.nearest(queryVector, depth)),
-    timed(timings, 'lexicalMs', () => keywordCandidates(engine, query, depth)),
+    timed(timings, 'vectorMs', () => reader.nearest(queryVector, depth, filter)),
+    timed(timings, 'lexicalMs', () => keywordCandidates(engine, query, depth, filter)),
   ]);
   checkDeadline(signal);
 
@@ -82,6 +97,6 @@ export async function rank(engine: SearchEngine, query: string, signal?: AbortSi
     const cosine = (row: number) => cosines.get(row)!;
     const share = keywordShare(keyword.coverage, settings.keywordShare);
     const candidates = fuseCandidates(vectorLabels, keyword.hits, (label) => meaningOf(passages.get(label)!, cosine), share);
-    return { candidates, passages, share, cosine, timings };
+    return { candidates, passages, share, cosine, vector: queryVector, exhausted: vectorLabels.length < depth || depth >= reader.manifest.passages, timings };
   });
 }

@@ -1,10 +1,11 @@
 // Ranking → hits: the answering sentence of each passage marked, passages that repeat a better hit left out.
-import type { PassageRecord } from '../index/store.js';
+import type { IndexManifest, PassageRecord } from '../index/store.js';
 import type { SearchEngine } from './engine.js';
 import type { Candidate } from './fusion.js';
 import { terms } from '../index/lexical.js';
 import { checkDeadline } from './deadline.js';
 import { rank, type Ranking, type SearchTimings } from './rank.js';
+import { matchSources } from './sources.js';
 
 export interface SearchHit {
   id: string;
@@ -16,6 +17,27 @@ export interface SearchHit {
   end: number;
   /** The answering sentence: offsets into `text`. */
   highlight: { start: number; end: number; text: string };
+  /** The document's title, where it has one (HTML, PDF metadata, Markdown front matter, a top heading). */
+  title?: string;
+  /** The page the passage starts on (PDF), 1-based. */
+  page?: number;
+  /** The nearest heading above the passage. */
+  section?: string;
+}
+
+export interface SearchOptions {
+  /** Hits to return. */
+  k: number;
+  /** Hits to pass over first: paging. */
+  offset?: number;
+  /** Only hits scoring at least this. */
+  minScore?: number;
+  /** A glob over document paths: only their passages (see sources.ts). */
+  source?: string;
+  /** At most this many hits from one document. */
+  perSource?: number;
+  /** Stops the work of a request given up on. */
+  signal?: AbortSignal;
 }
 
 export interface SearchResult {
@@ -55,17 +77,37 @@ export function isRedundant(passage: PassageRecord, answering: number, shown: Se
   return repeated * 2 > passage.sentences.length;
 }
 
-/** The hit a passage gives, with its answering sentence marked. */
-function hitOf(p: PassageRecord, answering: number, score: number): SearchHit {
+const titleMaps = new WeakMap<IndexManifest, Map<string, string>>();
+/** The title of each document of a build that has one, made once per build. */
+function titlesOf(manifest: IndexManifest): Map<string, string> {
+  let titles = titleMaps.get(manifest);
+  if (!titles) titleMaps.set(manifest, (titles = new Map(manifest.documents.filter((d) => d.title).map((d) => [d.source, d.title!]))));
+  return titles;
+}
+
+/** The hit a passage gives, with its answering sentence marked and where it is (title, page, section) when known. */
+function hitOf(p: PassageRecord, answering: number, score: number, title: string | undefined): SearchHit {
   const s = p.sentences[answering];
   const start = s.start - p.start;
   const end = s.end - p.start;
-  return { id: p.id, score, text: p.text, source: p.source, start: p.start, end: p.end, highlight: { start, end, text: p.text.slice(start, end) } };
+  return {
+    id: p.id,
+    score,
+    text: p.text,
+    source: p.source,
+    start: p.start,
+    end: p.end,
+    highlight: { start, end, text: p.text.slice(start, end) },
+    ...(title ? { title } : {}),
+    ...(p.page ? { page: p.page } : {}),
+    ...(p.section ? { section: p.section } : {}),
+  };
 }
 
 /**
  * Up to `k` hits from candidates in ranked order, each scoring at least `minScore` as returned (rounded to 6
- * places, so a hit's own score as minScore keeps that hit), repeats left out when the engine says so.
+ * places, so a hit's own score as minScore keeps that hit), repeats left out when the engine says so, and at most
+ * `perSource` from one document.
  */
 export function selectHits(
   engine: SearchEngine,
@@ -74,28 +116,58 @@ export function selectHits(
   query: string,
   k: number,
   minScore = -Infinity,
+  perSource = Infinity,
 ): SearchHit[] {
   const queryTerms = new Set(terms(query));
+  const titles = titlesOf(engine.reader.manifest);
   const hits: SearchHit[] = [];
   const shown = new Set<number>();
+  const perDocument = new Map<string, number>();
   for (const c of candidates) {
     const score = Number(c.score.toFixed(6));
     if (hits.length >= k || score < minScore) break;
     const p = ranking.passages.get(c.label)!;
+    const taken = perDocument.get(p.source) ?? 0;
+    if (taken >= perSource) continue;
     const answering = answeringSentence(p, ranking.cosine, queryTerms);
     if (engine.settings.dedup && isRedundant(p, answering, shown)) continue;
     for (const x of p.sentences) shown.add(x.row);
-    hits.push(hitOf(p, answering, score));
+    perDocument.set(p.source, taken + 1);
+    hits.push(hitOf(p, answering, score, titles.get(p.source)));
   }
   return hits;
 }
 
-/** Answers a query with up to `k` hits scoring at least `minScore`, best first. `signal` stops a request given up on. */
-export async function search(engine: SearchEngine, query: string, k: number, minScore = -Infinity, signal?: AbortSignal): Promise<SearchResult> {
-  const ranking = await rank(engine, query, signal);
-  checkDeadline(signal);
-  const t = performance.now();
-  const hits = selectHits(engine, ranking, ranking.candidates, query, k, minScore);
-  // Fusion is timed with the making of the hits: highlight and dedup.
-  return { hits, timings: { ...ranking.timings, fusionMs: ranking.timings.fusionMs + performance.now() - t } };
+const addTimings = (a: SearchTimings, b: SearchTimings): SearchTimings => ({
+  embedMs: a.embedMs + b.embedMs,
+  vectorMs: a.vectorMs + b.vectorMs,
+  lexicalMs: a.lexicalMs + b.lexicalMs,
+  fusionMs: a.fusionMs + b.fusionMs,
+});
+
+/**
+ * Answers a query with hits `offset`…`offset + k` scoring at least `minScore`, best first, of the documents `source`
+ * matches, at most `perSource` a document. When repeats, the per-document limit or a filter leave too few hits, the
+ * ranking is taken again four times deeper (the query embedded once), until enough or nothing more is left.
+ */
+export async function search(engine: SearchEngine, query: string, options: SearchOptions): Promise<SearchResult> {
+  const { k, offset = 0, minScore = -Infinity, perSource = Infinity, signal } = options;
+  const filter = options.source === undefined ? undefined : matchSources(engine.reader.manifest.documents, options.source);
+  const wanted = offset + k;
+  let depth = Math.max(engine.settings.depth, wanted);
+  let timings: SearchTimings = { embedMs: 0, vectorMs: 0, lexicalMs: 0, fusionMs: 0 };
+  let vector: Float32Array | undefined;
+  for (;;) {
+    const ranking = await rank(engine, query, { depth, filter, vector, signal });
+    checkDeadline(signal);
+    vector = ranking.vector;
+    const t = performance.now();
+    const hits = selectHits(engine, ranking, ranking.candidates, query, wanted, minScore, perSource);
+    // Fusion is timed with the making of the hits: highlight and dedup.
+    timings = addTimings(timings, { ...ranking.timings, fusionMs: ranking.timings.fusionMs + performance.now() - t });
+    const last = ranking.candidates.at(-1);
+    const cutByScore = last !== undefined && Number(last.score.toFixed(6)) < minScore;
+    if (hits.length >= wanted || ranking.exhausted || cutByScore) return { hits: hits.slice(offset), timings };
+    depth *= 4;
+  }
 }

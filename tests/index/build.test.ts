@@ -45,6 +45,6 @@ describe('build progress', () => {
     // The fixed embedder's tokens are words: 6 + 1 + 2.
     expect(progress[0]).toEqual([0, 9]);
     expect(progress.at(-1)).toEqual([9, 9]);
-    expect(stages).toEqual(['reuse', 'chunk', 'embed', 'assemble', 'save']);
+    expect(stages).toEqual(['reuse', 'extract', 'chunk', 'embed', 'assemble', 'save']);
   });
 });

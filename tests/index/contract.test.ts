@@ -65,7 +65,7 @@ describe.each(KINDS)('the %s store', (kind) => {
     const ids = ranking.candidates.map((c) => ranking.passages.get(c.label)!.id);
     expect(ids).toEqual([P0, P1, P3, P2]);
     expect(ranking.candidates.map((c) => c.score)).toEqual([0.9703522287098727, 0.9703522287098727, 0.5455513110100438, 0.2000000000373967].map((x) => expect.closeTo(x, 9)));
-    expect((await search(engine, 'figs and apples', 10)).hits.map((x) => x.id)).toEqual([P0, P2, P3]);
+    expect((await search(engine, 'figs and apples', { k: 10 })).hits.map((x) => x.id)).toEqual([P0, P2, P3]);
   });
 
   it('offers the vectors and token counts of the current build for reuse, under the same embedder only', async () => {

@@ -31,8 +31,10 @@ describe('index store', () => {
     const embedder = await realEmbedder();
     const index = await loadIndex(indexDir, embedder, 50);
     expect(index.manifest).toMatchObject(manifest);
-    expect(Object.keys(index.manifest.files!).sort()).toEqual(['hashes.bin', 'hnsw.bin', 'passages.json', 'tokens.u16', 'vectors.f32']);
-    expect(index.passages.map((p) => p.source)).toEqual(['a.txt', 'a.txt', 'notes/b.md', 'notes/b.md']);
+    expect(Object.keys(index.manifest.files!).sort()).toEqual(['documents.jsonl', 'hashes.bin', 'hnsw.bin', 'passages.json', 'tokens.u16', 'vectors.f32']);
+    // The Markdown heading is no passage of its own: it is the section of the paragraph under it.
+    expect(index.passages.map((p) => p.source)).toEqual(['a.txt', 'a.txt', 'notes/b.md']);
+    expect(index.passages[2]).toMatchObject({ text: 'Coffee beans are roasted before they are ground.', section: 'Coffee' });
     expect(index.hnsw.getCurrentCount()).toBe(index.passages.length);
     expect(manifest.documents.map((d) => d.source)).toEqual(['a.txt', 'notes/b.md']);
     const text = await readFile(path.join(corpus, 'a.txt'), 'utf8');

@@ -3,8 +3,15 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCorpus } from '../../src/ingest/corpus.js';
-import { isBinary, readRegularFile } from '../../src/ingest/files.js';
+import { extractCorpus } from '../../src/ingest/extract.js';
+import { readRegularFile } from '../../src/ingest/files.js';
 import { buildReal, removeDir, tempDir } from '../helpers/real.js';
+
+/** The corpus folder read and its files' text extracted, as a build does with nothing to reuse. */
+async function documentsIn(dir: string) {
+  const corpus = await readCorpus(dir);
+  return { ...(await extractCorpus(corpus, new Map())), hash: corpus.hash, files: corpus.files };
+}
 
 describe('readCorpus', () => {
   let root: string;
@@ -28,8 +35,8 @@ describe('readCorpus', () => {
   });
   afterAll(() => removeDir(root));
 
-  it('reads .txt and .md files recursively, in order, with normalised line ends', async () => {
-    const c = await readCorpus(corpus);
+  it('reads the files of known formats recursively, in order, with normalised line ends; names every other', async () => {
+    const c = await documentsIn(corpus);
     const sources = c.documents.map((d) => d.source);
     expect(sources).toContain('a.md');
     expect(sources).toContain('sub/c.txt');
@@ -38,13 +45,17 @@ describe('readCorpus', () => {
     expect(sources).not.toContain('image.png');
     expect(sources).not.toContain('.hidden.txt');
     expect(sources).not.toContain('empty.txt');
+    expect(c.skipped).toContainEqual({ source: 'image.png', code: 'unsupported', reason: 'unsupported type (.png)' });
+    expect(c.skipped).toContainEqual({ source: 'empty.txt', code: 'empty', reason: 'no text' });
+    // Hidden files are never read, and not listed.
+    expect(c.skipped.map((s) => s.source)).not.toContain('.hidden.txt');
   });
 
   it('never leaves the corpus folder through links, and follows links that stay inside', async () => {
-    const c = await readCorpus(corpus);
+    const c = await documentsIn(corpus);
     expect(c.documents.map((d) => d.text).join()).not.toContain('secret outside');
-    expect(c.skipped).toContainEqual({ source: 'escape.txt', reason: 'a link leading outside the corpus folder' });
-    expect(c.skipped).toContainEqual({ source: 'up', reason: 'a link leading outside the corpus folder' });
+    expect(c.skipped).toContainEqual({ source: 'escape.txt', code: 'link', reason: 'a link leading outside the corpus folder' });
+    expect(c.skipped).toContainEqual({ source: 'up', code: 'link', reason: 'a link leading outside the corpus folder' });
     expect(c.documents.map((d) => d.source)).not.toContain('up/outside.txt');
     // A link inside the folder leads to a file read once, under its own name.
     expect(c.documents.map((d) => d.source)).not.toContain('inside-link.txt');
@@ -61,30 +72,38 @@ describe('readCorpus', () => {
     await symlink('.', path.join(loops, 'a', 'b', 'self'));
     await symlink(path.join(loops, 'a', 'b', 'deep.txt'), path.join(loops, 'copy.txt'));
     await symlink(path.join(loops, 'nowhere.txt'), path.join(loops, 'broken.txt'));
-    const c = await readCorpus(loops);
+    const c = await documentsIn(loops);
     expect(c.documents.map((d) => d.source)).toEqual(['a/b/deep.txt', 'top.txt']);
-    expect(c.skipped).toEqual([{ source: 'broken.txt', reason: 'a link to nothing' }]);
+    expect(c.skipped).toEqual([{ source: 'broken.txt', code: 'link', reason: 'a link to nothing' }]);
     const { manifest } = await buildReal(path.join(root, 'loops-build'), loops);
     expect(manifest.documents.map((d) => d.source)).toEqual(['a/b/deep.txt', 'top.txt']);
     expect(manifest.passages).toBe(2);
   });
 
   it('skips binary files with a reason instead of failing', async () => {
-    const c = await readCorpus(corpus);
-    expect(c.skipped).toContainEqual({ source: 'binary.txt', reason: expect.stringMatching(/^binary/) });
+    const c = await documentsIn(corpus);
+    expect(c.skipped).toContainEqual({ source: 'binary.txt', code: 'binary', reason: expect.stringMatching(/^binary/) });
   });
 
   it('hashes equal corpora equally and different ones differently', async () => {
     const a = await readCorpus(corpus);
     expect((await readCorpus(corpus)).hash).toBe(a.hash);
     await writeFile(path.join(corpus, 'a.md'), '# First, edited');
-    expect((await readCorpus(corpus)).hash).not.toBe(a.hash);
+    const edited = await readCorpus(corpus);
+    expect(edited.hash).not.toBe(a.hash);
+    // A new file the build skips changes the hash too: the build's list of skipped files must name it.
+    await writeFile(path.join(corpus, 'prices.csv'), 'a,b\n1,2\n');
+    expect((await readCorpus(corpus)).hash).not.toBe(edited.hash);
+    await rm(path.join(corpus, 'prices.csv'));
   });
 
   it('says CORPUS_MISSING and CORPUS_EMPTY', async () => {
     await expect(readCorpus(path.join(root, 'nope'))).rejects.toMatchObject({ code: 'CORPUS_MISSING' });
     const empty = path.join(root, 'empty');
     await mkdir(empty);
+    await expect(readCorpus(empty)).rejects.toMatchObject({ code: 'CORPUS_EMPTY' });
+    // Files, but none of a format read: empty too, each named.
+    await writeFile(path.join(empty, 'prices.csv'), 'a,b\n');
     await expect(readCorpus(empty)).rejects.toMatchObject({ code: 'CORPUS_EMPTY' });
   });
 
@@ -96,19 +115,12 @@ describe('readCorpus', () => {
     const noise = Buffer.from(Array.from({ length: 4096 }, (_, i) => 1 + ((i * 7919 + 13) % 255)));
     await writeFile(path.join(odd, 'noise.txt'), noise);
     execFileSync('mkfifo', [path.join(odd, 'pipe.txt')]);
-    const c = await readCorpus(odd);
+    const c = await documentsIn(odd);
     expect(c.documents.map((d) => d.source)).toEqual(['notes.txt']);
-    expect(c.skipped).toContainEqual({ source: 'noise.txt', reason: expect.stringMatching(/^binary/) });
-    // A FIFO is not a regular file: the walk passes it by and nothing blocks on it.
-    expect(c.documents.map((d) => d.source)).not.toContain('pipe.txt');
-    expect(await readRegularFile(path.join(odd, 'pipe.txt'))).toEqual({ skipped: 'not a regular file' });
-  });
-
-  it('tells text from binary', () => {
-    expect(isBinary(Buffer.from('Zoë’s café — naïve résumé.\n\tIndented line.\r\n'))).toBe(false);
-    expect(isBinary(Buffer.from([0x68, 0x00, 0x69]))).toBe(true);
-    expect(isBinary(Buffer.from(Array.from({ length: 200 }, (_, i) => (i % 2 ? 0x01 : 0x41))))).toBe(true);
-    expect(isBinary(Buffer.alloc(0))).toBe(false);
+    expect(c.skipped).toContainEqual({ source: 'noise.txt', code: 'binary', reason: expect.stringMatching(/^binary/) });
+    // A FIFO is not a regular file: the walk names it and nothing blocks on it.
+    expect(c.skipped).toContainEqual({ source: 'pipe.txt', code: 'not-a-file', reason: 'not a regular file' });
+    expect(await readRegularFile(path.join(odd, 'pipe.txt'))).toEqual({ skipped: 'not a regular file', code: 'not-a-file' });
   });
 
   it('never fails because folders vanish while it walks', async () => {
@@ -122,7 +134,7 @@ describe('readCorpus', () => {
       const walking = readCorpus(shifting);
       await Promise.all(Array.from({ length: 60 }, (_, i) => rm(path.join(shifting, `d${i}`), { recursive: true, force: true })));
       const c = await walking;
-      expect(c.documents.map((d) => d.source)).toContain('stays.txt');
+      expect(c.files.map((d) => d.source)).toContain('stays.txt');
     }
   });
 });

@@ -193,7 +193,7 @@ describe('a build killed mid-way', () => {
   afterAll(() => removeDir(root));
 
   // Each kill lands while the build is in that step, as the build's own log says.
-  it.each(['reuse', 'chunk', 'embed', 'assemble'])('leaves an index that loads when killed in its %s step, and the next build cleans up', async (stage) => {
+  it.each(['reuse', 'extract', 'chunk', 'embed', 'assemble'])('leaves an index that loads when killed in its %s step, and the next build cleans up', async (stage) => {
     const embedder = await realEmbedder();
     const before = await currentBuild(path.join(root, 'index'));
     const child = startCommand(['build'], {

@@ -32,17 +32,21 @@ describe('the service\'s reload', () => {
   });
 });
 
-describe('/view over a file that is no longer a regular file', () => {
-  it('answers 404 at once when a FIFO stands in an indexed document\'s place, and keeps serving other documents', async () => {
+describe('/view reads the build, not the corpus folder', () => {
+  it('shows the indexed text after its file is gone or a FIFO stands in its place, at once', async () => {
     const root = await tempDir();
     try {
       const { app } = await realApp(root, { 'a.txt': 'Ferries stop in January.', 'b.txt': 'The lighthouse keeper gives tours.' }, { limits: { maxQueryChars: 100, defaultK: 5, maxK: 50, maxBodyBytes: 1024 } });
       await rm(path.join(root, 'corpus', 'a.txt'));
       execFileSync('mkfifo', [path.join(root, 'corpus', 'a.txt')]);
-      for (let i = 0; i < 6; i++) expect((await app.request('/view?source=a.txt&start=0&end=5')).status).toBe(404);
-      const res = await app.request('/view?source=b.txt&start=0&end=10');
-      expect(res.status).toBe(200);
-      expect(await res.text()).toContain('keeper gives tours');
+      for (let i = 0; i < 6; i++) {
+        const res = await app.request('/view?source=a.txt&start=0&end=7');
+        expect(res.status).toBe(200);
+        expect(await res.text()).toContain('<mark id="hit" tabindex="-1">Ferries</mark> stop in January.');
+      }
+      await rm(path.join(root, 'corpus'), { recursive: true });
+      expect(await (await app.request('/view?source=b.txt&start=0&end=10')).text()).toContain('keeper gives tours');
+      expect((await app.request('/view?source=c.txt&start=0&end=10')).status).toBe(404);
     } finally {
       await removeDir(root);
     }

@@ -55,7 +55,7 @@ describe('the ranking, by hand', () => {
   });
 
   it('leaves out a window whose answering sentence a better hit shows, and marks that sentence', async () => {
-    const { hits } = await search(orchard(), 'when do pears ripen', 10);
+    const { hits } = await search(orchard(), 'when do pears ripen', { k: 10 });
     expect(hits.map((x) => x.id)).toEqual([P0, P3, P2]);
     expect(hits.map((x) => x.highlight.text)).toEqual(['Pears ripen slowly in autumn.', 'Pears, pears and more pears fill the market stalls today.', 'Nets dry on the quay.']);
     expect(hits.map((x) => x.score)).toEqual([0.970352, 0.545551, 0.2]);
@@ -64,18 +64,18 @@ describe('the ranking, by hand', () => {
   it('leaves out a window most of whose sentences a better hit shows, though its own answer is new', async () => {
     // P0 answers with "Apples…" (cosine ½ and a shared word); P1 would answer with "Figs need heat." — new — but two of
     // its three sentences are already shown.
-    const { hits } = await search(orchard(), 'figs and apples', 10);
+    const { hits } = await search(orchard(), 'figs and apples', { k: 10 });
     expect(hits.map((x) => x.id)).toEqual([P0, P2, P3]);
     expect(hits[0].highlight.text).toBe('Apples grow on tall trees.');
     expect(hits.map((x) => x.score)).toEqual([0.689796, 0.2, 0]);
-    const all = await search({ ...orchard(), settings: { ...SETTINGS, dedup: false } }, 'figs and apples', 10);
+    const all = await search({ ...orchard(), settings: { ...SETTINGS, dedup: false } }, 'figs and apples', { k: 10 });
     expect(all.hits.map((x) => x.id)).toEqual([P0, P1, P2, P3]);
     expect(all.hits[1].highlight.text).toBe('Figs need heat.');
   });
 
   it('keeps hits scoring at least minScore as returned, and at most k', async () => {
-    expect((await search(orchard(), 'when do pears ripen', 10, 0.545551)).hits.map((x) => x.id)).toEqual([P0, P3]);
-    expect((await search(orchard(), 'when do pears ripen', 10, 0.545552)).hits.map((x) => x.id)).toEqual([P0]);
-    expect((await search(orchard(), 'when do pears ripen', 1)).hits.map((x) => x.id)).toEqual([P0]);
+    expect((await search(orchard(), 'when do pears ripen', { k: 10, minScore: 0.545551 })).hits.map((x) => x.id)).toEqual([P0, P3]);
+    expect((await search(orchard(), 'when do pears ripen', { k: 10, minScore: 0.545552 })).hits.map((x) => x.id)).toEqual([P0]);
+    expect((await search(orchard(), 'when do pears ripen', { k: 1 })).hits.map((x) => x.id)).toEqual([P0]);
   });
 });

@@ -39,15 +39,15 @@ describe('a ranking on the orchard', () => {
     const seen: (AbortSignal | undefined)[] = [];
     const listening = { ...orchard(), embedder: { ...orchard().embedder, embedQueries: (texts: string[], options?: { signal?: AbortSignal }) => (seen.push(options?.signal), orchard().embedder.embedQueries(texts)) } };
     const controller = new AbortController();
-    await rank(listening, 'when do pears ripen', controller.signal);
+    await rank(listening, 'when do pears ripen', { signal: controller.signal });
     expect(seen).toEqual([controller.signal]);
     controller.abort(new Error('gone'));
-    await expect(rank(listening, 'when do pears ripen', controller.signal)).rejects.toThrow('gone');
+    await expect(rank(listening, 'when do pears ripen', { signal: controller.signal })).rejects.toThrow('gone');
   });
 
   it('reports the time of each stage, each within the time the search took', async () => {
     const started = performance.now();
-    const { timings } = await search(orchard(), 'when do pears ripen', 5);
+    const { timings } = await search(orchard(), 'when do pears ripen', { k: 5 });
     const took = performance.now() - started;
     for (const ms of Object.values(timings)) {
       expect(ms).toBeGreaterThanOrEqual(0);
@@ -61,9 +61,12 @@ describe('a ranking on the orchard', () => {
     expect(ranking.timings.embedMs + ranking.timings.vectorMs + ranking.timings.lexicalMs + ranking.timings.fusionMs).toBeGreaterThan(0);
   });
 
-  it('answers with nothing, and no error, when the search depth is 0', async () => {
+  it('takes at least k candidates from each side, whatever the depth setting', async () => {
     const shallow = { ...orchard(), settings: { ...orchard().settings, depth: 0 } };
-    expect((await search(shallow, 'when do pears ripen', 5)).hits).toEqual([]);
+    const deep = (await search(orchard(), 'when do pears ripen', { k: 5 })).hits.map((h) => h.id);
+    expect(deep).toHaveLength(3);
+    expect((await search(shallow, 'when do pears ripen', { k: 5 })).hits.map((h) => h.id)).toEqual(deep);
+    expect((await rank(shallow, 'when do pears ripen')).candidates).toEqual([]);
   });
 
   it('keeps every hit when selecting with no minimum score', async () => {

@@ -200,30 +200,30 @@ describe('search over a real index', () => {
   afterAll(() => removeDir(root));
 
   it('puts the answering passage first and marks its answering sentence', async () => {
-    const { hits } = await search(engine, 'how do I protect lettuce from slugs?', 3);
+    const { hits } = await search(engine, 'how do I protect lettuce from slugs?', { k: 3 });
     expect(hits[0].text).toContain('Slugs eat young lettuce');
     expect(hits[0].highlight.text).toBe(hits[0].text.slice(hits[0].highlight.start, hits[0].highlight.end));
     expect(['Slugs eat young lettuce at night.', 'A ring of grit around each plant keeps them off.']).toContain(hits[0].highlight.text);
   });
 
   it('marks the sentence that answers, not the first one', async () => {
-    const { hits } = await search(engine, 'when should roses be pruned?', 1);
+    const { hits } = await search(engine, 'when should roses be pruned?', { k: 1 });
     expect(hits[0].highlight.text).toBe('Roses are pruned in late winter.');
-    const { hits: cut } = await search(engine, 'where exactly do I cut a rose stem, relative to the bud?', 1);
+    const { hits: cut } = await search(engine, 'where exactly do I cut a rose stem, relative to the bud?', { k: 1 });
     expect(cut[0].highlight.text).toBe('Cut just above an outward-facing bud.');
   });
 
   it('never shows the same answering sentence twice', async () => {
-    const { hits } = await search(engine, 'garden plants', 20);
+    const { hits } = await search(engine, 'garden plants', { k: 20 });
     const sentences = hits.map((h) => h.highlight.text);
     expect(new Set(sentences).size).toBe(sentences.length);
   });
 
   it('returns at most k hits, best first, and honours minScore', async () => {
-    const { hits } = await search(engine, 'watering tomatoes', 2);
+    const { hits } = await search(engine, 'watering tomatoes', { k: 2 });
     expect(hits).toHaveLength(2);
     expect(hits[0].score).toBeGreaterThanOrEqual(hits[1].score);
-    const { hits: strict } = await search(engine, 'watering tomatoes', 10, hits[0].score);
+    const { hits: strict } = await search(engine, 'watering tomatoes', { k: 10, minScore: hits[0].score });
     expect(strict.every((h) => h.score >= hits[0].score)).toBe(true);
     expect(strict.length).toBeGreaterThanOrEqual(1);
   });

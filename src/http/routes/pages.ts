@@ -14,7 +14,14 @@ export interface PageRouteDeps {
   /** Which optional routes exist, so the API document lists them. */
   routes: DocumentedRoutes;
   /** Reads an indexed document for /view; null when the index has no such document. */
-  readDocument?: (source: string) => Promise<{ text: string; changed: boolean } | null>;
+  readDocument?: (source: string) => Promise<ViewedDocument | null>;
+}
+
+/** A document as the index holds it: the extracted text hits' offsets point into, and where its pages begin. */
+export interface ViewedDocument {
+  text: string;
+  title?: string;
+  pages?: number[];
 }
 
 const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -39,7 +46,7 @@ export function pageRoutes(deps: PageRouteDeps): Hono {
     const doc = await deps.readDocument?.(req.source);
     if (!doc) throw new AppError('NOT_FOUND', 'GET', `/view?source=${req.source}`);
     const end = Math.min(req.end, doc.text.length);
-    return c.html(documentPage(req.source, doc.text, Math.min(req.start, end), end, doc.changed));
+    return c.html(documentPage(req.source, doc, Math.min(req.start, end), end));
   });
   return routes;
 }

@@ -4,10 +4,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 import type { SearchEngine } from '../../search/engine.js';
-import { search, type SearchResult } from '../../search/search.js';
+import { search, type SearchOptions, type SearchResult } from '../../search/search.js';
 import type { Metrics } from '../metrics.js';
 import { parseOrThrow, queryParams, readJson, withDeadline } from '../request.js';
-import { searchRequestSchemas, type AppLimits } from '../schemas.js';
+import { searchOptionsOf, searchRequestSchemas, type AppLimits } from '../schemas.js';
+
+type Asked = Omit<SearchOptions, 'signal'> & { query: string };
 
 export interface SearchRouteDeps {
   engine: () => SearchEngine;
@@ -20,20 +22,22 @@ export interface SearchRouteDeps {
 /** A search that keeps answers per engine: a swapped-in build starts with an empty cache, the old one goes with it. */
 function cachedSearch(cacheSize: number, metrics?: Metrics) {
   const caches = new WeakMap<SearchEngine, LRUCache<string, SearchResult>>();
-  const searched = async (engine: SearchEngine, query: string, k: number, minScore: number | undefined, signal?: AbortSignal) => {
-    const result = await search(engine, query, k, minScore, signal);
+  const searched = async (engine: SearchEngine, asked: Asked, signal?: AbortSignal) => {
+    const { query, ...options } = asked;
+    const result = await search(engine, query, { ...options, signal });
     metrics?.search(result.timings);
     return result;
   };
-  return async (engine: SearchEngine, query: string, k: number, minScore: number | undefined, signal?: AbortSignal): Promise<SearchResult> => {
-    if (!cacheSize) return searched(engine, query, k, minScore, signal);
+  return async (engine: SearchEngine, asked: Asked, signal?: AbortSignal): Promise<SearchResult> => {
+    if (!cacheSize) return searched(engine, asked, signal);
     let cache = caches.get(engine);
     if (!cache) caches.set(engine, (cache = new LRUCache<string, SearchResult>({ max: cacheSize })));
-    const key = JSON.stringify([query.replace(/\s+/g, ' '), k, minScore ?? null]);
+    const { query, k, offset, minScore, source, perSource } = asked;
+    const key = JSON.stringify([query.replace(/\s+/g, ' '), k, offset ?? 0, minScore ?? null, source ?? null, perSource ?? null]);
     const hit = cache.get(key);
     metrics?.cache(Boolean(hit));
     if (hit) return hit;
-    const result = await searched(engine, query, k, minScore, signal);
+    const result = await searched(engine, asked, signal);
     cache.set(key, result);
     return result;
   };
@@ -44,12 +48,12 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
   const schemas = searchRequestSchemas(deps.limits);
   const find = cachedSearch(deps.cacheSize ?? 0, deps.metrics);
 
-  const answer = async (c: Context, query: string, k: number, minScore?: number) => {
+  const answer = async (c: Context, asked: Asked) => {
     const started = performance.now();
     const engine = deps.engine();
-    const result = await withDeadline(deps.timeoutMs ?? 0, (signal) => find(engine, query, k, minScore, signal));
+    const result = await withDeadline(deps.timeoutMs ?? 0, (signal) => find(engine, asked, signal));
     return c.json({
-      query,
+      query: asked.query,
       hits: result.hits,
       // Which build answered: every hit of one response comes from this one build.
       index: engine.reader.name,
@@ -59,7 +63,7 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
 
   routes.get('/', async (c) => {
     const req = parseOrThrow(schemas.get, queryParams(c));
-    return answer(c, (req.q ?? req.query)!, req.k, req.minScore);
+    return answer(c, searchOptionsOf(req));
   });
   routes.post(
     '/',
@@ -71,7 +75,7 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
     }),
     async (c) => {
       const req = parseOrThrow(schemas.post, await readJson(c));
-      return answer(c, (req.query ?? req.q)!, req.k, req.minScore);
+      return answer(c, searchOptionsOf(req));
     },
   );
   return routes;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { IndexManifest, IndexStore } from '../store.js';
 import { acquireBuildLock } from './lock.js';
 import { createFilesReader } from './reader.js';
-import { currentBuild, loadIndex, reusableRows, saveIndex, writeFailed } from './store.js';
+import { currentBuild, loadIndex, reusableDocuments, reusableRows, saveIndex, writeFailed } from './store.js';
 
 export function createFilesStore(indexDir: string): IndexStore {
   return {
@@ -27,6 +27,7 @@ export function createFilesStore(indexDir: string): IndexStore {
       return createFilesReader(await loadIndex(indexDir, options.expect, options.efSearch), options.bm25);
     },
     reusableRows: (fingerprint) => reusableRows(indexDir, fingerprint),
+    reusableDocuments: (extractor) => reusableDocuments(indexDir, extractor),
     // No room even for the lock file is a full disk, said as such.
     lock: () => acquireBuildLock(indexDir).catch((err) => Promise.reject(writeFailed(indexDir, err))),
     async save(build, signal) {

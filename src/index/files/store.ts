@@ -8,7 +8,9 @@ import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { AppError } from '../../errors.js';
 import { HASH_BYTES, INDEX_FORMAT, buildName, type IndexManifest, type PassageRecord } from '../manifest.js';
-import type { BuildData, IndexExpectation, ReusableRow } from '../store.js';
+import type { BuildData, ExtractedDocument, IndexExpectation, ReusableRow } from '../store.js';
+import { reuseKey } from '../../ingest/extract.js';
+import { documentsFile, lineRanges, parseDocuments } from './documents.js';
 
 export { HASH_BYTES, INDEX_FORMAT, type IndexManifest, type PassageRecord };
 
@@ -17,7 +19,7 @@ export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 const CURRENT = 'CURRENT';
 
-const BUILD_FILES = ['passages.json', 'vectors.f32', 'hashes.bin', 'tokens.u16', 'hnsw.bin'];
+const BUILD_FILES = ['passages.json', 'documents.jsonl', 'vectors.f32', 'hashes.bin', 'tokens.u16', 'hnsw.bin'];
 
 async function fileDigest(file: string): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
@@ -31,6 +33,8 @@ async function fileDigest(file: string): Promise<{ bytes: number; sha256: string
 
 export interface IndexData {
   manifest: IndexManifest;
+  /** Every document's extracted text, in the manifest's order. */
+  documents: ExtractedDocument[];
   passages: PassageRecord[];
   /** Passage vectors (the normalised mean of their sentences'); label i is passages[i]. */
   hnsw: Hnsw;
@@ -42,9 +46,11 @@ export interface IndexData {
   textTokens?: Uint16Array;
 }
 
-export interface LoadedIndex extends IndexData {
+export interface LoadedIndex extends Omit<IndexData, 'documents'> {
   /** The build folder it was read from. */
   dir: string;
+  /** The byte range of each document's line in documents.jsonl, in the manifest's order. */
+  documentLines: { start: number; end: number }[];
 }
 
 async function writeDurable(file: string, data: string | Uint8Array): Promise<void> {
@@ -121,6 +127,7 @@ export async function saveIndex(indexDir: string, build: BuildData, signal?: Abo
   await mkdir(temp);
   try {
     await writeDurable(path.join(temp, 'passages.json'), JSON.stringify(data.passages));
+    await writeDurable(path.join(temp, 'documents.jsonl'), documentsFile(data.documents));
     await writeDurable(path.join(temp, 'vectors.f32'), new Uint8Array(data.textVectors.buffer, data.textVectors.byteOffset, data.textVectors.byteLength));
     await writeDurable(path.join(temp, 'hashes.bin'), data.textHashes);
     const tokens = data.textTokens ?? new Uint16Array(data.textHashes.length / HASH_BYTES);
@@ -196,6 +203,8 @@ export async function loadIndex(indexDir: string, expect: IndexExpectation, efSe
     throw invalid((err as Error).message);
   }));
   if (textHashes.length !== manifest.vectors * HASH_BYTES) throw invalid('hashes.bin has the wrong size');
+  const documentLines = lineRanges(await readFile(path.join(dir, 'documents.jsonl')).catch(() => Buffer.alloc(0)));
+  if (documentLines.length !== manifest.documents.length) throw invalid(`documents.jsonl holds ${documentLines.length} documents for ${manifest.documents.length}`);
   const hnsw = new HierarchicalNSW('cosine', manifest.dimension);
   try {
     await hnsw.readIndex(path.join(dir, 'hnsw.bin'));
@@ -204,7 +213,7 @@ export async function loadIndex(indexDir: string, expect: IndexExpectation, efSe
   }
   if (hnsw.getCurrentCount() !== manifest.passages) throw invalid(`hnsw.bin holds ${hnsw.getCurrentCount()} vectors for ${manifest.passages} passages`);
   hnsw.setEf(efSearch);
-  return { dir, manifest, passages, hnsw, textVectors, textHashes };
+  return { dir, manifest, documentLines, passages, hnsw, textVectors, textHashes };
 }
 
 /** A build file's content, only when it matches the size and checksum its manifest gives. */
@@ -241,6 +250,22 @@ export async function reusableRows(indexDir: string, fingerprint: string): Promi
         vector: vectors?.subarray(row * d, (row + 1) * d),
       });
     }
+  } catch {
+    out.clear();
+  }
+  return out;
+}
+
+/** The current build's documents by reuse key, when their file verifies and readers of version `extractor` made them. */
+export async function reusableDocuments(indexDir: string, extractor: number): Promise<Map<string, ExtractedDocument>> {
+  const out = new Map<string, ExtractedDocument>();
+  const dir = await currentBuild(indexDir);
+  if (!dir) return out;
+  try {
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+    if (manifest.extractor !== extractor) return out;
+    const data = await verifiedFile(dir, 'documents.jsonl', manifest);
+    for (const d of data ? parseDocuments(data) : []) out.set(reuseKey(d), d);
   } catch {
     out.clear();
   }

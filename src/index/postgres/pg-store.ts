@@ -6,7 +6,8 @@ import os from 'node:os';
 import pg from 'pg';
 import { AppError } from '../../errors.js';
 import { HASH_BYTES, INDEX_FORMAT, buildName } from '../manifest.js';
-import type { IndexManifest, IndexStore, ReusableRow } from '../store.js';
+import { reuseKey } from '../../ingest/extract.js';
+import type { ExtractedDocument, IndexManifest, IndexStore, ReusableRow } from '../store.js';
 import { openPostgresReader } from './reader.js';
 import { ensureSchema } from './schema.js';
 import { connect, databaseError, schemaOf, type Db } from './sql.js';
@@ -97,6 +98,12 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     async reusableRows(fingerprint) {
       const found = await current().catch(() => null);
       return reusableRows(db, found?.manifest ?? null, found?.build ?? null, fingerprint).catch(() => new Map());
+    },
+    async reusableDocuments(extractor) {
+      const found = await current().catch(() => null);
+      if (!found || found.manifest.extractor !== extractor) return new Map();
+      const { rows } = await db.query<{ document: ExtractedDocument }>(`SELECT document FROM ${schemaOf(found.build)}.documents`).catch(() => ({ rows: [] }));
+      return new Map(rows.map((r) => [reuseKey(r.document), r.document]));
     },
     async lock() {
       await schema();

@@ -4,7 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import { terms, type Bm25Params } from '../lexical.js';
-import type { BuildReader, IndexManifest, KeywordBlocks, PassageRecord } from '../store.js';
+import type { BuildReader, ExtractedDocument, IndexManifest, KeywordBlocks, PassageRecord, SourceFilter } from '../store.js';
 import { databaseError, inline, schemaOf, vectorLiteral, type Db } from './sql.js';
 
 /** hnsw.ef_search set on each pooled connection, so that it is set once per connection and value. */
@@ -14,7 +14,7 @@ const efOf = new WeakMap<pg.PoolClient, number>();
 const MAX_EF = 1000;
 
 /** The best `depth` blocks by BM25 in SQL over the build's postings, the query's coverage and its IDF sum. */
-async function keywordBlocksOf(db: Db, s: string, stats: Stats, bm25: Bm25Params, query: string, depth: number): Promise<KeywordBlocks> {
+async function keywordBlocksOf(db: Db, s: string, stats: Stats, bm25: Bm25Params, query: string, depth: number, filter: SourceFilter): Promise<KeywordBlocks> {
   const idf = (df: number) => Math.log(1 + (stats.blocks - df + 0.5) / (df + 0.5));
   const asked = new Map<string, number>();
   for (const t of terms(query)) asked.set(t, (asked.get(t) ?? 0) + 1);
@@ -28,8 +28,9 @@ async function keywordBlocksOf(db: Db, s: string, stats: Stats, bm25: Bm25Params
            SELECT p.block, b.passages,
                   SUM(w.weight * (p.tf * ($4::float8 + 1)) / (p.tf + $4::float8 * (1 - $5::float8 + $5::float8 * b.length / $6::float8))) AS score
              FROM w JOIN ${s}.postings p ON p.term = w.term JOIN ${s}.blocks b ON b.block = p.block
+            ${filter ? 'WHERE b.source = ANY($8::text[])' : ''}
             GROUP BY p.block, b.passages ORDER BY score DESC, p.block ASC LIMIT $7`,
-          [words, words.map((w) => asked.get(w)), stats.blocks, bm25.k1, bm25.b, stats.avg_length, depth],
+          [words, words.map((w) => asked.get(w)), stats.blocks, bm25.k1, bm25.b, stats.avg_length, depth, ...(filter ? [[...filter]] : [])],
         )
       : Promise.resolve({ rows: [] as { block: number; score: number; passages: number[] }[] }),
   ]);
@@ -62,8 +63,8 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
   if (!stats) throw new Error(`build ${name} has no keyword statistics`);
   const records = new LRUCache<number, PassageRecord>({ max: cacheSize });
 
-  const nearest = async (query: Float32Array, k: number) => {
-    if (k <= 0) return [];
+  const nearest = async (query: Float32Array, k: number, filter?: SourceFilter) => {
+    if (k <= 0 || filter?.size === 0) return [];
     const ef = Math.min(MAX_EF, Math.max(efSearch, k));
     let client: pg.PoolClient;
     try {
@@ -73,11 +74,18 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
     }
     try {
       if (efOf.get(client) !== ef) {
-        await client.query(`SET hnsw.ef_search = ${ef}`);
+        // A filtered scan goes on through the graph until it has `k` rows that pass (pgvector 0.8's iterative scan).
+        await client.query(`SET hnsw.ef_search = ${ef}; SET hnsw.iterative_scan = relaxed_order`);
         efOf.set(client, ef);
       }
-      const { rows } = await client.query<{ label: number }>(inline(`SELECT label FROM ${s}.passages ORDER BY embedding <=> $1::vector LIMIT $2`, [vectorLiteral(query), k]));
-      return rows.map((r) => r.label);
+      const q = vectorLiteral(query);
+      if (!filter) return (await client.query<{ label: number }>(inline(`SELECT label FROM ${s}.passages ORDER BY embedding <=> $1::vector LIMIT $2`, [q, k]))).rows.map((r) => r.label);
+      const sources = [...filter];
+      const approximate = await client.query<{ label: number }>(inline(`SELECT label FROM ${s}.passages WHERE source = ANY($3::text[]) ORDER BY embedding <=> $1::vector LIMIT $2`, [q, k, sources]));
+      if (approximate.rows.length >= k) return approximate.rows.map((r) => r.label);
+      // Short: every passage of the filter scored, exactly (the `+ 0` keeps the graph out of it).
+      const exact = await client.query<{ label: number }>(inline(`SELECT label FROM ${s}.passages WHERE source = ANY($3::text[]) ORDER BY (embedding <=> $1::vector) + 0, label LIMIT $2`, [q, k, sources]));
+      return exact.rows.map((r) => r.label);
     } catch (err) {
       throw databaseError(err, db.where);
     } finally {
@@ -85,7 +93,7 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
     }
   };
 
-  const keywordBlocks = (query: string, depth: number) => keywordBlocksOf(db, s, stats, bm25, query, depth);
+  const keywordBlocks = (query: string, depth: number, filter?: SourceFilter) => keywordBlocksOf(db, s, stats, bm25, query, depth, filter);
 
   return {
     name,
@@ -113,6 +121,10 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
     async cosines(query, rows) {
       const found = await db.query<{ row_id: number; cos: number }>(`SELECT row_id, -(embedding <#> $1::vector) AS cos FROM ${s}.sentences WHERE row_id = ANY($2::int[])`, [vectorLiteral(query), rows]);
       return new Map(found.rows.map((r) => [r.row_id, Number(r.cos)]));
+    },
+    async document(source) {
+      const { rows } = await db.query<{ document: ExtractedDocument }>(`SELECT document FROM ${s}.documents WHERE source = $1`, [source]);
+      return rows[0]?.document ?? null;
     },
   };
 }

@@ -49,8 +49,10 @@ export function buildTables(schema: string, dimension: number): string {
   return `
     CREATE SCHEMA ${schema};
     CREATE TABLE ${schema}.sentences (row_id int PRIMARY KEY, hash bytea NOT NULL, tokens int NOT NULL, embedding vector(${dimension}) NOT NULL);
-    CREATE TABLE ${schema}.passages (label int PRIMARY KEY, record jsonb NOT NULL, embedding vector(${dimension}) NOT NULL);
-    CREATE TABLE ${schema}.blocks (block int PRIMARY KEY, length int NOT NULL, passages int[] NOT NULL);
+    CREATE TABLE ${schema}.passages (label int PRIMARY KEY, source text NOT NULL, record jsonb NOT NULL, embedding vector(${dimension}) NOT NULL);
+    CREATE INDEX ON ${schema}.passages (source);
+    CREATE TABLE ${schema}.blocks (block int PRIMARY KEY, source text NOT NULL, length int NOT NULL, passages int[] NOT NULL);
+    CREATE TABLE ${schema}.documents (source text PRIMARY KEY, format text NOT NULL, sha256 text NOT NULL, document jsonb NOT NULL);
     CREATE TABLE ${schema}.postings (term text NOT NULL, block int NOT NULL, tf int NOT NULL, PRIMARY KEY (term, block));
     CREATE TABLE ${schema}.terms (term text PRIMARY KEY, df int NOT NULL);
     CREATE TABLE ${schema}.stats (blocks int NOT NULL, avg_length float8 NOT NULL);

@@ -33,10 +33,23 @@ async function writeSentences(db: Db, s: string, build: BuildData, signal?: Abor
 
 async function writePassages(db: Db, s: string, build: BuildData, signal?: AbortSignal): Promise<void> {
   const d = build.manifest.dimension;
-  await insertBatches(db, `INSERT INTO ${s}.passages (label, record, embedding) SELECT * FROM unnest($1::int[], $2::jsonb[], $3::vector[])`, build.passages.length, (from, to) => {
+  await insertBatches(db, `INSERT INTO ${s}.passages (label, source, record, embedding) SELECT * FROM unnest($1::int[], $2::text[], $3::jsonb[], $4::vector[])`, build.passages.length, (from, to) => {
     const labels = Array.from({ length: to - from }, (_, i) => from + i);
-    return [labels, labels.map((l) => JSON.stringify(build.passages[l])), labels.map((l) => vectorLiteral(build.passageVectors.subarray(l * d, (l + 1) * d)))];
+    return [
+      labels,
+      labels.map((l) => build.passages[l].source),
+      labels.map((l) => JSON.stringify(build.passages[l])),
+      labels.map((l) => vectorLiteral(build.passageVectors.subarray(l * d, (l + 1) * d))),
+    ];
   }, signal);
+}
+
+/** Each document's extracted text, a few at a time (a book is megabytes). */
+async function writeDocuments(db: Db, s: string, build: BuildData, signal?: AbortSignal): Promise<void> {
+  for (const d of build.documents) {
+    signal?.throwIfAborted();
+    await db.query(`INSERT INTO ${s}.documents (source, format, sha256, document) VALUES ($1, $2, $3, $4::jsonb)`, [d.source, d.format, d.sha256, JSON.stringify(d)]);
+  }
 }
 
 /** The keyword side: each block's length in terms and its passages, each term's count in each block, then df and stats. */
@@ -51,8 +64,9 @@ async function writePostings(db: Db, s: string, build: BuildData, signal?: Abort
     for (const t of words) counts.set(t, (counts.get(t) ?? 0) + 1);
     for (const [term, tf] of counts) postings.push({ term, block, tf: Math.min(tf, 65535) });
   });
-  await insertBatches(db, `INSERT INTO ${s}.blocks (block, length, passages) SELECT b, l, ARRAY(SELECT jsonb_array_elements_text(p)::int) FROM unnest($1::int[], $2::int[], $3::jsonb[]) AS x(b, l, p)`, lengths.length, (from, to) => [
+  await insertBatches(db, `INSERT INTO ${s}.blocks (block, source, length, passages) SELECT b, s, l, ARRAY(SELECT jsonb_array_elements_text(p)::int) FROM unnest($1::int[], $2::text[], $3::int[], $4::jsonb[]) AS x(b, s, l, p)`, lengths.length, (from, to) => [
     Array.from({ length: to - from }, (_, i) => from + i),
+    blocks.passages.slice(from, to).map((labels) => build.passages[labels[0]].source),
     lengths.slice(from, to),
     blocks.passages.slice(from, to).map((p) => JSON.stringify(p)),
   ], signal);
@@ -77,6 +91,7 @@ export async function writeBuild(db: Db, name: string, build: BuildData, signal?
     await db.query(buildTables(s, build.manifest.dimension));
     await writeSentences(db, s, build, signal);
     await writePassages(db, s, build, signal);
+    await writeDocuments(db, s, build, signal);
     await writePostings(db, s, build, signal);
     signal?.throwIfAborted();
     await db.query(`CREATE INDEX ON ${s}.passages USING hnsw (embedding vector_cosine_ops) WITH (m = ${Number(M)}, ef_construction = ${Number(efConstruction)})`);

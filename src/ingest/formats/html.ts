@@ -1,0 +1,110 @@
+// HTML: the page's main content only. Mozilla's Readability (the reader view of Firefox) finds the article, over a
+// linkedom DOM; navigation, headers, footers, cookie banners and "subscribe" boxes are removed before it looks, and
+// when it finds no article the whole body is read with the same removals. Headings open sections.
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import { createTextBuilder, type ExtractedText } from '../document.js';
+
+type Builder = ReturnType<typeof createTextBuilder>;
+
+/** The little of the DOM read here (the project compiles without the DOM's types). */
+interface El {
+  nodeType: number;
+  tagName: string;
+  textContent: string | null;
+  childNodes: ArrayLike<El>;
+  innerHTML: string;
+  getAttribute(name: string): string | null;
+  closest(selector: string): El | null;
+  remove(): void;
+}
+interface Doc {
+  title: string;
+  body: El | null;
+  querySelector(selector: string): El | null;
+  querySelectorAll(selector: string): ArrayLike<El>;
+}
+
+const parse = (html: string) => parseHTML(html).document as unknown as Doc;
+
+/** Never content. */
+const NOT_CONTENT = 'script, style, noscript, template, svg, canvas, iframe, form, button, select, nav, aside, [hidden], [aria-hidden="true"], [role="navigation"], [role="banner"], [role="contentinfo"], [role="dialog"], [role="search"]';
+/** Page chrome by its name: removed only when small, so that a wrapper named so around the article stays. */
+const CHROME = /cookie|consent|gdpr|newsletter|subscribe|signup|sign-up|banner|popup|modal|share|social|breadcrumb|promo|advert|related/i;
+const CHROME_MAX_CHARS = 600;
+
+const HEADINGS = new Set(['H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
+/** Elements whose content is a block of its own. */
+const BLOCKS = new Set(['P', 'LI', 'BLOCKQUOTE', 'PRE', 'TR', 'DT', 'DD', 'FIGCAPTION', 'CAPTION', 'ADDRESS', 'DIV', 'SECTION', 'ARTICLE', 'MAIN', 'HEADER', 'FOOTER', 'UL', 'OL', 'DL', 'TABLE', 'FIGURE', 'BODY', 'HR']);
+
+/** Removes what is never the content: scripts, navigation, page headers and footers, banners and boxes. */
+function removeChrome(document: Doc): void {
+  for (const el of Array.from(document.querySelectorAll(NOT_CONTENT))) el.remove();
+  // A page's own header and footer (not an article's): outside <main> and <article>.
+  for (const el of Array.from(document.querySelectorAll('header, footer'))) if (!el.closest('main, article')) el.remove();
+  for (const el of Array.from(document.querySelectorAll('[class], [id]'))) {
+    const name = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`;
+    if (el.tagName !== 'BODY' && CHROME.test(name) && (el.textContent ?? '').length <= CHROME_MAX_CHARS) el.remove();
+  }
+}
+
+/** Adds the blocks of an element's content: inline text gathered until a block element ends it. */
+function addBlocks(root: El, b: Builder): void {
+  let line = '';
+  const flush = () => {
+    b.block(line);
+    line = '';
+  };
+  const visit = (el: El): void => {
+    if (el.nodeType === 3) {
+      line += el.textContent ?? '';
+      return;
+    }
+    if (el.nodeType !== 1) return;
+    if (HEADINGS.has(el.tagName)) {
+      flush();
+      b.heading(el.textContent ?? '');
+      return;
+    }
+    if (el.tagName === 'BR') line += ' ';
+    const block = BLOCKS.has(el.tagName);
+    if (block) flush();
+    for (const child of Array.from(el.childNodes)) {
+      visit(child);
+      if (el.tagName === 'TR' && child.nodeType === 1) line += ' · ';
+    }
+    if (el.tagName === 'TR') line = line.replace(/(?:\s*·\s*)+$/, '');
+    if (block || el.tagName === 'TD' || el.tagName === 'TH') line += ' ';
+    if (block) flush();
+  };
+  visit(root);
+  flush();
+}
+
+/** The blocks of an HTML fragment or page, with no article detection: what a Word file's conversion gives. */
+export function htmlBlocks(html: string, title?: string): ExtractedText {
+  const document = parse(`<!doctype html><html><body>${html}</body></html>`);
+  const b = createTextBuilder();
+  if (document.body) addBlocks(document.body, b);
+  const firstHeading = document.querySelector('h1')?.textContent ?? undefined;
+  return b.done(title ?? firstHeading);
+}
+
+/** A web page's main content, its title (the page's, or the article's) and its sections. */
+export function extractHtml(html: string): ExtractedText {
+  const document = parse(html);
+  const pageTitle = document.title?.trim() || undefined;
+  removeChrome(document);
+  const fallback = document.body ? document.body.innerHTML : '';
+  let article: { title?: string | null; content?: string | null; textContent?: string | null } | null = null;
+  try {
+    article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0]).parse();
+  } catch {
+    article = null;
+  }
+  const content = article?.content && article.textContent?.trim() ? article.content : fallback;
+  const clean = parse(`<!doctype html><html><body>${content}</body></html>`);
+  const b = createTextBuilder();
+  if (clean.body) addBlocks(clean.body, b);
+  return b.done(article?.title?.trim() || pageTitle);
+}

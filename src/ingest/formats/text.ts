@@ -1,0 +1,71 @@
+// Plain text in any common encoding: a byte-order mark says which; without one, UTF-8 when the bytes are UTF-8, else
+// the encoding chardet finds (Latin-1 read as Windows-1252, its superset), decoded by iconv-lite. Text that decodes to
+// control characters is binary, whatever its name says.
+import chardet from 'chardet';
+import iconv from 'iconv-lite';
+import type { ExtractedText } from '../document.js';
+
+const BOMS: [number[], string][] = [
+  [[0xef, 0xbb, 0xbf], 'utf-8'],
+  [[0xff, 0xfe, 0x00, 0x00], 'utf-32le'],
+  [[0x00, 0x00, 0xfe, 0xff], 'utf-32be'],
+  [[0xff, 0xfe], 'utf-16le'],
+  [[0xfe, 0xff], 'utf-16be'],
+];
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The encoding named by the bytes' byte-order mark, and the mark's length; null without one. */
+function bomOf(bytes: Uint8Array): { encoding: string; skip: number } | null {
+  for (const [mark, encoding] of BOMS) {
+    if (mark.every((b, i) => bytes[i] === b)) return { encoding, skip: mark.length };
+  }
+  return null;
+}
+
+/** Whether decoded text reads as text: no NUL, and at most one character in ten a control character or U+FFFD. */
+function looksLikeText(text: string): boolean {
+  const head = text.slice(0, 65536);
+  if (head.includes('\0')) return false;
+  let odd = 0;
+  let count = 0;
+  for (const ch of head) {
+    count++;
+    const c = ch.codePointAt(0)!;
+    if (c === 0xfffd || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c) || (c >= 0x7f && c < 0xa0)) odd++;
+  }
+  return odd * 10 <= count;
+}
+
+/** The encoding to decode bytes without a byte-order mark with, or null when nothing fits. */
+function guessEncoding(bytes: Buffer): string | null {
+  if (!bytes.includes(0)) {
+    try {
+      utf8.decode(bytes);
+      return 'utf-8';
+    } catch {
+      // Not UTF-8: guessed below.
+    }
+  }
+  const guess = chardet.detect(bytes.subarray(0, 65536))?.toLowerCase() ?? null;
+  if (!guess || guess === 'utf-8') return null;
+  // Latin-1 as labelled is almost always Windows-1252 in fact: the same letters, and curly quotes and dashes too.
+  const encoding = guess === 'iso-8859-1' ? 'windows-1252' : guess;
+  return iconv.encodingExists(encoding) ? encoding : null;
+}
+
+/** The text of bytes in whichever common encoding they are, line ends made `\n`; null when they are not text. */
+export function decodeText(bytes: Buffer): { text: string; encoding: string } | null {
+  const bom = bomOf(bytes);
+  const encoding = bom?.encoding ?? guessEncoding(bytes);
+  if (!encoding) return null;
+  const body = bytes.subarray(bom?.skip ?? 0);
+  const text = encoding === 'utf-8' ? body.toString('utf8') : iconv.decode(body, encoding, { stripBOM: true });
+  if (!looksLikeText(text)) return null;
+  return { text: text.replace(/\r\n?/g, '\n'), encoding };
+}
+
+/** A plain-text document: its text as decoded, untouched otherwise, so offsets are offsets into what was written. */
+export function extractPlainText(text: string): ExtractedText {
+  return { text };
+}
