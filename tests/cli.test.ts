@@ -75,11 +75,19 @@ describe('the command line', () => {
   });
 
   it('checks query\'s options as the API checks its parameters', async () => {
-    for (const [args, path] of [[['-k', 'abc'], '-k'], [['-k', '0'], '-k'], [['-k', '99'], '-k'], [['--min-score', 'high'], '--min-score']] as const) {
+    for (const [args, path, says] of [
+      [['-k', 'abc'], '-k', 'must be'],
+      [['-k', '0'], '-k', 'must be'],
+      [['-k', '99'], '-k', 'must be'],
+      [['--min-score', 'high'], '--min-score', 'must be'],
+      [['--offset', '5000'], '--offset', 'must be'],
+      [['--group-size', '2'], '--group-size', 'needs groupBy=source'],
+      [['--group-by', 'title'], '--group-by', 'must be'],
+    ] as const) {
       const { code, err } = await run(['query', 'where is the kettle', ...args], { env });
       expect(code).toBe(1);
       expect(err).toContain('error INVALID_REQUEST');
-      expect(err).toContain(`${path}: must be`);
+      expect(err).toContain(`${path}: ${says}`);
     }
     const blank = await run(['query', '   '], { env });
     expect(blank.code).toBe(1);
@@ -91,6 +99,11 @@ describe('the command line', () => {
     expect(good.code).toBe(0);
     expect(good.out).toContain('[The kettle is in the left cupboard.]');
     expect(good.out).not.toContain('may not answer');
+    const second = await run(['query', 'where is the kettle', '-k', '1', '--offset', '1', '--source', '*.txt', '--group-by', 'source', '--group-size', '2'], { env });
+    expect(second.out).toMatch(/^1\. notes\.txt:\d+-\d+ {2}score/);
+    expect(second.out).toContain('[The spare key is under the blue pot.]');
+    const elsewhere = await run(['query', 'where is the kettle', '--source', 'reports/**'], { env });
+    expect(elsewhere.out).toContain('No passage matches.');
     const none = await run(['query', 'where is the kettle', '--min-score', '0.99'], { env });
     expect(none.out).toContain('No passage matches.');
     const weak = await run(['query', 'quantum chromodynamics of neutron stars', '-k', '1'], { env });

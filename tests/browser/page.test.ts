@@ -1,10 +1,11 @@
 // The search page in a real browser (Debian's Chromium, driven by playwright-core) against the real server.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, removeDir, tempDir } from '../helpers/real.js';
+import { writeMixedCorpus } from '../helpers/documents.js';
+import { KABUL_ANSWER, KABUL_QUESTION, MODELS_DIR, SEED, removeDir, tempDir } from '../helpers/real.js';
 import { runBuild, startServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,7 +20,11 @@ describe('the search page in Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
     root = await tempDir();
-    const env = { CORPUS_DIR: 'corpus', INDEX_DIR: path.join(root, 'index'), MODELS_DIR };
+    // The seed article beside documents of every format.
+    const corpus = path.join(root, 'corpus');
+    await writeMixedCorpus(corpus);
+    await copyFile(SEED, path.join(corpus, path.basename(SEED)));
+    const env = { CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR };
     await runBuild(env);
     server = await startServer(env);
     // A fresh profile each run; the flags keep Chromium from reaching for the network.
@@ -49,14 +54,32 @@ describe('the search page in Chromium', () => {
     expect(await page.locator('#status').textContent()).toMatch(/passages, best first/);
     await page.screenshot({ path: path.join(OUTPUT, 'search-page.png'), fullPage: true });
 
-    // Tab reaches the first result's link to its place in the document.
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Tab');
+    // Tab reaches the first result's link to its place in the document, past the button and the document filter.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
     const focused = await page.evaluate<string>('document.activeElement?.href ?? ""');
     expect(focused).toContain('/view?source=us-pakistan-afghanistan.txt');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/view\?/);
     expect(await page.locator('mark#hit').textContent()).toContain(KABUL_ANSWER);
+  });
+
+  it('says where a hit is, by title and page, and searches within the documents the filter names', async () => {
+    await page.setViewportSize({ width: 1000, height: 800 });
+    await page.goto(`${server.base}/?q=${encodeURIComponent('When was the cider press at Holloway Farm rebuilt?')}`);
+    const first = page.locator('#results li').first();
+    await first.locator('mark').waitFor();
+    expect(await first.locator('a').textContent()).toBe('Orchard report 2026 — page 2 (reports/orchard-report.pdf)');
+    await page.fill('#q', 'what joins a scion to a rootstock?');
+    await page.fill('#source', 'notes/**');
+    await page.press('#q', 'Enter');
+    await page.waitForURL(/source=notes/);
+    await page.locator('#results li a', { hasText: 'notes/' }).first().waitFor();
+    const links = await page.locator('#results li a').allTextContents();
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.every((t) => t.includes('(notes/'))).toBe(true);
+    // The filter is kept in the address: reloading asks the same.
+    await page.reload();
+    expect(await page.inputValue('#source')).toBe('notes/**');
   });
 
   it('says so when nothing matches', async () => {

@@ -37,6 +37,26 @@ describe('HTTP API', () => {
   const post = (body: string, type = 'application/json') => app.request('/search', { method: 'POST', body, headers: { 'content-type': type } });
   const errorOf = async (res: Response) => ((await json(res)) as { error: { code: string; issues?: { path: string; message: string }[] } }).error;
 
+  it('pages with offset, in GET and POST alike, and refuses options it cannot honour, naming them', async () => {
+    const three = (await json(await get('q=which+birds+sing&k=3'))).hits.map((h: { id: string }) => h.id);
+    expect((await json(await get('q=which+birds+sing&k=2&offset=1'))).hits.map((h: { id: string }) => h.id)).toEqual(three.slice(1));
+    expect((await json(await post(JSON.stringify({ query: 'which birds sing', k: 1, offset: 2 })))).hits.map((h: { id: string }) => h.id)).toEqual(three.slice(2));
+    expect((await json(await get('q=which+birds+sing&source=birds.txt&groupBy=source&groupSize=2'))).hits).toHaveLength(2);
+    expect((await json(await get('q=which+birds+sing&source=*.pdf'))).hits).toEqual([]);
+    for (const [query, field] of [
+      ['q=x&offset=1001', 'offset'],
+      ['q=x&offset=-1', 'offset'],
+      ['q=x&groupSize=2', 'groupSize'],
+      ['q=x&groupBy=title', 'groupBy'],
+      ['q=x&source=', 'source'],
+      [`q=x&source=${'*'.repeat(501)}`, 'source'],
+    ]) {
+      const res = await get(query);
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).issues?.map((i) => i.path)).toEqual([field]);
+    }
+  });
+
   it('answers GET /search with ranked hits and their answering sentence', async () => {
     const res = await get('q=how+do+owls+find+their+prey+in+the+dark&k=3');
     expect(res.status).toBe(200);

@@ -40,6 +40,21 @@ describe('the OpenAPI document', () => {
     expect(minScore.schema).toMatchObject({ minimum: -1, maximum: 2.5 });
   });
 
+  it('documents searching within a corpus, and where a hit is', () => {
+    const param = (name: string) => doc.paths['/search'].get.parameters.find((p: any) => p.name === name);
+    expect(param('offset').schema).toMatchObject({ minimum: 0, maximum: 1000, default: 0 });
+    expect(param('source').schema).toMatchObject({ type: 'string', maxLength: 500 });
+    expect(param('groupBy').schema).toMatchObject({ enum: ['source'] });
+    expect(param('groupSize').schema).toMatchObject({ minimum: 1, maximum: 50 });
+    const post = doc.components.schemas.SearchRequest.properties;
+    expect(Object.keys(post)).toEqual(expect.arrayContaining(['offset', 'source', 'groupBy', 'groupSize']));
+    const hit = doc.components.schemas.SearchHit.properties;
+    expect(hit.page).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(hit.title.type).toBe('string');
+    expect(hit.section.type).toBe('string');
+    expect(doc.components.schemas.Health.properties.index.properties.skipped).toMatchObject({ type: 'integer' });
+  });
+
   it('describes the error body the server really sends', async () => {
     const ref = doc.paths['/search'].get.responses['400'].content['application/json'].schema.$ref;
     expect(ref).toBe('#/components/schemas/ErrorBody');

@@ -4,6 +4,9 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { EXTRACTOR_VERSION } from '../../src/ingest/document.js';
+import { reuseKey } from '../../src/ingest/extract.js';
 import { buildIndex } from '../../src/index/build.js';
 import { rank } from '../../src/search/rank.js';
 import { search } from '../../src/search/search.js';
@@ -84,8 +87,19 @@ describe.each(KINDS)('the %s store', (kind) => {
     // A second build of the same text embeds nothing.
     const dir = await root();
     const again = await buildIndex(embedder, { corpusDir: await writeCorpus(dir, { 'orchard.txt': DOCUMENT }), store, model: 'fixed', chunking: { sentences: 3, overlap: 2, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } });
-    expect(again).toMatchObject({ embedded: 0, reused: 7 });
+    expect(again).toMatchObject({ embedded: 0, reused: 7, extracted: 0, reusedFiles: 1 });
     expect(await store.currentName()).toBe(again.name);
+  });
+
+  it('keeps each document\'s extracted text: for /view, and for the next build under the same readers only', async () => {
+    const store = await stores.fresh(kind);
+    const engine = await orchardOn(store, await root());
+    const doc = await engine.reader.document('orchard.txt');
+    expect(doc).toMatchObject({ source: 'orchard.txt', format: 'text', text: DOCUMENT, sha256: createHash('sha256').update(DOCUMENT).digest('hex') });
+    expect(await engine.reader.document('missing.txt')).toBeNull();
+    const reusable = await store.reusableDocuments(EXTRACTOR_VERSION);
+    expect([...reusable.entries()]).toEqual([[reuseKey(doc!), doc]]);
+    expect((await store.reusableDocuments(EXTRACTOR_VERSION + 1)).size).toBe(0);
   });
 
   it('refuses a reader for another embedder', async () => {

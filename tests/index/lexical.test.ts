@@ -62,3 +62,20 @@ describe('BM25 against an independent implementation', () => {
     );
   });
 });
+
+describe('a keyword search within some texts', () => {
+  const index = createLexicalIndex(['pears ripen in autumn', 'pears and plums', 'boats at the quay', 'ripe pears in autumn light autumn']);
+
+  it('scores only the texts allowed, as the whole index scores them, and takes the coverage from the best allowed', () => {
+    const all = index.searchWithCoverage('autumn pears', 10);
+    const some = index.searchWithCoverage('autumn pears', 10, (label) => label === 1 || label === 2);
+    expect(some.hits).toEqual(all.hits.filter((h) => h.label === 1));
+    expect(all.coverage).toBeCloseTo(1, 12);
+    // Text 1 holds "pears" but not "autumn": the coverage is pears' share of the query's IDF.
+    expect(some.coverage).toBeLessThan(0.5);
+    expect(some.coverage).toBeGreaterThan(0);
+    expect(some.queryIdf).toBe(all.queryIdf);
+    // Texts not allowed leave nothing behind for the next search.
+    expect(index.searchWithCoverage('autumn pears', 10)).toEqual(all);
+  });
+});

@@ -1,0 +1,103 @@
+// Searching within a corpus, in both stores: a `source` glob applied inside both sides (so a narrow filter still gives
+// k hits where a filter after the search would give none), paging by offset, and at most so many hits a document.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildIndex } from '../../src/index/build.js';
+import type { IndexStore } from '../../src/index/store.js';
+import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
+import { search } from '../../src/search/search.js';
+import { matchSources } from '../../src/search/sources.js';
+import { realEmbedder, tempDir, writeCorpus } from '../helpers/real.js';
+import { useStores, type StoreKind } from '../helpers/stores.js';
+
+const BM25 = { k1: 1.5, b: 0.75, delta: 0 };
+const QUESTION = 'how do beekeepers harvest honey from the hives';
+
+/** Ten documents about bees, many paragraphs each; one folder of reports about ships, far from the question. */
+function corpusFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let d = 0; d < 10; d++) {
+    files[`bees/hive-${d}.txt`] = Array.from({ length: 8 }, (_, p) => `Beekeeper ${d} lifts frame ${p} of honey from the hive in summer. The honey is spun out of comb ${p} and poured into jar ${d}-${p}.`).join('\n\n');
+  }
+  for (let r = 0; r < 2; r++) {
+    files[`reports/ships-${r}.md`] = Array.from({ length: 6 }, (_, p) => `Ship ${r}-${p} sailed from the northern harbour with a cargo of timber and iron.`).join('\n\n');
+  }
+  return files;
+}
+
+describe('source globs', () => {
+  const docs = ['a.pdf', 'reports/2024/q1.pdf', 'reports/notes.md', 'reportsX/a.txt', 'notes/.hidden/x.txt'].map((source) => ({ source }));
+  it('match a folder\'s tree, a file name in any folder, and hidden paths', () => {
+    expect([...matchSources(docs, 'reports/**')]).toEqual(['reports/2024/q1.pdf', 'reports/notes.md']);
+    expect([...matchSources(docs, '*.pdf')]).toEqual(['a.pdf', 'reports/2024/q1.pdf']);
+    expect([...matchSources(docs, 'reports/*.md')]).toEqual(['reports/notes.md']);
+    expect([...matchSources(docs, 'notes/**')]).toEqual(['notes/.hidden/x.txt']);
+    expect([...matchSources(docs, '{a.pdf,reportsX/**}')]).toEqual(['a.pdf', 'reportsX/a.txt']);
+    expect(matchSources(docs, 'nothing/**').size).toBe(0);
+  });
+
+  it('refuse a pattern too long to be meant, naming the parameter', () => {
+    expect(() => matchSources(docs, '*'.repeat(501))).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', issues: [expect.objectContaining({ path: 'source' })] }));
+  });
+});
+
+describe.each<StoreKind>(['files', 'postgres'])('searching within a corpus, %s store', (kind) => {
+  const stores = useStores();
+  let engine: SearchEngine;
+  let store: IndexStore;
+
+  beforeAll(async () => {
+    const root = await tempDir();
+    store = await stores.fresh(kind);
+    const embedder = await realEmbedder();
+    await buildIndex(embedder, { corpusDir: await writeCorpus(root, corpusFiles()), store, model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 100 } });
+    // A shallow search (10 candidates a side): the ship reports are nowhere near the top of the bees.
+    const reader = await store.open({ expect: embedder, efSearch: 10, bm25: BM25 });
+    engine = createSearchEngine(reader, embedder, { depth: 10, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: BM25 });
+  }, 120_000);
+
+  it('gives k hits of the filter\'s documents though none of them ranks near the top', async () => {
+    const unfiltered = await search(engine, QUESTION, { k: 10 });
+    expect(unfiltered.hits.every((h) => h.source.startsWith('bees/'))).toBe(true);
+    const { hits } = await search(engine, QUESTION, { k: 5, source: 'reports/**' });
+    expect(hits).toHaveLength(5);
+    expect(hits.every((h) => h.source.startsWith('reports/'))).toBe(true);
+    // Both sides filter inside: the vector side's nearest and the keyword side's blocks are all of reports/.
+    const filter = new Set(['reports/ships-0.md', 'reports/ships-1.md']);
+    const vector = (await engine.embedder.embedQueries([QUESTION]))[0];
+    const nearest = await engine.reader.passages(await engine.reader.nearest(vector, 5, filter));
+    expect([...nearest.values()].map((p) => p.source.split('/')[0])).toEqual(['reports', 'reports', 'reports', 'reports', 'reports']);
+    const keyword = await engine.reader.keywordBlocks('harbour timber', 3, new Set(['reports/ships-1.md']));
+    const blocks = await engine.reader.passages(keyword.hits.flatMap((b) => b.passages));
+    expect(keyword.hits).toHaveLength(3);
+    expect(new Set([...blocks.values()].map((p) => p.source))).toEqual(new Set(['reports/ships-1.md']));
+  });
+
+  it('gives all a narrow filter holds when that is fewer than k, and nothing for a filter that matches nothing', async () => {
+    const { hits } = await search(engine, QUESTION, { k: 50, source: 'ships-0.md' });
+    expect(hits.map((h) => h.source)).toEqual(Array(6).fill('reports/ships-0.md'));
+    expect((await search(engine, QUESTION, { k: 5, source: 'nowhere/**' })).hits).toEqual([]);
+  });
+
+  it('pages with offset: hits 6–10 are the second half of the first ten', async () => {
+    const ten = await search(engine, QUESTION, { k: 10 });
+    const second = await search(engine, QUESTION, { k: 5, offset: 5 });
+    expect(second.hits.map((h) => h.id)).toEqual(ten.hits.slice(5).map((h) => h.id));
+    // Deeper than the search's own depth still gives full pages.
+    const deep = await search(engine, QUESTION, { k: 10, offset: 30 });
+    expect(deep.hits).toHaveLength(10);
+    const upTo40 = await search(engine, QUESTION, { k: 40 });
+    expect(deep.hits.map((h) => h.id)).toEqual(upTo40.hits.slice(30).map((h) => h.id));
+  });
+
+  it('groups by document: at most groupSize hits each, best first, still k of them', async () => {
+    const one = await search(engine, QUESTION, { k: 8, perSource: 1 });
+    expect(one.hits).toHaveLength(8);
+    expect(new Set(one.hits.map((h) => h.source)).size).toBe(8);
+    const two = await search(engine, QUESTION, { k: 10, perSource: 2 });
+    const counts = new Map<string, number>();
+    for (const h of two.hits) counts.set(h.source, (counts.get(h.source) ?? 0) + 1);
+    expect(two.hits).toHaveLength(10);
+    expect([...counts.values()].every((n) => n <= 2)).toBe(true);
+    expect(two.hits.map((h) => h.score)).toEqual([...two.hits.map((h) => h.score)].sort((a, b) => b - a));
+  });
+});
