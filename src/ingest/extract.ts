@@ -8,7 +8,7 @@ import { extractDocx, DocxUnreadable } from './formats/docx.js';
 import { extractHtml } from './formats/html.js';
 import { extractMarkdown } from './formats/markdown.js';
 import { extractPdf, PdfUnreadable } from './formats/pdf.js';
-import { decodeText, extractPlainText } from './formats/text.js';
+import { decodeText, declaredCharset, extractPlainText } from './formats/text.js';
 
 /** What reading one file gave: its text, or why it has none. */
 export type Extraction = ExtractedText | { skipped: string; code: SkipCode };
@@ -20,7 +20,7 @@ export async function extractFile(file: CorpusFile): Promise<Extraction> {
   try {
     if (file.format === 'pdf') return await extractPdf(file.bytes);
     if (file.format === 'docx') return await extractDocx(file.bytes);
-    const decoded = decodeText(file.bytes);
+    const decoded = decodeText(file.bytes, file.format === 'html' ? declaredCharset(file.bytes) : undefined);
     if (!decoded) return BINARY;
     if (file.format === 'markdown') return extractMarkdown(decoded.text);
     if (file.format === 'html') return extractHtml(decoded.text);

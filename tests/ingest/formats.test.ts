@@ -36,6 +36,9 @@ describe('HTML', () => {
     const page = extractHtml('<html><head><title>Note</title></head><body><nav>Home · Shop</nav><div>Bring the ladder<br>on Tuesday.</div><footer>Copyright nobody</footer></body></html>');
     expect(page.text).toBe('Bring the ladder on Tuesday.');
     expect(page.title).toBe('Note');
+    // A fragment without <html> or <body>, as HTML allows.
+    expect(extractHtml('<title>Snippet</title><meta charset="utf-8"><p>Water the figs</p><p>at dusk.</p>')).toEqual({ text: 'Water the figs\n\nat dusk.', title: 'Snippet' });
+    expect(extractHtml('<p>Only a paragraph.</p>')).toEqual({ text: 'Only a paragraph.' });
   });
 });
 
@@ -136,6 +139,14 @@ describe('text encodings', () => {
   it('reads Windows-1252 quotes and dashes, and makes every line end \\n', () => {
     const text = 'He said “grafting is patience” — and smiled. It costs €5.\r\nNext line.\rLast.';
     expect(decodeText(iconv.encode(text, 'windows-1252'))?.text).toBe('He said “grafting is patience” — and smiled. It costs €5.\nNext line.\nLast.');
+  });
+
+  it('takes the encoding a web page declares when its bytes are not UTF-8', async () => {
+    const page = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><title>Сад</title></head><body><p>Яблоки созревают осенью, а груши позже.</p></body></html>';
+    const got = await extractFile(fileOf('ru.html', 'html', iconv.encode(page, 'koi8-r')));
+    expect(got).toMatchObject({ text: 'Яблоки созревают осенью, а груши позже.', title: 'Сад' });
+    const utf8Page = Buffer.from('<meta charset="windows-1252"><p>Déjà vu — in UTF-8 all along.</p>');
+    expect(await extractFile(fileOf('u.html', 'html', utf8Page))).toMatchObject({ text: 'Déjà vu — in UTF-8 all along.' });
   });
 
   it('refuses binary content, with NUL bytes or without', () => {

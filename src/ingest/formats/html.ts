@@ -90,9 +90,22 @@ export function htmlBlocks(html: string, title?: string): ExtractedText {
   return b.done(title ?? firstHeading);
 }
 
+/**
+ * A page with a body. The DOM reads a fragment without `<body>` (a saved snippet, a page whose tags were left out, as
+ * HTML allows) as an empty page, so its head's tags are set apart and the rest becomes the body.
+ */
+function asPage(html: string): string {
+  if (/<body[\s>]/i.test(html)) return html;
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1] ?? '';
+  const body = html
+    .replace(/<!doctype[^>]*>|<\/?html[^>]*>|<head[^>]*>[\s\S]*?<\/head>|<title[^>]*>[\s\S]*?<\/title>|<(?:meta|link|base)[^>]*>/gi, '')
+    .replace(/<\/?head[^>]*>/gi, '');
+  return `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
+}
+
 /** A web page's main content, its title (the page's, or the article's) and its sections. */
 export function extractHtml(html: string): ExtractedText {
-  const document = parse(html);
+  const document = parse(asPage(html));
   const pageTitle = document.title?.trim() || undefined;
   removeChrome(document);
   const fallback = document.body ? document.body.innerHTML : '';

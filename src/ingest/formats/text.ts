@@ -37,8 +37,11 @@ function looksLikeText(text: string): boolean {
   return odd * 10 <= count;
 }
 
-/** The encoding to decode bytes without a byte-order mark with, or null when nothing fits. */
-function guessEncoding(bytes: Buffer): string | null {
+/**
+ * The encoding to decode bytes without a byte-order mark with, or null when nothing fits: UTF-8 when they are UTF-8,
+ * else the encoding the document declares (an HTML page's `<meta charset>`), else chardet's guess.
+ */
+function guessEncoding(bytes: Buffer, declared?: string): string | null {
   if (!bytes.includes(0)) {
     try {
       utf8.decode(bytes);
@@ -47,17 +50,21 @@ function guessEncoding(bytes: Buffer): string | null {
       // Not UTF-8: guessed below.
     }
   }
-  const guess = chardet.detect(bytes.subarray(0, 65536))?.toLowerCase() ?? null;
+  const named = declared?.toLowerCase();
+  const guess = named && named !== 'utf-8' && iconv.encodingExists(named) ? named : (chardet.detect(bytes.subarray(0, 65536))?.toLowerCase() ?? null);
   if (!guess || guess === 'utf-8') return null;
   // Latin-1 as labelled is almost always Windows-1252 in fact: the same letters, and curly quotes and dashes too.
   const encoding = guess === 'iso-8859-1' ? 'windows-1252' : guess;
   return iconv.encodingExists(encoding) ? encoding : null;
 }
 
-/** The text of bytes in whichever common encoding they are, line ends made `\n`; null when they are not text. */
-export function decodeText(bytes: Buffer): { text: string; encoding: string } | null {
+/**
+ * The text of bytes in whichever common encoding they are, line ends made `\n`; null when they are not text.
+ * `declared` is the encoding the document names for itself, taken when the bytes are not UTF-8.
+ */
+export function decodeText(bytes: Buffer, declared?: string): { text: string; encoding: string } | null {
   const bom = bomOf(bytes);
-  const encoding = bom?.encoding ?? guessEncoding(bytes);
+  const encoding = bom?.encoding ?? guessEncoding(bytes, declared);
   if (!encoding) return null;
   const body = bytes.subarray(bom?.skip ?? 0);
   const text = encoding === 'utf-8' ? body.toString('utf8') : iconv.decode(body, encoding, { stripBOM: true });
@@ -68,4 +75,10 @@ export function decodeText(bytes: Buffer): { text: string; encoding: string } | 
 /** A plain-text document: its text as decoded, untouched otherwise, so offsets are offsets into what was written. */
 export function extractPlainText(text: string): ExtractedText {
   return { text };
+}
+
+/** The encoding an HTML page declares in its first kilobytes (`<meta charset>` or `http-equiv` content), if any. */
+export function declaredCharset(bytes: Buffer): string | undefined {
+  const head = bytes.subarray(0, 4096).toString('latin1');
+  return /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
 }
