@@ -21,14 +21,20 @@ export const FORMATS: Record<string, DocumentFormat> = {
   '.docx': 'docx',
 };
 
-/** A file of the corpus as found: its bytes, their hash, and the format its name says. */
+/**
+ * A file of the corpus as found: the hash of its bytes and the format its name says. A file of the folder keeps only
+ * its path (its bytes are read again when it is extracted: a folder of large PDFs is never held in memory at once);
+ * a document given in code keeps its bytes.
+ */
 export interface CorpusFile {
   /** Path relative to the corpus folder, with forward slashes: the `source` of every hit. */
   source: string;
   format: DocumentFormat;
-  bytes: Buffer;
   /** SHA-256 of the bytes. */
   sha256: string;
+  /** Where to read the bytes. */
+  path?: string;
+  bytes?: Buffer;
 }
 
 export interface Corpus {
@@ -100,7 +106,7 @@ export async function readCorpus(dir: string): Promise<Corpus> {
     const source = relative(root, file);
     const read = await readRegularFile(file);
     if ('skipped' in read) skipped.push({ source, code: read.code, reason: read.skipped });
-    else files.push(fileOf(source, formatOf(file)!, read.bytes));
+    else files.push({ source, format: formatOf(file)!, sha256: createHash('sha256').update(read.bytes).digest('hex'), path: file });
   }
   if (files.length === 0) throw new AppError('CORPUS_EMPTY', root);
   return corpusOf(files, skipped);

@@ -3,7 +3,7 @@
 // text is skipped with its reason: encrypted, damaged, no text layer, binary, or empty.
 import type { Corpus, CorpusFile } from './corpus.js';
 import type { ExtractedDocument, ExtractedText } from './document.js';
-import type { SkipCode, Skipped } from './files.js';
+import { readRegularFile, type SkipCode, type Skipped } from './files.js';
 import { extractDocx, DocxUnreadable } from './formats/docx.js';
 import { extractHtml } from './formats/html.js';
 import { extractMarkdown } from './formats/markdown.js';
@@ -17,10 +17,13 @@ const BINARY = { skipped: 'binary (not text in any encoding this program reads)'
 
 /** Reads one file by its format. Never throws for the file's content: a file that cannot be read says why. */
 export async function extractFile(file: CorpusFile): Promise<Extraction> {
+  const read = file.bytes ? { bytes: file.bytes } : await readRegularFile(file.path!);
+  if ('skipped' in read) return read;
+  const { bytes } = read;
   try {
-    if (file.format === 'pdf') return await extractPdf(file.bytes);
-    if (file.format === 'docx') return await extractDocx(file.bytes);
-    const decoded = decodeText(file.bytes, file.format === 'html' ? declaredCharset(file.bytes) : undefined);
+    if (file.format === 'pdf') return await extractPdf(bytes);
+    if (file.format === 'docx') return await extractDocx(bytes);
+    const decoded = decodeText(bytes, file.format === 'html' ? declaredCharset(bytes) : undefined);
     if (!decoded) return BINARY;
     if (file.format === 'markdown') return extractMarkdown(decoded.text);
     if (file.format === 'html') return extractHtml(decoded.text);

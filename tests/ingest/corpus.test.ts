@@ -123,6 +123,19 @@ describe('readCorpus', () => {
     expect(await readRegularFile(path.join(odd, 'pipe.txt'))).toEqual({ skipped: 'not a regular file', code: 'not-a-file' });
   });
 
+  it('holds no file\'s bytes after the walk, and names a file removed before it is read', async () => {
+    const dir = path.join(root, 'going');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'stays.txt'), 'This file stays.');
+    await writeFile(path.join(dir, 'goes.txt'), 'This file goes.');
+    const corpus = await readCorpus(dir);
+    expect(corpus.files.map((f) => [f.source, f.bytes])).toEqual([['goes.txt', undefined], ['stays.txt', undefined]]);
+    await rm(path.join(dir, 'goes.txt'));
+    const read = await extractCorpus(corpus, new Map());
+    expect(read.documents.map((d) => d.text)).toEqual(['This file stays.']);
+    expect(read.skipped).toEqual([{ source: 'goes.txt', code: 'removed', reason: 'removed while being read' }]);
+  });
+
   it('never fails because folders vanish while it walks', async () => {
     for (let round = 0; round < 5; round++) {
       const shifting = path.join(root, `shifting-${round}`);
