@@ -149,6 +149,23 @@ describe('text encodings', () => {
     expect(await extractFile(fileOf('u.html', 'html', utf8Page))).toMatchObject({ text: 'Déjà vu — in UTF-8 all along.' });
   });
 
+  it('counts control characters, not white space or letters, towards binary: one in ten at most', () => {
+    const words = 'plain words '.repeat(9);
+    // Tabs, line ends and form feeds are white space, however many.
+    expect(decodeText(Buffer.from('\t\n\r\f'.repeat(50) + words))?.text).toContain('plain words');
+    // No-break spaces and accented letters are letters.
+    expect(decodeText(Buffer.from('\u00a0é'.repeat(100)))).not.toBeNull();
+    for (const odd of ['\u0001', '\u001f', '\u007f', '\u0085', '\u009f', '\ufffd']) {
+      // Just over one in ten is binary; just under is text.
+      expect(decodeText(Buffer.from(odd.repeat(12) + 'x'.repeat(100)))).toBeNull();
+      expect(decodeText(Buffer.from(odd.repeat(10) + 'x'.repeat(100)))).not.toBeNull();
+    }
+    // A NUL is never text, even one in a long UTF-8 text behind a byte-order mark.
+    expect(decodeText(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${words}\0${words}`)]))).toBeNull();
+    // Only the first 64 KB are judged: a long text with noise at its end is text.
+    expect(decodeText(Buffer.from('a'.repeat(70_000) + '\u0001'.repeat(20_000)))).not.toBeNull();
+  });
+
   it('refuses binary content, with NUL bytes or without', () => {
     expect(decodeText(Buffer.from([0x68, 0x00, 0x69]))).toBeNull();
     expect(decodeText(Buffer.from(Array.from({ length: 200 }, (_, i) => (i % 2 ? 0x01 : 0x41))))).toBeNull();
@@ -182,6 +199,7 @@ describe('extracting a corpus', () => {
     b.heading('  Intro \n');
     b.block('First   block\nwith a line break.');
     b.block('   ');
+    b.heading(' \n ');
     b.page();
     b.block('Second page.');
     const t = b.done(' A  title ');

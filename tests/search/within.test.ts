@@ -2,10 +2,13 @@
 // k hits where a filter after the search would give none), paging by offset, and at most so many hits a document.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../src/index/build.js';
-import type { IndexStore } from '../../src/index/store.js';
+import { loadIndex } from '../../src/index/files/store.js';
+import { createFilesReader } from '../../src/index/files/reader.js';
+import type { IndexStore, PassageRecord } from '../../src/index/store.js';
 import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
 import { search } from '../../src/search/search.js';
 import { matchSources } from '../../src/search/sources.js';
+import { pdfBytes, writeFiles } from '../helpers/documents.js';
 import { realEmbedder, tempDir, writeCorpus } from '../helpers/real.js';
 import { useStores, type StoreKind } from '../helpers/stores.js';
 
@@ -19,9 +22,19 @@ function corpusFiles(): Record<string, string> {
     files[`bees/hive-${d}.txt`] = Array.from({ length: 8 }, (_, p) => `Beekeeper ${d} lifts frame ${p} of honey from the hive in summer. The honey is spun out of comb ${p} and poured into jar ${d}-${p}.`).join('\n\n');
   }
   for (let r = 0; r < 2; r++) {
-    files[`reports/ships-${r}.md`] = Array.from({ length: 6 }, (_, p) => `Ship ${r}-${p} sailed from the northern harbour with a cargo of timber and iron.`).join('\n\n');
+    const paragraphs = Array.from({ length: 6 }, (_, p) => `Ship ${r}-${p} sailed from the northern harbour with a cargo of timber and iron.`);
+    files[`reports/ships-${r}.md`] = `---\ntitle: Ship log ${r}\n---\n\n## Departures\n\n${paragraphs.slice(0, 3).join('\n\n')}\n\n## Returns\n\n${paragraphs.slice(3).join('\n\n')}\n`;
   }
   return files;
+}
+
+/** The exact ranking of the filter's passages by the cosine of their vector (their sentences' sum over its norm). */
+async function exactOrder(reader: SearchEngine['reader'], vector: Float32Array, filter: Set<string>): Promise<number[]> {
+  const labels = Array.from({ length: reader.manifest.passages }, (_, i) => i);
+  const passages = [...(await reader.passages(labels)).entries()].filter(([, p]) => filter.has(p.source));
+  const cosines = await reader.cosines(vector, passages.flatMap(([, p]) => p.sentences.map((x) => x.row)));
+  const cos = (p: PassageRecord) => p.sentences.reduce((sum, x) => sum + cosines.get(x.row)!, 0) / p.norm;
+  return passages.sort((a, b) => cos(b[1]) - cos(a[1]) || a[0] - b[0]).map(([label]) => label);
 }
 
 describe('source globs', () => {
@@ -36,7 +49,10 @@ describe('source globs', () => {
   });
 
   it('refuse a pattern too long to be meant, naming the parameter', () => {
-    expect(() => matchSources(docs, '*'.repeat(501))).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', issues: [expect.objectContaining({ path: 'source' })] }));
+    expect(() => matchSources(docs, '*'.repeat(501))).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST', issues: [{ path: 'source', message: 'not a usable glob: longer than 500 characters' }] }),
+    );
+    expect(matchSources(docs, `${'a'.repeat(495)}.pdf`).size).toBe(0);
   });
 });
 
@@ -49,7 +65,9 @@ describe.each<StoreKind>(['files', 'postgres'])('searching within a corpus, %s s
     const root = await tempDir();
     store = await stores.fresh(kind);
     const embedder = await realEmbedder();
-    await buildIndex(embedder, { corpusDir: await writeCorpus(root, corpusFiles()), store, model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 100 } });
+    const corpusDir = await writeCorpus(root, corpusFiles());
+    await writeFiles(corpusDir, { 'reports/manifest.pdf': await pdfBytes([['Cargo manifest of the autumn fleet.'], ['Timber, iron and salt were loaded at the northern harbour.']], { title: 'Fleet manifest' }) });
+    await buildIndex(embedder, { corpusDir, store, model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 100 } });
     // A shallow search (10 candidates a side): the ship reports are nowhere near the top of the bees.
     const reader = await store.open({ expect: embedder, efSearch: 10, bm25: BM25 });
     engine = createSearchEngine(reader, embedder, { depth: 10, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: BM25 });
@@ -72,9 +90,50 @@ describe.each<StoreKind>(['files', 'postgres'])('searching within a corpus, %s s
     expect(new Set([...blocks.values()].map((p) => p.source))).toEqual(new Set(['reports/ships-1.md']));
   });
 
+  it('takes a filter\'s nearest passages in their exact order, by HNSW as by scoring every one', async () => {
+    const vector = (await engine.embedder.embedQueries(['cargo of timber and iron from the harbour']))[0];
+    for (const filter of [new Set(['reports/ships-0.md', 'reports/ships-1.md']), new Set(['bees/hive-3.txt', 'reports/ships-1.md'])]) {
+      const exact = await exactOrder(engine.reader, vector, filter);
+      expect(await engine.reader.nearest(vector, 5, filter)).toEqual(exact.slice(0, 5));
+      if (kind !== 'files') continue;
+      // The same through the graph: no filter is small enough to be scored passage by passage.
+      const graph = createFilesReader(await loadIndex(store.where, engine.embedder, 50), BM25, 0);
+      expect(await graph.nearest(vector, 5, filter)).toEqual(exact.slice(0, 5));
+      expect(await graph.nearest(vector, 0, filter)).toEqual([]);
+    }
+  });
+
+  it('takes the ranking again, deeper, only when more hits could come of it', async () => {
+    let calls = 0;
+    const reader = engine.reader;
+    const counting = { ...engine, reader: { ...reader, nearest: (...args: Parameters<typeof reader.nearest>) => (calls++, reader.nearest(...args)) } };
+    // Cut by the score: deeper candidates score lower still.
+    expect((await search(counting, QUESTION, { k: 10, minScore: 0.9 })).hits.length).toBeLessThan(10);
+    expect(calls).toBe(1);
+    calls = 0;
+    await search(counting, QUESTION, { k: 10 });
+    expect(calls).toBe(1);
+    calls = 0;
+    // Ten documents' best passages are not all among the first ten candidates: taken again, deeper.
+    expect((await search(counting, QUESTION, { k: 10, perSource: 1 })).hits).toHaveLength(10);
+    expect(calls).toBeGreaterThan(1);
+  });
+
+  it('says where each hit is: the title, the page of a PDF, the section of Markdown', async () => {
+    const { hits } = await search(engine, 'timber iron and salt loaded at the harbour', { k: 1, source: '*.pdf' });
+    expect(hits[0]).toMatchObject({ source: 'reports/manifest.pdf', title: 'Fleet manifest', page: 2 });
+    expect(hits[0]).not.toHaveProperty('section');
+    const ship = await search(engine, 'Ship 1-4 sailed from the northern harbour', { k: 1, source: 'reports/ships-1.md' });
+    expect(ship.hits[0]).toMatchObject({ title: 'Ship log 1', section: 'Returns' });
+    expect(ship.hits[0]).not.toHaveProperty('page');
+    const bees = await search(engine, QUESTION, { k: 1 });
+    expect(Object.keys(bees.hits[0]).sort()).toEqual(['end', 'highlight', 'id', 'score', 'source', 'start', 'text']);
+  });
+
   it('gives all a narrow filter holds when that is fewer than k, and nothing for a filter that matches nothing', async () => {
     const { hits } = await search(engine, QUESTION, { k: 50, source: 'ships-0.md' });
     expect(hits.map((h) => h.source)).toEqual(Array(6).fill('reports/ships-0.md'));
+    expect((await search(engine, QUESTION, { k: 50, source: 'reports/**' })).hits).toHaveLength(14);
     expect((await search(engine, QUESTION, { k: 5, source: 'nowhere/**' })).hits).toEqual([]);
   });
 

@@ -52,17 +52,20 @@ function exactNearest(query: Float32Array, index: LoadedIndex, labels: number[],
  * Nearest passages of the filter's documents: few passages are scored exactly; many go through HNSW with the filter
  * inside its search, and exactly after all should it come back short (a narrow filter can strand the graph's walk).
  */
-function filteredNearest(query: Float32Array, index: LoadedIndex, bySource: Map<string, number[]>, k: number, filter: ReadonlySet<string>): number[] {
+function filteredNearest(query: Float32Array, index: LoadedIndex, bySource: Map<string, number[]>, k: number, filter: ReadonlySet<string>, exactMax: number): number[] {
   const allowed = [...filter].flatMap((source) => bySource.get(source) ?? []);
   const want = Math.min(k, allowed.length);
   if (want <= 0) return [];
-  if (allowed.length <= Math.max(EXACT_SEARCH_MAX, k)) return exactNearest(query, index, allowed, want);
+  if (allowed.length <= Math.max(exactMax, k)) return exactNearest(query, index, allowed, want);
   const found = index.hnsw.searchKnn(Array.from(query), want, (label) => filter.has(index.passages[label].source)).neighbors;
   return found.length >= want ? found : exactNearest(query, index, allowed, want);
 }
 
-/** A reader over a loaded build; `bm25` sets the keyword side's parameters. */
-export function createFilesReader(index: LoadedIndex, bm25: Bm25Params): BuildReader & { index: LoadedIndex } {
+/**
+ * A reader over a loaded build; `bm25` sets the keyword side's parameters, `exactSearchMax` the most passages a filter
+ * may allow for every one of them to be scored exactly (EXACT_SEARCH_MAX).
+ */
+export function createFilesReader(index: LoadedIndex, bm25: Bm25Params, exactSearchMax = EXACT_SEARCH_MAX): BuildReader & { index: LoadedIndex } {
   const blocks = blocksOf(index.passages);
   const lexical = createLexicalIndex(blocks.texts, bm25);
   const bySource = new Map<string, number[]>();
@@ -74,7 +77,7 @@ export function createFilesReader(index: LoadedIndex, bm25: Bm25Params): BuildRe
     name: path.basename(index.dir),
     manifest: index.manifest,
     async nearest(query, k, filter?: SourceFilter) {
-      if (filter) return filteredNearest(query, index, bySource, k, filter);
+      if (filter) return filteredNearest(query, index, bySource, k, filter, exactSearchMax);
       return k > 0 ? index.hnsw.searchKnn(Array.from(query), Math.min(k, index.passages.length)).neighbors : [];
     },
     async keywordBlocks(query, depth, filter?: SourceFilter) {

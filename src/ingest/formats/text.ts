@@ -1,6 +1,6 @@
 // Plain text in any common encoding: a byte-order mark says which; without one, UTF-8 when the bytes are UTF-8, else
-// the encoding chardet finds (Latin-1 read as Windows-1252, its superset), decoded by iconv-lite. Text that decodes to
-// control characters is binary, whatever its name says.
+// the encoding the document declares or chardet finds, decoded by iconv-lite. Text that decodes to control characters
+// is binary, whatever its name says.
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import type { ExtractedText } from '../document.js';
@@ -42,20 +42,17 @@ function looksLikeText(text: string): boolean {
  * else the encoding the document declares (an HTML page's `<meta charset>`), else chardet's guess.
  */
 function guessEncoding(bytes: Buffer, declared?: string): string | null {
-  if (!bytes.includes(0)) {
-    try {
-      utf8.decode(bytes);
-      return 'utf-8';
-    } catch {
-      // Not UTF-8: guessed below.
-    }
+  try {
+    utf8.decode(bytes);
+    return 'utf-8';
+  } catch {
+    // Not UTF-8: guessed below.
   }
   const named = declared?.toLowerCase();
-  const guess = named && named !== 'utf-8' && iconv.encodingExists(named) ? named : (chardet.detect(bytes.subarray(0, 65536))?.toLowerCase() ?? null);
-  if (!guess || guess === 'utf-8') return null;
-  // Latin-1 as labelled is almost always Windows-1252 in fact: the same letters, and curly quotes and dashes too.
-  const encoding = guess === 'iso-8859-1' ? 'windows-1252' : guess;
-  return iconv.encodingExists(encoding) ? encoding : null;
+  const guess = named && named !== 'utf-8' && iconv.encodingExists(named) ? named : chardet.detect(bytes.subarray(0, 65536))?.toLowerCase();
+  // Bytes that are not UTF-8 are never decoded as UTF-8 (chardet reports windows-1252, not Latin-1, when the bytes
+  // 0x80–0x9F, its curly quotes and dashes, are there).
+  return guess && guess !== 'utf-8' && iconv.encodingExists(guess) ? guess : null;
 }
 
 /**
@@ -67,7 +64,7 @@ export function decodeText(bytes: Buffer, declared?: string): { text: string; en
   const encoding = bom?.encoding ?? guessEncoding(bytes, declared);
   if (!encoding) return null;
   const body = bytes.subarray(bom?.skip ?? 0);
-  const text = encoding === 'utf-8' ? body.toString('utf8') : iconv.decode(body, encoding, { stripBOM: true });
+  const text = iconv.decode(body, encoding);
   if (!looksLikeText(text)) return null;
   return { text: text.replace(/\r\n?/g, '\n'), encoding };
 }
