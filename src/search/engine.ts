@@ -29,9 +29,12 @@ export interface SearchEngine {
   reader: BuildReader;
   embedder: QueryEmbedder;
   settings: SearchSettings;
+  /** The title of each document of the build that has one. */
+  titles: ReadonlyMap<string, string>;
 }
 
 /** Wires a build's reader to the embedder and the settings. */
 export function createSearchEngine(reader: BuildReader, embedder: QueryEmbedder, settings: SearchSettings): SearchEngine {
-  return { reader, embedder, settings };
+  const titles = new Map(reader.manifest.documents.flatMap((d) => (d.title ? [[d.source, d.title] as const] : [])));
+  return { reader, embedder, settings, titles };
 }

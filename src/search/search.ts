@@ -1,5 +1,5 @@
 // Ranking → hits: the answering sentence of each passage marked, passages that repeat a better hit left out.
-import type { IndexManifest, PassageRecord } from '../index/store.js';
+import type { PassageRecord } from '../index/store.js';
 import type { SearchEngine } from './engine.js';
 import type { Candidate } from './fusion.js';
 import { terms } from '../index/lexical.js';
@@ -77,14 +77,6 @@ export function isRedundant(passage: PassageRecord, answering: number, shown: Se
   return repeated * 2 > passage.sentences.length;
 }
 
-const titleMaps = new WeakMap<IndexManifest, Map<string, string>>();
-/** The title of each document of a build that has one, made once per build. */
-function titlesOf(manifest: IndexManifest): Map<string, string> {
-  let titles = titleMaps.get(manifest);
-  if (!titles) titleMaps.set(manifest, (titles = new Map(manifest.documents.filter((d) => d.title).map((d) => [d.source, d.title!]))));
-  return titles;
-}
-
 /** The hit a passage gives, with its answering sentence marked and where it is (title, page, section) when known. */
 function hitOf(p: PassageRecord, answering: number, score: number, title: string | undefined): SearchHit {
   const s = p.sentences[answering];
@@ -119,7 +111,6 @@ export function selectHits(
   perSource = Infinity,
 ): SearchHit[] {
   const queryTerms = new Set(terms(query));
-  const titles = titlesOf(engine.reader.manifest);
   const hits: SearchHit[] = [];
   const shown = new Set<number>();
   const perDocument = new Map<string, number>();
@@ -133,7 +124,7 @@ export function selectHits(
     if (engine.settings.dedup && isRedundant(p, answering, shown)) continue;
     for (const x of p.sentences) shown.add(x.row);
     perDocument.set(p.source, taken + 1);
-    hits.push(hitOf(p, answering, score, titles.get(p.source)));
+    hits.push(hitOf(p, answering, score, engine.titles.get(p.source)));
   }
   return hits;
 }

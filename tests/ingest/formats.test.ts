@@ -147,6 +147,16 @@ describe('text encodings', () => {
     expect(got).toMatchObject({ text: 'Яблоки созревают осенью, а груши позже.', title: 'Сад' });
     const utf8Page = Buffer.from('<meta charset="windows-1252"><p>Déjà vu — in UTF-8 all along.</p>');
     expect(await extractFile(fileOf('u.html', 'html', utf8Page))).toMatchObject({ text: 'Déjà vu — in UTF-8 all along.' });
+    // A declared encoding chardet would not have guessed (the euro sign is 0xA4 in ISO-8859-15, "¤" in Latin-1).
+    const euro = iconv.encode('<html><head><meta charset = "iso-8859-15"></head><body><p>Le panier coûte 5 € au marché.</p></body></html>', 'iso-8859-15');
+    expect(await extractFile(fileOf('e.html', 'html', euro))).toMatchObject({ text: 'Le panier coûte 5 € au marché.' });
+    // A byte-order mark wins over the declaration; a declaration of UTF-8 on bytes that are not is passed over.
+    const marked = utf16('<html><head><meta charset="windows-1252"></head><body><p>Poires mûres, grâce au soleil.</p></body></html>');
+    expect(await extractFile(fileOf('m.html', 'html', marked))).toMatchObject({ text: 'Poires mûres, grâce au soleil.' });
+    const mislabelled = latin1('<html><head><meta charset="UTF-8"></head><body><p>Crème brûlée, pâtisserie française à la poire.</p></body></html>');
+    expect(await extractFile(fileOf('l.html', 'html', mislabelled))).toMatchObject({ text: 'Crème brûlée, pâtisserie française à la poire.' });
+    // No declaration at all: the page is read as any text is.
+    expect(await extractFile(fileOf('n.html', 'html', Buffer.from('<p>Nothing declared.</p>')))).toEqual({ text: 'Nothing declared.' });
   });
 
   it('counts control characters, not white space or letters, towards binary: one in ten at most', () => {

@@ -15,12 +15,9 @@ const BOMS: [number[], string][] = [
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The encoding named by the bytes' byte-order mark, and the mark's length; null without one. */
-function bomOf(bytes: Uint8Array): { encoding: string; skip: number } | null {
-  for (const [mark, encoding] of BOMS) {
-    if (mark.every((b, i) => bytes[i] === b)) return { encoding, skip: mark.length };
-  }
-  return null;
+/** The encoding the bytes' byte-order mark names (it wins over any other sign, as in HTML); null without one. */
+function bomOf(bytes: Uint8Array): string | null {
+  return BOMS.find(([mark]) => mark.every((b, i) => bytes[i] === b))?.[1] ?? null;
 }
 
 /** Whether decoded text reads as text: no NUL, and at most one character in ten a control character or U+FFFD. */
@@ -60,11 +57,10 @@ function guessEncoding(bytes: Buffer, declared?: string): string | null {
  * `declared` is the encoding the document names for itself, taken when the bytes are not UTF-8.
  */
 export function decodeText(bytes: Buffer, declared?: string): { text: string; encoding: string } | null {
-  const bom = bomOf(bytes);
-  const encoding = bom?.encoding ?? guessEncoding(bytes, declared);
+  const encoding = bomOf(bytes) ?? guessEncoding(bytes, declared);
   if (!encoding) return null;
-  const body = bytes.subarray(bom?.skip ?? 0);
-  const text = iconv.decode(body, encoding);
+  // iconv-lite leaves the byte-order mark out of the text.
+  const text = iconv.decode(bytes, encoding);
   if (!looksLikeText(text)) return null;
   return { text: text.replace(/\r\n?/g, '\n'), encoding };
 }
