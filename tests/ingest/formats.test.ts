@@ -133,6 +133,7 @@ describe('text encodings', () => {
     expect(decodeText(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(FRENCH)]))).toEqual({ text: FRENCH, encoding: 'utf-8' });
     expect(decodeText(utf16(FRENCH))).toEqual({ text: FRENCH, encoding: 'utf-16le' });
     expect(decodeText(Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(FRENCH, 'utf16-be')]))).toEqual({ text: FRENCH, encoding: 'utf-16be' });
+    expect(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), iconv.encode(FRENCH, 'utf32-le')]))).toEqual({ text: FRENCH, encoding: 'utf-32le' });
     expect(decodeText(latin1(FRENCH))?.text).toBe(FRENCH);
   });
 

@@ -1,24 +1,11 @@
-// Plain text in any common encoding: a byte-order mark says which; without one, UTF-8 when the bytes are UTF-8, else
-// the encoding the document declares or chardet finds, decoded by iconv-lite. Text that decodes to control characters
-// is binary, whatever its name says.
+// Plain text in any common encoding: UTF-8 when the bytes are UTF-8 (with or without a byte-order mark), else the
+// encoding the document declares or chardet finds (a UTF-16 or UTF-32 byte-order mark first of all), decoded by
+// iconv-lite, which leaves the mark out. Text that decodes to control characters is binary, whatever its name says.
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 import type { ExtractedText } from '../document.js';
 
-const BOMS: [number[], string][] = [
-  [[0xef, 0xbb, 0xbf], 'utf-8'],
-  [[0xff, 0xfe, 0x00, 0x00], 'utf-32le'],
-  [[0x00, 0x00, 0xfe, 0xff], 'utf-32be'],
-  [[0xff, 0xfe], 'utf-16le'],
-  [[0xfe, 0xff], 'utf-16be'],
-];
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The encoding the bytes' byte-order mark names (it wins over any other sign, as in HTML); null without one. */
-function bomOf(bytes: Uint8Array): string | null {
-  return BOMS.find(([mark]) => mark.every((b, i) => bytes[i] === b))?.[1] ?? null;
-}
 
 /** Whether decoded text reads as text: no NUL, and at most one character in ten a control character or U+FFFD. */
 function looksLikeText(text: string): boolean {
@@ -35,7 +22,7 @@ function looksLikeText(text: string): boolean {
 }
 
 /**
- * The encoding to decode bytes without a byte-order mark with, or null when nothing fits: UTF-8 when they are UTF-8,
+ * The encoding to decode bytes with, or null when nothing fits: UTF-8 when they are UTF-8 (a UTF-8 mark included),
  * else the encoding the document declares (an HTML page's `<meta charset>`), else chardet's guess.
  */
 function guessEncoding(bytes: Buffer, declared?: string): string | null {
@@ -57,7 +44,7 @@ function guessEncoding(bytes: Buffer, declared?: string): string | null {
  * `declared` is the encoding the document names for itself, taken when the bytes are not UTF-8.
  */
 export function decodeText(bytes: Buffer, declared?: string): { text: string; encoding: string } | null {
-  const encoding = bomOf(bytes) ?? guessEncoding(bytes, declared);
+  const encoding = guessEncoding(bytes, declared);
   if (!encoding) return null;
   // iconv-lite leaves the byte-order mark out of the text.
   const text = iconv.decode(bytes, encoding);
