@@ -55,6 +55,12 @@ describe('PDF', () => {
     expect(place(0)).toEqual({ page: 1 });
   });
 
+  it('joins a paragraph\'s lines as they were written, a compound broken at its hyphen included', async () => {
+    const paragraph = Array.from({ length: 12 }, (_, i) => `The well-known white-haired farm-labourer number ${i} met a sharp-witted, good-natured, long-suffering horse-dealer.`).join(' ');
+    const got = await extractFile(fileOf('c.pdf', 'pdf', await pdfBytes([[paragraph]])));
+    expect(got).toMatchObject({ text: paragraph });
+  });
+
   it('says why a PDF gives no text: a password, no text layer, or damage', async () => {
     expect(await extractFile(fileOf('locked.pdf', 'pdf', await pdfBytes([['Secret plans.']], { userPassword: 'open sesame' })))).toEqual({ code: 'encrypted', skipped: expect.stringMatching(/^encrypted/) });
     expect(await extractFile(fileOf('scan.pdf', 'pdf', await pdfWithoutText(2)))).toEqual({ code: 'empty', skipped: expect.stringMatching(/^no text \(its 2 page\(s\)/) });

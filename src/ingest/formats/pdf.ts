@@ -62,8 +62,9 @@ function paragraphsOf(lines: Line[]): string[] {
       paragraph = '';
     }
     const text = line.text.trim();
-    // A word broken over two lines by a hyphen is one word again.
-    if (/\p{L}-$/u.test(paragraph) && /^\p{Ll}/u.test(text)) paragraph = paragraph.slice(0, -1) + text;
+    // A line ending in a hyphen runs on into the next without a space, the hyphen kept: "white-" "haired" is one
+    // word again, and no compound loses its hyphen (a PDF does not say which line-end hyphens were inserted).
+    if (/\p{L}-$/u.test(paragraph) && /^\p{Ll}/u.test(text)) paragraph += text;
     else paragraph = paragraph ? `${paragraph} ${text}` : text;
   });
   if (paragraph) out.push(paragraph);
