@@ -1,11 +1,10 @@
 // The files store: each build a folder under the index folder, CURRENT naming the one in use (store.ts), one build at
 // a time under a lock file (lock.ts), read into memory by reader.ts.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { IndexManifest, IndexStore } from '../store.js';
+import type { IndexStore } from '../store.js';
 import { acquireBuildLock } from './lock.js';
 import { createFilesReader } from './reader.js';
-import { currentBuild, loadIndex, reusableDocuments, reusableRows, saveIndex, writeFailed } from './store.js';
+import { currentBuild, loadIndex, readManifest, reusableDocuments, reusableRows, saveIndex, writeFailed } from './store.js';
 
 export function createFilesStore(indexDir: string): IndexStore {
   return {
@@ -18,7 +17,7 @@ export function createFilesStore(indexDir: string): IndexStore {
       const dir = await currentBuild(indexDir);
       if (!dir) return null;
       try {
-        return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+        return await readManifest(dir);
       } catch {
         return null;
       }

@@ -108,6 +108,11 @@ function openManifest(text: string): IndexManifest {
   return manifest;
 }
 
+/** A build folder's manifest as written (not checked against its checksum: a load does that). */
+export async function readManifest(dir: string): Promise<IndexManifest> {
+  return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+}
+
 /** The build folder CURRENT names, or null when there is none. */
 export async function currentBuild(indexDir: string): Promise<string | null> {
   const name = (await readFile(path.join(indexDir, CURRENT), 'utf8').catch(() => '')).trim();
@@ -233,7 +238,7 @@ export async function reusableRows(indexDir: string, fingerprint: string): Promi
   const dir = await currentBuild(indexDir);
   if (!dir) return out;
   try {
-    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+    const manifest = await readManifest(dir);
     const hashes = await verifiedFile(dir, 'hashes.bin', manifest);
     if (!hashes || hashes.length !== manifest.vectors * HASH_BYTES) return out;
     const rawTokens = await verifiedFile(dir, 'tokens.u16', manifest);
@@ -262,7 +267,7 @@ export async function reusableDocuments(indexDir: string, extractor: number): Pr
   const dir = await currentBuild(indexDir);
   if (!dir) return out;
   try {
-    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+    const manifest = await readManifest(dir);
     if (manifest.extractor !== extractor) return out;
     const data = await verifiedFile(dir, 'documents.jsonl', manifest);
     for (const d of data ? parseDocuments(data) : []) out.set(reuseKey(d), d);
