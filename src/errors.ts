@@ -26,7 +26,7 @@ export const ERRORS = {
   BUILD_IN_PROGRESS: { status: 409, message: 'Another build of {0} is running (pid {1}).', public: 'Another build of the index is running.' },
   BUILD_STOPPED: { status: 503, message: 'The build was stopped by {0} before it was made current; the previous index is still in use.' },
   UNAUTHORIZED: { status: 401, message: 'This route needs the admin bearer token.' },
-  CORPUS_EMPTY: { status: 400, message: 'The corpus folder {0} holds no document with text to index (plain text, Markdown, HTML, PDF or .docx); the build log says why each file was skipped.' },
+  CORPUS_EMPTY: { status: 400, message: 'The corpus folder {0} holds no document with text to index (plain text, Markdown, HTML, PDF or .docx).{1}' },
   CORPUS_MISSING: { status: 400, message: 'The corpus folder {0} does not exist.' },
   PORT_IN_USE: { status: 500, message: 'Port {0} on {1} is already in use: stop what listens there, or set PORT.' },
   EVAL_INPUT_INVALID: { status: 400, message: 'The evaluation input {0} cannot be used: {1}' },

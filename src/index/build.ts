@@ -2,9 +2,8 @@
 // the text of files new or changed, chunk, embed what is new, assemble the passage vectors, save and make current (the
 // store's part). A build can be stopped between any two of them.
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
 import { CHUNKER_VERSION, chunkText, normalizeSpace, type ChunkingOptions } from '../ingest/chunking.js';
-import { readCorpus, type Corpus } from '../ingest/corpus.js';
+import { corpusEmpty, readCorpus, type Corpus } from '../ingest/corpus.js';
 import { createLocator, EXTRACTOR_VERSION, type ExtractedDocument } from '../ingest/document.js';
 import { extractCorpus } from '../ingest/extract.js';
 import type { Skipped } from '../ingest/files.js';
@@ -233,7 +232,7 @@ async function buildLocked(embedder: Embedder, corpus: Corpus, options: BuildOpt
   stage('extract');
   const read = await extractCorpus(corpus, previousDocuments, options.signal);
   previousDocuments.clear();
-  if (read.documents.length === 0) throw new AppError('CORPUS_EMPTY', options.store.where);
+  if (read.documents.length === 0) throw corpusEmpty(corpus.dir ?? 'given', read.skipped);
   stage('chunk');
   const chunking = { ...options.chunking, maxTokens: Math.min(options.chunking.maxTokens, embedder.maxTokens), version: CHUNKER_VERSION };
   const { passages, texts } = chunkDocuments(read.documents, chunking, tokens.count);

@@ -43,6 +43,15 @@ export interface Corpus {
   skipped: Skipped[];
   /** Hash over every file's source, format and content, and every skipped file: equal hashes, equal corpora. */
   hash: string;
+  /** The folder it was read from, for messages; absent for documents given in code. */
+  dir?: string;
+}
+
+/** CORPUS_EMPTY for the folder `dir`, naming the files skipped and why (the first twenty). */
+export function corpusEmpty(dir: string, skipped: Skipped[]): AppError {
+  const named = skipped.slice(0, 20).map((s) => `${s.source} (${s.reason})`).join('; ');
+  const more = skipped.length > 20 ? `; and ${skipped.length - 20} more` : '';
+  return new AppError('CORPUS_EMPTY', dir, skipped.length ? ` Skipped: ${named}${more}.` : '');
 }
 
 const inside = (root: string, target: string) => target === root || target.startsWith(root + path.sep);
@@ -108,8 +117,8 @@ export async function readCorpus(dir: string): Promise<Corpus> {
     if ('skipped' in read) skipped.push({ source, code: read.code, reason: read.skipped });
     else files.push({ source, format: formatOf(file)!, sha256: createHash('sha256').update(read.bytes).digest('hex'), path: file });
   }
-  if (files.length === 0) throw new AppError('CORPUS_EMPTY', root);
-  return corpusOf(files, skipped);
+  if (files.length === 0) throw corpusEmpty(root, skipped);
+  return { ...corpusOf(files, skipped), dir: root };
 }
 
 /** A file with its content hash. */

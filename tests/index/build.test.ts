@@ -1,9 +1,11 @@
 // What a build refuses to store: vectors that are not finite never reach an index, and the previous one stays.
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../src/index/build.js';
 import { createFilesStore } from '../../src/index/files/files-store.js';
 import { currentBuild } from '../../src/index/files/store.js';
+import { pdfWithoutText, writeFiles } from '../helpers/documents.js';
 import { fixedEmbedder } from '../helpers/fixed-embedder.js';
 import { removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
@@ -46,5 +48,23 @@ describe('build progress', () => {
     expect(progress[0]).toEqual([0, 9]);
     expect(progress.at(-1)).toEqual([9, 9]);
     expect(stages).toEqual(['reuse', 'extract', 'chunk', 'embed', 'assemble', 'save']);
+  });
+});
+
+describe('a folder whose files give no text', () => {
+  let root: string;
+  beforeAll(async () => (root = await tempDir()));
+  afterAll(() => removeDir(root));
+
+  it('says CORPUS_EMPTY, naming the corpus folder and each file skipped with its reason, and builds nothing', async () => {
+    const corpusDir = path.join(root, 'corpus');
+    await writeFiles(corpusDir, { 'scan.pdf': await pdfWithoutText(1), 'blank.md': '---\ntitle: Only a title\n---\n', 'prices.csv': 'a,b\n' });
+    const indexDir = path.join(root, 'index');
+    const building = buildIndex(fixedEmbedder({}, {}), { corpusDir, store: createFilesStore(indexDir), model: 'fixed', chunking: { sentences: 3, overlap: 1, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 50 } });
+    const err = await building.catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'CORPUS_EMPTY' });
+    expect((err as Error).message).toContain(`The corpus folder ${await realpath(corpusDir)} holds no document`);
+    expect((err as Error).message).toMatch(/Skipped: blank\.md \(no text\); prices\.csv \(unsupported type \(\.csv\)\); scan\.pdf \(no text \(its 1 page/);
+    expect(await currentBuild(indexDir)).toBeNull();
   });
 });
