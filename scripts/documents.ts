@@ -17,7 +17,10 @@ interface DocxApi {
 const { Document, HeadingLevel, Packer, Paragraph } = docxModule as unknown as DocxApi;
 
 /** A PDF with one page per entry, each page's paragraphs in order; `title` goes into its metadata. */
-export function pdfBytes(pages: string[][], options: { title?: string; userPassword?: string } = {}): Promise<Buffer> {
+export function pdfBytes(
+  pages: string[][],
+  options: { title?: string; userPassword?: string; header?: (page: number, pages: number) => string; footer?: (page: number, pages: number) => string } = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({
       autoFirstPage: false,
@@ -28,10 +31,19 @@ export function pdfBytes(pages: string[][], options: { title?: string; userPassw
     doc.on('data', (c: Buffer) => chunks.push(c));
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
-    for (const paragraphs of pages) {
+    pages.forEach((paragraphs, i) => {
       doc.addPage();
+      // A running header and footer, drawn in the page's margins where a word processor puts them.
+      if (options.header) doc.text(options.header(i + 1, pages.length), 72, 30, { lineBreak: false });
+      doc.text('', 72, 72);
       for (const p of paragraphs) doc.text(p).moveDown();
-    }
+      if (options.footer) {
+        const bottom = doc.page.margins.bottom;
+        doc.page.margins.bottom = 0;
+        doc.text(options.footer(i + 1, pages.length), 72, doc.page.height - 40, { lineBreak: false });
+        doc.page.margins.bottom = bottom;
+      }
+    });
     doc.end();
   });
 }

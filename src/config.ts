@@ -60,24 +60,24 @@ export const rankingSettings = {
   EMBED_QUERY_PREFIX: z.string().optional(),
   EMBED_PASSAGE_PREFIX: z.string().optional(),
   EMBED_BATCH_SIZE: int(32, 1, 1024),
-  CHUNK_SENTENCES: int(3, 1, 50),
-  CHUNK_OVERLAP: int(1, 0, 49),
+  CHUNK_WORDS: int(145, 1, 2000),
+  CHUNK_OVERLAP: int(50, 0, 1999),
   CHUNK_MAX_TOKENS: int(128, 8, 8192),
   HNSW_M: int(16, 4, 128),
   HNSW_EF_CONSTRUCTION: int(200, 10, 2000),
   HNSW_EF_SEARCH: int(200, 10, 2000),
   SEARCH_DEPTH: int(100, 10, 10000),
   FUSION_KEYWORD_MIN: num(0.2, 0, 1),
-  FUSION_KEYWORD_MAX: num(0.6, 0, 1),
+  FUSION_KEYWORD_MAX: num(0.4, 0, 1),
   FUSION_COVERAGE_MIDPOINT: num(0.3, 0, 1),
   SEARCH_DEDUP: bool(true),
   BM25_K1: num(1.5, 0, 10),
   BM25_B: num(0.75, 0, 1),
 };
 
-export const configSchema = z.object({ ...operatorSettings, ...rankingSettings }).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_SENTENCES, {
+export const configSchema = z.object({ ...operatorSettings, ...rankingSettings }).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_WORDS, {
   path: ['CHUNK_OVERLAP'],
-  message: 'must be smaller than CHUNK_SENTENCES',
+  message: 'must be smaller than CHUNK_WORDS',
 }).refine((c) => c.FUSION_KEYWORD_MIN <= c.FUSION_KEYWORD_MAX, {
   path: ['FUSION_KEYWORD_MIN'],
   message: 'must not exceed FUSION_KEYWORD_MAX',

@@ -50,7 +50,7 @@ describe('loadConfig', () => {
   });
 
   it('checks settings against each other', () => {
-    expect(() => loadConfig({}, { CHUNK_SENTENCES: '2', CHUNK_OVERLAP: '2' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => loadConfig({}, { CHUNK_WORDS: '40', CHUNK_OVERLAP: '40' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     expect(() => loadConfig({}, { SEARCH_DEFAULT_K: '20', SEARCH_MAX_K: '10' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
@@ -80,9 +80,9 @@ describe('the ranking profile', () => {
   };
 
   it('sets ranking settings from its file, under the environment\'s', async () => {
-    const file = await profile('p.json', JSON.stringify({ FUSION_KEYWORD_MIN: 0, FUSION_KEYWORD_MAX: 0.5, SEARCH_DEDUP: false, CHUNK_SENTENCES: 4 }));
+    const file = await profile('p.json', JSON.stringify({ FUSION_KEYWORD_MIN: 0, FUSION_KEYWORD_MAX: 0.5, SEARCH_DEDUP: false, CHUNK_WORDS: 120 }));
     const c = loadConfig({}, { RANKING_PROFILE: file, FUSION_KEYWORD_MAX: '0.7' });
-    expect(c).toMatchObject({ FUSION_KEYWORD_MIN: 0, FUSION_KEYWORD_MAX: 0.7, SEARCH_DEDUP: false, CHUNK_SENTENCES: 4, BM25_K1: 1.5 });
+    expect(c).toMatchObject({ FUSION_KEYWORD_MIN: 0, FUSION_KEYWORD_MAX: 0.7, SEARCH_DEDUP: false, CHUNK_WORDS: 120, BM25_K1: 1.5 });
   });
 
   it('refuses a file that is missing, not JSON, names an operator setting or a typo, or holds a bad value', async () => {

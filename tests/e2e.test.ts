@@ -63,8 +63,10 @@ describe('seed document end to end', () => {
 
   it('indexes the repeated title line once', async () => {
     const body = await json(await fetch(`${base}/search?q=${encodeURIComponent('us relations with pakistan and afghanistan relationship')}&k=50`));
-    const titles = body.hits.filter((h: { text: string }) => h.text.toLowerCase() === 'us relations with pakistan and afghanistan relationship');
-    expect(titles).toHaveLength(1);
+    // The article repeats its title line four times; a passage holds it once, and only one passage holds it at all.
+    const title = 'us relations with pakistan and afghanistan relationship';
+    const holding = body.hits.map((h: { text: string }) => h.text.toLowerCase().split(title).length - 1);
+    expect(holding.reduce((a: number, b: number) => a + b, 0)).toBe(1);
   });
 
   it('serves health and JSON errors over the socket', async () => {

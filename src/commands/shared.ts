@@ -43,7 +43,7 @@ export function buildOptions(config: Config, store: IndexStore, onProgress?: Bui
   return {
     store,
     model: JSON.stringify([config.EMBED_MODEL, config.EMBED_POOLING, config.EMBED_QUERY_PREFIX ?? null, config.EMBED_PASSAGE_PREFIX ?? null]),
-    chunking: { sentences: config.CHUNK_SENTENCES, overlap: config.CHUNK_OVERLAP, maxTokens: config.CHUNK_MAX_TOKENS },
+    chunking: { words: config.CHUNK_WORDS, overlap: config.CHUNK_OVERLAP, maxTokens: config.CHUNK_MAX_TOKENS },
     hnsw: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
     onProgress,
   };

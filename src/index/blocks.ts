@@ -1,20 +1,20 @@
-// Blocks (paragraphs) rebuilt from their passages: the unit the keyword side scores, in every store.
+// The keyword side's unit, in every store: each passage with its neighbours in its run of text.
 import type { PassageRecord } from './manifest.js';
 
 /**
- * The text of each block, rebuilt from its passages' sentences, and the passages of each block. Keyword evidence is
- * weighed per block: a paragraph that holds the query's terms supports each of its windows, even the ones that
- * cut some of those terms off.
+ * The text the keyword side scores for each passage (label i is block i): the passage with the passage before and
+ * after it in the same run, rebuilt from their sentences. An answer's words are often around it rather than in it
+ * (the name a few sentences earlier, the question's other half just after), and a span of about twice a passage
+ * is where plain BM25 does best on long documents; the passage shown stays the target size.
  */
 export function blocksOf(passages: PassageRecord[]): { texts: string[]; passages: number[][] } {
-  const sentences = new Map<number, Map<number, string>>();
-  const members: number[][] = [];
-  passages.forEach((p, label) => {
-    (members[p.block] ??= []).push(label);
-    const seen = sentences.get(p.block) ?? new Map<number, string>();
-    sentences.set(p.block, seen);
-    for (const s of p.sentences) seen.set(s.start, p.text.slice(s.start - p.start, s.end - p.start));
+  const texts = passages.map((p, label) => {
+    const sentences = new Map<number, string>();
+    for (const q of [passages[label - 1], p, passages[label + 1]]) {
+      if (!q || q.source !== p.source || q.block !== p.block) continue;
+      for (const s of q.sentences) sentences.set(s.start, q.text.slice(s.start - q.start, s.end - q.start));
+    }
+    return [...sentences.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t).join(' ');
   });
-  const texts = members.map((_, block) => [...sentences.get(block)!.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t).join(' '));
-  return { texts, passages: members };
+  return { texts, passages: passages.map((_, label) => [label]) };
 }

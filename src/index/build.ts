@@ -2,7 +2,7 @@
 // the text of files new or changed, chunk, embed what is new, assemble the passage vectors, save and make current (the
 // store's part). A build can be stopped between any two of them.
 import { createHash } from 'node:crypto';
-import { CHUNKER_VERSION, chunkText, normalizeSpace, type ChunkingOptions } from '../ingest/chunking.js';
+import { CHUNKER_VERSION, chunkDocument, normalizeSpace, type ChunkingOptions } from '../ingest/chunking.js';
 import { corpusEmpty, readCorpus, type Corpus } from '../ingest/corpus.js';
 import { createLocator, EXTRACTOR_VERSION, type ExtractedDocument } from '../ingest/document.js';
 import { extractCorpus } from '../ingest/extract.js';
@@ -125,16 +125,16 @@ function chunkDocuments(documents: ExtractedDocument[], chunking: ChunkingOption
     if (row === undefined) textRow.set(key, (row = texts.push(key) - 1));
     return row;
   };
-  const blockIds = new Map<string, number>();
   const seen = new Set<string>();
+  let runs = 0;
   for (const doc of documents) {
     const place = createLocator(doc);
-    // A heading is not a passage of its own: it is the `section` of the passages under it.
-    const headings = new Set(doc.sections?.map((s) => s.start));
-    for (const chunk of chunkText(doc.text, chunking, count, seen)) {
-      if (headings.has(chunk.block.start)) continue;
-      const blockKey = `${doc.source}\0${chunk.block.start}`;
-      if (!blockIds.has(blockKey)) blockIds.set(blockKey, blockIds.size);
+    let last = -1;
+    for (const chunk of chunkDocument(doc, chunking, count, seen)) {
+      if (chunk.run !== last) {
+        last = chunk.run;
+        runs++;
+      }
       passages.push({
         id: `${doc.source}:${chunk.start}-${chunk.end}`,
         source: doc.source,
@@ -142,7 +142,7 @@ function chunkDocuments(documents: ExtractedDocument[], chunking: ChunkingOption
         end: chunk.end,
         text: chunk.text,
         norm: 0,
-        block: blockIds.get(blockKey)!,
+        block: runs - 1,
         sentences: chunk.sentences.map((s) => ({ start: s.start, end: s.end, row: rowOf(s.text) })),
         ...place(chunk.start),
       });

@@ -4,7 +4,7 @@ import type { DocumentFormat } from '../ingest/document.js';
 import type { Skipped } from '../ingest/files.js';
 
 /** Bumped whenever a build's content changes meaning, so older builds count as stale and are rebuilt. */
-export const INDEX_FORMAT = 9;
+export const INDEX_FORMAT = 10;
 export const HASH_BYTES = 20;
 
 export interface PassageRecord {
@@ -15,7 +15,7 @@ export interface PassageRecord {
   text: string;
   /** Length of the sum of its sentences' vectors: the passage's vector is that sum divided by it. */
   norm: number;
-  /** The block (paragraph) it belongs to: passages of one block share a number. */
+  /** The run of text it is cut from (a section, up to a heading or a page that starts a paragraph): neighbours share it. */
   block: number;
   /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
   sentences: { start: number; end: number; row: number }[];
@@ -31,7 +31,7 @@ export interface IndexManifest {
   /** The embedder's fingerprint: vectors of a build are reused by the next only under the same one. */
   embedder: string;
   dimension: number;
-  chunking: { sentences: number; overlap: number; maxTokens: number; version: number };
+  chunking: { words: number; overlap: number; maxTokens: number; version: number };
   hnsw: { M: number; efConstruction: number };
   /** The version of the document readers that extracted the text. */
   extractor: number;

@@ -1,15 +1,17 @@
-// Pure text → passages: sentence-aware windows with overlap, inside one block (paragraph) at a time, each within the
-// model's token limit, with character offsets into the source text. No I/O.
+// Pure text → passages: windows of whole sentences, as close to a target size in words as sentences allow, that run
+// across paragraph breaks but never across a heading, a page that starts a new paragraph, a run of furniture or a
+// repeated block; each sentence within the model's token limit, with character offsets into the source text. No I/O.
+// Every step is linear in the text: no regular expression that can backtrack or overflow the stack on a long block.
 
 /** Bumped whenever the same text and options would give different passages, so older indexes count as stale. */
-export const CHUNKER_VERSION = 3;
+export const CHUNKER_VERSION = 4;
 
 export interface ChunkingOptions {
-  /** Sentences per passage at most. */
-  sentences: number;
-  /** Sentences shared by consecutive passages of a block. */
+  /** Words per passage aimed at: a window ends at the sentence boundary nearest this size. */
+  words: number;
+  /** Words shared by consecutive passages of a run, at most (whole sentences). */
   overlap: number;
-  /** Tokens per passage at most (the model's input limit). */
+  /** Tokens per sentence at most (the model's input limit): a longer sentence is cut at word boundaries. */
   maxTokens: number;
 }
 
@@ -24,10 +26,21 @@ export interface Sentence extends Span {
 
 export interface Chunk extends Span {
   text: string;
+  /** The run of blocks it is cut from (numbered within the document): passages of one run are neighbours. */
+  run: number;
   /** The passage's sentences, with offsets into the source text. */
   sentences: Sentence[];
-  /** The block (paragraph) the passage belongs to. */
-  block: Span;
+}
+
+/** What chunking needs of a document: its text, and where headings, pages and furniture are. */
+export interface ChunkSource {
+  text: string;
+  /** Offsets of heading blocks: each is a boundary and not a passage of its own. */
+  sections?: { start: number }[];
+  /** Offsets where pages start: a page that starts a new block is a boundary. */
+  pages?: number[];
+  /** Spans that are not indexed (a licence header, a table of contents): their blocks are boundaries. */
+  omit?: Span[];
 }
 
 export type TokenCounter = (text: string) => number;
@@ -39,41 +52,114 @@ export function normalizeSpace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** Blocks are runs of text separated by blank lines; offsets are into `text`. */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
+/** Words of a text: runs of non-space characters. */
+export function countWords(text: string): number {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = isSpace(text.charCodeAt(i));
+    if (!space && !inWord) n++;
+    inWord = !space;
+  }
+  return n;
+}
+
+/** Blocks are runs of lines separated by blank lines (lines of white space only); offsets are into `text`. */
 export function splitBlocks(text: string): Sentence[] {
   const blocks: Sentence[] = [];
-  const re = /\S(?:[^\n]|\n(?![ \t\r]*\n))*/g;
-  for (const m of text.matchAll(re)) {
-    const raw = m[0].replace(/\s+$/, '');
-    blocks.push({ start: m.index!, end: m.index! + raw.length, text: raw });
+  let start = -1;
+  let end = -1;
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd < 0) lineEnd = text.length;
+    let first = lineStart;
+    while (first < lineEnd && isSpace(text.charCodeAt(first))) first++;
+    if (first === lineEnd) {
+      if (start >= 0) blocks.push({ start, end, text: text.slice(start, end) });
+      start = -1;
+    } else {
+      let last = lineEnd;
+      while (isSpace(text.charCodeAt(last - 1))) last--;
+      if (start < 0) start = first;
+      end = last;
+    }
+    lineStart = lineEnd + 1;
   }
+  if (start >= 0) blocks.push({ start, end, text: text.slice(start, end) });
   return blocks;
 }
 
 // Titles that end in a full stop yet rarely end a sentence. V8's Intl.Segmenter does not apply ICU's abbreviation
 // suppressions, and the sentence libraries on npm measured some 60 times slower on book-length text.
-const TITLES = /(?:^|\s)(?:Mr|Mrs|Ms|Mme|Mlle|Dr|Prof|Rev|Hon|Gen|Col|Capt|Lt|Sgt|Gov|Sen|Rep|Pres|St|Jr|Sr|Messrs|Fr|No|vs|Vol|Ch|cf|viz|e\.g|i\.e|etc)\.\s*$/;
+const TITLES = new Set(
+  'Mr Mrs Ms Mme Mlle Dr Prof Rev Hon Gen Col Capt Lt Sgt Gov Sen Rep Pres St Jr Sr Messrs Fr No vs Vol Ch cf viz e.g i.e etc'
+    .split(' ')
+    .map((t) => `${t}.`),
+);
+
+/** Whether `text[from, to)` ends in a title ("Mr.") standing as a word of its own: the sentence goes on after it. */
+function endsInTitle(text: string, from: number, to: number): boolean {
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+  let at = to;
+  while (at > from && to - at <= 8 && !isSpace(text.charCodeAt(at - 1))) at--;
+  if (at > from && !isSpace(text.charCodeAt(at - 1))) return false;
+  return TITLES.has(text.slice(at, to));
+}
+
+/** Characters the segmenter is given at a time: V8's sentence iterator slows down sharply on long strings. */
+const SEGMENT_WINDOW = 4096;
+
+/**
+ * The sentence segments of a text as [start, end) offsets. The segmenter reads a window at a time and the text goes on
+ * from the window's last segment (which the window may have cut), so the work stays linear in the text; a window
+ * that holds no boundary at all ends at its last white space.
+ */
+function* segmentsOf(text: string): Generator<[number, number]> {
+  let base = 0;
+  while (base < text.length) {
+    const limit = Math.min(text.length, base + SEGMENT_WINDOW);
+    const starts: number[] = [];
+    for (const seg of segmenter.segment(text.slice(base, limit))) starts.push(base + seg.index);
+    if (limit === text.length) {
+      for (let i = 0; i < starts.length; i++) yield [starts[i], i + 1 < starts.length ? starts[i + 1] : limit];
+      return;
+    }
+    if (starts.length > 1) {
+      for (let i = 0; i + 1 < starts.length; i++) yield [starts[i], starts[i + 1]];
+      base = starts[starts.length - 1];
+      continue;
+    }
+    let cut = limit;
+    while (cut > base + 1 && !isSpace(text.charCodeAt(cut - 1))) cut--;
+    if (cut <= base + 1) cut = limit;
+    yield [base, cut];
+    base = cut;
+  }
+}
 
 /** Sentences of a block, trimmed, with offsets into the source text. Line breaks inside a block are not breaks. */
 export function splitSentences(block: Sentence): Sentence[] {
   const out: Sentence[] = [];
   const flat = block.text.replace(/\n/g, ' ');
-  let pending: { index: number; text: string } | null = null;
+  let from = -1;
+  let to = 0;
   const flush = () => {
-    if (!pending) return;
-    const lead = pending.text.length - pending.text.trimStart().length;
-    const body = pending.text.trim();
-    if (body) {
-      const start = block.start + pending.index + lead;
-      out.push({ start, end: start + body.length, text: block.text.slice(start - block.start, start - block.start + body.length) });
-    }
-    pending = null;
+    let a = from;
+    let b = to;
+    while (a < b && isSpace(flat.charCodeAt(a))) a++;
+    while (b > a && isSpace(flat.charCodeAt(b - 1))) b--;
+    if (b > a) out.push({ start: block.start + a, end: block.start + b, text: block.text.slice(a, b) });
+    from = -1;
   };
-  for (const seg of segmenter.segment(flat)) {
-    pending = pending ? { index: pending.index, text: pending.text + seg.segment } : { index: seg.index, text: seg.segment };
-    if (!TITLES.test(pending.text)) flush();
+  for (const [index, end] of segmentsOf(flat)) {
+    if (from < 0) from = index;
+    to = end;
+    if (!endsInTitle(flat, from, to)) flush();
   }
-  flush();
+  if (from >= 0) flush();
   return out;
 }
 
@@ -107,53 +193,87 @@ function splitLong(sentence: Sentence, maxTokens: number, count: TokenCounter): 
   return pieces;
 }
 
-function window(text: string, sentences: Sentence[], block: Span): Chunk {
-  const start = sentences[0].start;
-  const end = sentences[sentences.length - 1].end;
-  return { start, end, text: text.slice(start, end), sentences, block };
+/**
+ * Windows over one run of sentences: each ends at the sentence boundary nearest `words`, the next starts so that the
+ * two share at most `overlap` words (always moving on by one sentence at least), and the last reaches back to the
+ * target size rather than leave a short tail. Returns [first, last] sentence indexes.
+ */
+export function windowBounds(sizes: number[], words: number, overlap: number): [number, number][] {
+  const out: [number, number][] = [];
+  const n = sizes.length;
+  let first = 0;
+  while (first < n) {
+    let last = first;
+    let size = sizes[first];
+    // Take the next sentence while that brings the window nearer the target (or no farther from it).
+    while (last + 1 < n && Math.abs(size + sizes[last + 1] - words) <= Math.abs(size - words)) size += sizes[++last];
+    if (last === n - 1 && out.length) {
+      // The run's tail: reach back over the window before, towards the target size, rather than end on a scrap.
+      const floor = out[out.length - 1][0] + 1;
+      while (first > floor && Math.abs(size + sizes[first - 1] - words) <= Math.abs(size - words)) size += sizes[--first];
+    }
+    out.push([first, last]);
+    if (last === n - 1) break;
+    let next = last + 1;
+    let shared = 0;
+    while (next - 1 > first && shared + sizes[next - 1] <= overlap) shared += sizes[--next];
+    first = next;
+  }
+  return out;
 }
 
-/** Splits one block's sentences into overlapping windows that respect both the sentence and the token limit. */
-function windows(text: string, sentences: Sentence[], block: Span, options: ChunkingOptions, count: TokenCounter): Chunk[] {
-  // Each sentence is counted once; a window's size is the sum of its sentences' (each starts a new word).
-  const tokens = sentences.map((s) => count(s.text));
-  const chunks: Chunk[] = [];
-  let first = 0;
-  while (first < sentences.length) {
-    let last = first;
-    let size = tokens[first];
-    while (
-      last + 1 < sentences.length &&
-      last + 1 - first < options.sentences &&
-      size + tokens[last + 1] <= options.maxTokens
-    ) {
-      last++;
-      size += tokens[last];
+/** The blocks of a document that can hold passages, in runs: a heading, furniture or a repeated block ends a run. */
+function runsOf(doc: ChunkSource, seen: Set<string>): Sentence[][] {
+  const headings = new Set(doc.sections?.map((s) => s.start));
+  const pageStarts = new Set(doc.pages);
+  const omit = [...(doc.omit ?? [])].sort((a, b) => a.start - b.start);
+  let o = 0;
+  const runs: Sentence[][] = [];
+  let run: Sentence[] = [];
+  const cut = () => {
+    if (run.length) runs.push(run);
+    run = [];
+  };
+  for (const block of splitBlocks(doc.text)) {
+    while (o < omit.length && omit[o].end <= block.start) o++;
+    const omitted = o < omit.length && omit[o].start < block.end;
+    if (pageStarts.has(block.start)) cut();
+    if (omitted || headings.has(block.start)) {
+      cut();
+      continue;
     }
-    chunks.push(window(text, sentences.slice(first, last + 1), block));
-    if (last === sentences.length - 1) break;
-    // Step forward keeping `overlap` sentences, but always advance by at least one.
-    first = Math.max(first + 1, last + 1 - options.overlap);
+    // A block of some length seen before (a title line, a licence paragraph) is indexed once in the corpus.
+    const key = normalizeSpace(block.text).toLowerCase();
+    if (countWords(key) >= 5) {
+      if (seen.has(key)) {
+        cut();
+        continue;
+      }
+      seen.add(key);
+    }
+    run.push(block);
   }
-  return chunks;
+  cut();
+  return runs;
 }
 
 /**
- * Splits a document into passages. Blocks whose normalized text is in `seen` are skipped (and new ones are added to
- * it), so a line repeated through a corpus, such as a title or a licence header, is indexed once.
+ * Splits a document into passages: sentence windows of about `options.words` words within each run of blocks (see
+ * runsOf). Blocks of five words or more whose normalized text is in `seen` are skipped (new ones are added to it), so
+ * a paragraph repeated through a corpus is indexed once. Throws RangeError for sizes that cannot make windows.
  */
-export function chunkText(text: string, options: ChunkingOptions, count: TokenCounter, seen = new Set<string>()): Chunk[] {
-  if (options.sentences < 1) throw new RangeError('sentences must be at least 1');
-  if (options.overlap < 0 || options.overlap >= options.sentences) throw new RangeError('overlap must be in [0, sentences)');
+export function chunkDocument(doc: ChunkSource, options: ChunkingOptions, count: TokenCounter, seen = new Set<string>()): Chunk[] {
+  if (options.words < 1) throw new RangeError('words must be at least 1');
+  if (options.overlap < 0 || options.overlap >= options.words) throw new RangeError('overlap must be in [0, words)');
   const chunks: Chunk[] = [];
-  for (const block of splitBlocks(text)) {
-    const key = normalizeSpace(block.text).toLowerCase();
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const sentences = splitSentences(block).flatMap((s) =>
-      count(s.text) > options.maxTokens ? splitLong(s, options.maxTokens, count) : [s],
-    );
-    chunks.push(...windows(text, sentences, { start: block.start, end: block.end }, options, count));
-  }
+  runsOf(doc, seen).forEach((blocks, run) => {
+    const sentences = blocks.flatMap((block) => splitSentences(block)).flatMap((s) => (count(s.text) > options.maxTokens ? splitLong(s, options.maxTokens, count) : [s]));
+    const sizes = sentences.map((s) => countWords(s.text));
+    for (const [first, last] of windowBounds(sizes, options.words, options.overlap)) {
+      const start = sentences[first].start;
+      const end = sentences[last].end;
+      chunks.push({ start, end, text: doc.text.slice(start, end), run, sentences: sentences.slice(first, last + 1) });
+    }
+  });
   return chunks;
 }

@@ -5,7 +5,7 @@
 export type DocumentFormat = 'text' | 'markdown' | 'html' | 'pdf' | 'docx';
 
 /** Bumped whenever a reader would give other text for the same file, so that older builds are rebuilt. */
-export const EXTRACTOR_VERSION = 1;
+export const EXTRACTOR_VERSION = 3;
 
 export interface ExtractedText {
   /** Blocks separated by one blank line; no blank line inside a block. */
@@ -15,6 +15,8 @@ export interface ExtractedText {
   pages?: number[];
   /** Each heading: its offset in the text and its words, in order. */
   sections?: { start: number; heading: string }[];
+  /** Spans of the text that are furniture, not indexed: a licence header and footer, a table of contents. */
+  omit?: { start: number; end: number }[];
 }
 
 /** A document of the corpus as the build indexes it: its extracted text and where it came from. */
@@ -53,6 +55,23 @@ export function createTextBuilder() {
     },
     /** The next block starts a new page. */
     page: () => void pages.push(length === 0 ? 0 : length + 2),
+    /**
+     * A new page whose first words continue the last block (a sentence cut by a page break): they join it, after a
+     * space, or with none when `joined` (a word hyphenated across the break), and the page starts at them.
+     */
+    pageWithin(raw: string, joined = false) {
+      const text = flat(raw);
+      if (!text) return;
+      if (!parts.length) {
+        pages.push(0);
+        append(text);
+        return;
+      }
+      const sep = joined ? '' : ' ';
+      pages.push(length + sep.length);
+      parts[parts.length - 1] += sep + text;
+      length += sep.length + text.length;
+    },
     done(title?: string): ExtractedText {
       const t = title ? flat(title) : '';
       return {

@@ -2,7 +2,8 @@
 // bytes, format and reader version), takes that build's text instead of being read again. A file that gives no
 // text is skipped with its reason: encrypted, damaged, no text layer, binary, or empty.
 import type { Corpus, CorpusFile } from './corpus.js';
-import type { ExtractedDocument, ExtractedText } from './document.js';
+import type { DocumentFormat, ExtractedDocument, ExtractedText } from './document.js';
+import { findFurniture } from './furniture.js';
 import { readRegularFile, type SkipCode, type Skipped } from './files.js';
 import { extractDocx, DocxUnreadable } from './formats/docx.js';
 import { extractHtml } from './formats/html.js';
@@ -15,8 +16,25 @@ export type Extraction = ExtractedText | { skipped: string; code: SkipCode };
 
 const BINARY = { skipped: 'binary (not text in any encoding this program reads)', code: 'binary' } as const;
 
-/** Reads one file by its format. Never throws for the file's content: a file that cannot be read says why. */
+/**
+ * A reader's text with its furniture marked (furniture.ts): a licence header and footer in every format, and in the
+ * formats without heading markup (plain text, PDF) the contents and the lines that are only a heading, which become
+ * sections.
+ */
+export function withFurniture(read: ExtractedText, format: DocumentFormat): ExtractedText {
+  const found = findFurniture(read.text, format === 'text' || format === 'pdf');
+  const sections = [...(read.sections ?? []), ...found.sections].sort((a, b) => a.start - b.start);
+  const title = read.title ?? found.title;
+  return { ...read, ...(title ? { title } : {}), ...(sections.length ? { sections } : {}), ...(found.omit.length ? { omit: found.omit } : {}) };
+}
+
+/** Reads one file by its format, furniture marked. Never throws for the file's content: a file that cannot be read says why. */
 export async function extractFile(file: CorpusFile): Promise<Extraction> {
+  const got = await readByFormat(file);
+  return 'skipped' in got ? got : withFurniture(got, file.format);
+}
+
+async function readByFormat(file: CorpusFile): Promise<Extraction> {
   const read = file.bytes ? { bytes: file.bytes } : await readRegularFile(file.path!);
   if ('skipped' in read) return read;
   const { bytes } = read;
@@ -76,5 +94,10 @@ export async function extractCorpus(corpus: Corpus, previous: Map<string, Extrac
 
 /** The optional fields of an extracted text, copied only when present. */
 function placeFields(t: ExtractedText): Partial<ExtractedText> {
-  return { ...(t.title ? { title: t.title } : {}), ...(t.pages ? { pages: t.pages } : {}), ...(t.sections ? { sections: t.sections } : {}) };
+  return {
+    ...(t.title ? { title: t.title } : {}),
+    ...(t.pages ? { pages: t.pages } : {}),
+    ...(t.sections ? { sections: t.sections } : {}),
+    ...(t.omit ? { omit: t.omit } : {}),
+  };
 }

@@ -46,13 +46,13 @@ export async function writeCorpus(root: string, files: Record<string, string>): 
 }
 
 /** Builds an index of `corpusDir` into `root/index` with the default settings. */
-export async function buildReal(root: string, corpusDir: string): Promise<BuildResult & { indexDir: string }> {
+export async function buildReal(root: string, corpusDir: string, chunking = { words: 12, overlap: 4 }): Promise<BuildResult & { indexDir: string }> {
   const indexDir = path.join(root, 'index');
   const result = await buildIndex(await realEmbedder(), {
     corpusDir,
     store: createFilesStore(indexDir),
     model: 'use-lite',
-    chunking: { sentences: 3, overlap: 1, maxTokens: 128 },
+    chunking: { ...chunking, maxTokens: 128 },
     hnsw: { M: 16, efConstruction: 200 },
   });
   return { ...result, indexDir };
@@ -64,12 +64,15 @@ export const GARDEN =
   'Roses are pruned in late winter. Cut just above an outward-facing bud. Feed them after the first flush.\n\n' +
   'Slugs eat young lettuce at night. A ring of grit around each plant keeps them off.';
 
-/** A search engine over a real index of `GARDEN` built under `root`, with the default ranking settings. */
+/**
+ * A search engine over a real index of `GARDEN` built under `root`, with the default ranking settings; windows of up to
+ * 20 words make each paragraph a passage of its own.
+ */
 export async function gardenEngine(root: string): Promise<SearchEngine> {
-  const { indexDir } = await buildReal(root, await writeCorpus(root, { 'garden.txt': GARDEN }));
+  const { indexDir } = await buildReal(root, await writeCorpus(root, { 'garden.txt': GARDEN }), { words: 20, overlap: 0 });
   const embedder = await realEmbedder();
   const reader = createFilesReader(await loadIndex(indexDir, embedder, 50), { k1: 1.5, b: 0.75, delta: 0 });
-  return createSearchEngine(reader, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
+  return createSearchEngine(reader, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.4, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
 }
 
 /**

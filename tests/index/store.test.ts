@@ -85,7 +85,7 @@ describe('index store', () => {
     await writeFile(path.join(dir, 'vectors.f32'), damaged);
     await expect(loadIndex(indexDir, USE_LITE, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
     const embedder = await realEmbedder();
-    const rebuilt = await buildIndex(embedder, { corpusDir: corpus, store: createFilesStore(indexDir), model: 'use-lite', chunking: { sentences: 3, overlap: 1, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 200 } });
+    const rebuilt = await buildIndex(embedder, { corpusDir: corpus, store: createFilesStore(indexDir), model: 'use-lite', chunking: { words: 30, overlap: 10, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 200 } });
     expect(rebuilt.reused).toBe(0);
     const index = await loadIndex(indexDir, USE_LITE, 50);
     expect(Buffer.from(index.textVectors.buffer, index.textVectors.byteOffset, index.textVectors.byteLength).equals(vectors)).toBe(true);

@@ -61,6 +61,26 @@ describe('PDF', () => {
     expect(got).toMatchObject({ text: paragraph });
   });
 
+  it('leaves out a running header and footer, its page numbers aside, and keeps a line that only some pages repeat', async () => {
+    const pages = ['apple', 'pear', 'plum', 'fig'].map((fruit, i) => [`This part tells of the ${fruit} trees.`, i % 2 ? `Even page ${i + 1}.` : 'Odd pages end here.']);
+    const pdf = await pdfBytes(pages, { header: () => 'https://orchards.example/report', footer: (n, all) => `${n}/${all}` });
+    const got = await extractFile(fileOf('h.pdf', 'pdf', pdf));
+    if ('skipped' in got) throw new Error(got.skipped);
+    expect(got.text).not.toMatch(/orchards\.example|\d\/4/);
+    expect(got.text.split('\n\n')).toEqual(pages.flat());
+    // A line on half of the pages is not running furniture: it is kept on every page it is on.
+    expect(got.text.match(/Odd pages end here\./g)).toHaveLength(2);
+  });
+
+  it('joins a sentence cut by a page break, and the second page starts where its words do', async () => {
+    const pdf = await pdfBytes([['A full first sentence.', 'The orchard was planted by the'], ['monks of the valley in spring.', 'A new paragraph on page two.']]);
+    const got = await extractFile(fileOf('j.pdf', 'pdf', pdf));
+    if ('skipped' in got) throw new Error(got.skipped);
+    expect(got.text).toBe('A full first sentence.\n\nThe orchard was planted by the monks of the valley in spring.\n\nA new paragraph on page two.');
+    expect(got.pages).toEqual([0, got.text.indexOf('monks')]);
+    expect(createLocator(got)(got.text.indexOf('A new'))).toEqual({ page: 2 });
+  });
+
   it('says why a PDF gives no text: a password, no text layer, or damage', async () => {
     expect(await extractFile(fileOf('locked.pdf', 'pdf', await pdfBytes([['Secret plans.']], { userPassword: 'open sesame' })))).toEqual({ code: 'encrypted', skipped: expect.stringMatching(/^encrypted/) });
     expect(await extractFile(fileOf('scan.pdf', 'pdf', await pdfWithoutText(2)))).toEqual({ code: 'empty', skipped: expect.stringMatching(/^no text \(its 2 page\(s\)/) });

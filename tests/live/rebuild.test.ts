@@ -29,7 +29,7 @@ function options(root: string, overrides: Partial<BuildOptions> = {}): BuildOpti
     corpusDir: path.join(root, 'corpus'),
     store: createFilesStore(path.join(root, 'index')),
     model: 'use-lite',
-    chunking: { sentences: 3, overlap: 1, maxTokens: 128 },
+    chunking: { words: 30, overlap: 10, maxTokens: 128 },
     hnsw: { M: 16, efConstruction: 100 },
     ...overrides,
   };
@@ -94,7 +94,7 @@ describe('incremental builds', () => {
 
   it('re-embeds nothing when only the chunking changes', async () => {
     const root = await built();
-    const result = await buildIndex(embedder, options(root, { chunking: { sentences: 2, overlap: 0, maxTokens: 128 } }));
+    const result = await buildIndex(embedder, options(root, { chunking: { words: 20, overlap: 0, maxTokens: 128 } }));
     expect(result.reused).toBeGreaterThan(0);
     expect(result.embedded).toBe(0);
   });

@@ -1,6 +1,8 @@
 // PDF: the text layer of each page, by Mozilla's pdf.js, in lines joined into paragraphs where the gap between lines
-// is a line's normal spacing; each page starts a page of the extracted text. A PDF with no text layer at all (a scan)
-// and a PDF that needs a password are refused with their reason, not indexed empty.
+// is a line's normal spacing; each page starts a page of the extracted text. Running headers and footers (a line at
+// the top or bottom of most pages, numbers aside: a URL, a date, "12/57") are left out, and a paragraph cut by a page
+// break mid-sentence is joined again across it. A PDF with no text layer at all (a scan) and a PDF that needs a
+// password are refused with their reason, not indexed empty.
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { createTextBuilder, type ExtractedText } from '../document.js';
 
@@ -21,7 +23,7 @@ interface TextItem {
   hasEOL: boolean;
 }
 
-interface Line {
+export interface Line {
   text: string;
   y: number;
   height: number;
@@ -71,6 +73,32 @@ function paragraphsOf(lines: Line[]): string[] {
   return out;
 }
 
+/** How many lines at each end of a page may be a running header or footer. */
+const EDGE_LINES = 2;
+
+/** A line's form with its numbers taken out, so that "Page 3 of 9" and "Page 4 of 9" are the same running line. */
+const runningKey = (text: string) => text.trim().toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ');
+
+/**
+ * Each page's lines without its running header and footer: a line among the first or last EDGE_LINES of a page whose
+ * form (numbers aside) is among those of more than half of the pages, and of two pages at least.
+ */
+export function withoutRunningLines(pages: Line[][]): Line[][] {
+  const edges = (lines: Line[]) => new Set([...lines.slice(0, EDGE_LINES), ...lines.slice(-EDGE_LINES)].map((l) => runningKey(l.text)));
+  const pagesWith = new Map<string, number>();
+  for (const lines of pages) for (const key of edges(lines)) pagesWith.set(key, (pagesWith.get(key) ?? 0) + 1);
+  const running = (key: string) => {
+    const n = pagesWith.get(key) ?? 0;
+    return n >= 2 && n * 2 > pages.length;
+  };
+  return pages.map((lines) =>
+    lines.filter((line, i) => !((i < EDGE_LINES || i >= lines.length - EDGE_LINES) && running(runningKey(line.text)))),
+  );
+}
+
+/** Whether a paragraph ends a sentence: the next page's first paragraph is then a paragraph of its own. */
+const endsSentence = (paragraph: string) => /[.!?:;\u2026]["'\u201d\u2019)\]]*$/u.test(paragraph.trim());
+
 /** A PDF's text by page, and its title from its metadata. Throws PdfUnreadable. */
 export async function extractPdf(bytes: Uint8Array): Promise<ExtractedText> {
   let pdf;
@@ -82,17 +110,29 @@ export async function extractPdf(bytes: Uint8Array): Promise<ExtractedText> {
     throw new PdfUnreadable('unreadable', `unreadable (not a valid PDF: ${e.message})`);
   }
   try {
-    const b = createTextBuilder();
-    let any = false;
+    const pages: Line[][] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       const page = await pdf.getPage(n);
       const content = await page.getTextContent();
-      b.page();
-      for (const paragraph of paragraphsOf(linesOf(content.items.filter((i) => 'str' in i) as TextItem[]))) {
+      pages.push(linesOf(content.items.filter((i) => 'str' in i) as TextItem[]));
+      page.cleanup();
+    }
+    const b = createTextBuilder();
+    let any = false;
+    let last = '';
+    for (const lines of withoutRunningLines(pages)) {
+      const paragraphs = paragraphsOf(lines);
+      // A page that starts mid-sentence continues the paragraph the page before ended in.
+      if (paragraphs.length && last && !endsSentence(last)) {
+        const first = paragraphs.shift()!;
+        b.pageWithin(first, /\p{L}-$/u.test(last) && /^\p{Ll}/u.test(first));
+        last = first;
+      } else b.page();
+      for (const paragraph of paragraphs) {
         any = true;
         b.block(paragraph);
+        last = paragraph;
       }
-      page.cleanup();
     }
     if (!any) throw new PdfUnreadable('empty', `no text (its ${pdf.numPages} page(s) hold no text layer: a scan needs OCR first)`);
     const info = (await pdf.getMetadata().catch(() => null))?.info as { Title?: unknown } | undefined;
