@@ -45,10 +45,12 @@ export function createProgram(): Command {
     .option('--source <glob>', "only documents whose path matches: 'reports/**', '*.pdf'")
     .option('--group-by <field>', 'with "source": at most --group-size hits per document')
     .option('--group-size <n>', 'hits per document when grouping (default 1)')
-    .option('--json', 'print JSON instead of text')
+    .option('--all', 'show the weaker matches too, not only the hits likely to answer')
+    .option('--json', 'print JSON instead of text (every hit, each with its confident flag)')
     .action(async (question, flags) => (await import('./commands/query.js')).runQuery(question, flags));
   common(program.command('eval').description('hit@1, hit@3 and MRR@10 of key-phrase questions over the corpus folder'))
     .argument('<questions>', 'JSON file: [{ "q": question, "key": [verbatim phrases] }]')
+    .option('--offtopic <file>', 'JSON file of questions no document answers ([{ "q" }]): how often no hit is confident')
     .action(async (file, flags) => (await import('./commands/evaluate.js')).runEval(file, flags));
   common(program.command('eval-beir').description('nDCG@10 and recall@100 on a BEIR-layout dataset folder'))
     .argument('<dir>', 'folder with corpus.jsonl, queries.jsonl and qrels/test.tsv')

@@ -2,7 +2,6 @@
 // request schema, so the command accepts and refuses what GET /search does.
 import { AppError } from '../errors.js';
 import { searchOptionsOf, searchRequestSchemas } from '../http/schemas.js';
-import { WEAK_SCORE } from '../http/pages.js';
 import { createService } from '../live/service.js';
 import { search, type SearchHit } from '../search/search.js';
 import { configFrom, type Flags } from './shared.js';
@@ -13,25 +12,28 @@ export function placeOf(h: SearchHit): string {
   return h.section && h.section !== h.title ? `${head}${head ? ' ' : ''}› ${h.section}` : head;
 }
 
-/** The hits as text: the answering sentence in colour on a terminal (unless NO_COLOR), in [brackets] otherwise. */
-function printHits(hits: SearchHit[]): void {
+/**
+ * The hits as text: the answering sentence in colour on a terminal (unless NO_COLOR), in [brackets] otherwise. Only
+ * the confident hits unless `all`; with none, the search says no passage answers, and how to see the weaker ones.
+ */
+function printHits(found: SearchHit[], all: boolean): void {
+  const hits = all ? found : found.filter((h) => h.confident);
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
   const mark = (s: string) => (color ? `\x1b[1;33m${s}\x1b[0m` : `[${s}]`);
   hits.forEach((h, i) => {
     const text = h.text.slice(0, h.highlight.start) + mark(h.highlight.text) + h.text.slice(h.highlight.end);
     const where = placeOf(h);
-    process.stdout.write(`${i + 1}. ${h.source}:${h.start}-${h.end}  score ${h.score.toFixed(3)}${where ? `  ${where}` : ''}\n   ${text.replace(/\s+/g, ' ')}\n\n`);
+    const weak = h.confident ? '' : '  (weak match)';
+    process.stdout.write(`${i + 1}. ${h.source}:${h.start}-${h.end}  score ${h.score.toFixed(3)}${weak}${where ? `  ${where}` : ''}\n   ${text.replace(/\s+/g, ' ')}\n\n`);
   });
-  if (!hits.length) process.stdout.write('No passage matches.\n');
-  else if (hits[0].score < WEAK_SCORE) {
-    process.stdout.write(`The best match scores ${hits[0].score.toFixed(3)}, under ${WEAK_SCORE}: the documents may not answer this question.\n`);
-  }
+  if (!found.length) process.stdout.write('No passage matches.\n');
+  else if (!hits.length) process.stdout.write(`No passage answers this. ${found.length} weaker match${found.length === 1 ? '' : 'es'}: add --all to see ${found.length === 1 ? 'it' : 'them'}.\n`);
 }
 
-type QueryFlags = Flags & { k?: string; minScore?: string; offset?: string; source?: string; groupBy?: string; groupSize?: string; json?: boolean };
+type QueryFlags = Flags & { k?: string; minScore?: string; offset?: string; source?: string; groupBy?: string; groupSize?: string; json?: boolean; all?: boolean };
 
 export async function runQuery(question: string, flags: QueryFlags): Promise<void> {
-  const { k, minScore, offset, source, groupBy, groupSize, json, ...rest } = flags;
+  const { k, minScore, offset, source, groupBy, groupSize, json, all, ...rest } = flags;
   const config = configFrom(rest);
   const schema = searchRequestSchemas({ maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 }).get;
   const given = Object.fromEntries(Object.entries({ k, minScore, offset, source, groupBy, groupSize }).filter(([, v]) => v !== undefined));
@@ -45,8 +47,8 @@ export async function runQuery(question: string, flags: QueryFlags): Promise<voi
   try {
     const { query, ...options } = searchOptionsOf(parsed.data);
     const result = await search(service.engine(), query, options);
-    if (json) process.stdout.write(`${JSON.stringify({ query, hits: result.hits }, null, 2)}\n`);
-    else printHits(result.hits);
+    if (json) process.stdout.write(`${JSON.stringify({ query, hits: result.hits, threshold: result.threshold }, null, 2)}\n`);
+    else printHits(result.hits, Boolean(all));
   } finally {
     await service.close();
   }

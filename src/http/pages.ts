@@ -1,9 +1,6 @@
 // The pages people use: the search page, a document view with one passage marked, and the API docs page.
 // Plain HTML with a little inline script and style: nothing to build, nothing fetched from elsewhere.
 
-/** Hits scoring under this are seldom answers (see the README on scores): the page leaves them out, the CLI says so. */
-export const WEAK_SCORE = 0.3;
-
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const STYLE = `
@@ -29,10 +26,12 @@ const input = document.getElementById('q');
 const sourceInput = document.getElementById('source');
 const statusEl = document.getElementById('status');
 const results = document.getElementById('results');
+const more = document.getElementById('more');
 const text = (tag, value, cls) => { const el = document.createElement(tag); el.textContent = value; if (cls) el.className = cls; return el; };
 
 function show(hits) {
   results.replaceChildren();
+  more.hidden = true;
   for (const hit of hits) {
     const li = document.createElement('li');
     const p = document.createElement('p');
@@ -44,7 +43,7 @@ function show(hits) {
     link.href = '/view?' + new URLSearchParams({ source: hit.source, start: hit.start, end: hit.end }) + '#hit';
     const meta = document.createElement('p');
     meta.className = 'meta';
-    meta.append('score ' + hit.score.toFixed(3) + ' · ', link);
+    meta.append('score ' + hit.score.toFixed(3) + (hit.confident ? '' : ' (weak match)') + ' · ', link);
     li.append(p, meta);
     results.append(li);
   }
@@ -54,22 +53,40 @@ async function run(q, source) {
   statusEl.className = 'meta';
   statusEl.textContent = 'Searching…';
   try {
-    // Hits scoring under 0.3 are seldom answers (see the README on scores): the page leaves them out.
-    const params = new URLSearchParams({ q, k: '10', minScore: '${WEAK_SCORE}' });
+    const params = new URLSearchParams({ q, k: '10' });
     if (source) params.set('source', source);
     const res = await fetch('/search?' + params);
     const body = await res.json();
     if (!res.ok) {
       results.replaceChildren();
+      more.hidden = true;
       statusEl.className = 'message error';
       statusEl.textContent = body.error ? body.error.message + ' (' + body.error.code + ')' : 'The search failed.';
       return;
     }
-    show(body.hits);
-    statusEl.className = body.hits.length ? 'meta' : 'message';
-    statusEl.textContent = body.hits.length ? body.hits.length + ' passages, best first (' + body.tookMs + ' ms)' : 'No passage matches that question. Try other words.';
+    // Only the hits likely to answer (scoring above what this index gives to questions it cannot answer) are shown;
+    // the weaker ones wait behind a button.
+    const answers = body.hits.filter((hit) => hit.confident);
+    const weaker = body.hits.length - answers.length;
+    show(answers);
+    if (!body.hits.length) {
+      statusEl.className = 'message';
+      statusEl.textContent = source ? 'No passage matches in the documents matching ' + source + '.' : 'No passage matches that question. Try other words.';
+    } else if (!answers.length) {
+      statusEl.className = 'message';
+      statusEl.textContent = 'No passage answers this question. Try other words, or see the weaker matches.';
+    } else {
+      statusEl.className = 'meta';
+      statusEl.textContent = answers.length + (answers.length === 1 ? ' passage' : ' passages') + ', best first (' + body.tookMs + ' ms)';
+    }
+    if (weaker) {
+      more.textContent = 'Show ' + weaker + (weaker === 1 ? ' weaker match' : ' weaker matches');
+      more.onclick = () => { show(body.hits); more.hidden = true; };
+      more.hidden = false;
+    }
   } catch (err) {
     results.replaceChildren();
+    more.hidden = true;
     statusEl.className = 'message error';
     statusEl.textContent = 'The server could not be reached.';
   }
@@ -111,6 +128,7 @@ export function searchPage(): string {
 </form>
 <p id="status" role="status" aria-live="polite" class="meta"></p>
 <ol id="results" aria-label="Results"></ol>
+<button id="more" type="button" hidden></button>
 </main>
 <script>
 ${SEARCH_SCRIPT}</script>

@@ -109,6 +109,10 @@ export const hitSchema = z
     highlight: z
       .object({ start: z.number().int(), end: z.number().int(), text: z.string() })
       .meta({ description: 'The answering sentence; offsets into `text`.' }),
+    confident: z.boolean().meta({
+      description:
+        'Whether the hit is likely to answer: it scores above `threshold`, what this index gives to questions it cannot answer (calibrated per index on built-in probe questions). A response with no confident hit means no passage answers the question; the other hits are weaker matches.',
+    }),
     title: z.string().optional().meta({ description: "The document's title, where it has one: an HTML page's, a PDF's metadata, Markdown front matter, a top heading." }),
     page: z.number().int().min(1).optional().meta({ description: 'The page the passage starts on (PDF), from 1.' }),
     section: z.string().optional().meta({ description: 'The nearest heading above the passage (HTML, Markdown, Word).' }),
@@ -119,6 +123,7 @@ export const searchResponseSchema = z
   .object({
     query: z.string(),
     hits: z.array(hitSchema),
+    threshold: z.number().meta({ description: 'The score above which a hit of this index is confident.' }),
     index: z.string().meta({ description: 'The index build that answered.' }),
     tookMs: z.number(),
   })

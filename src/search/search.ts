@@ -6,6 +6,7 @@ import { terms } from '../index/lexical.js';
 import { checkDeadline } from './deadline.js';
 import { rank, type Ranking, type SearchTimings } from './rank.js';
 import { matchSources } from './sources.js';
+import { calibrate, PROBE_QUESTIONS, type Calibration } from './confidence.js';
 
 export interface SearchHit {
   id: string;
@@ -17,6 +18,8 @@ export interface SearchHit {
   end: number;
   /** The answering sentence: offsets into `text`. */
   highlight: { start: number; end: number; text: string };
+  /** Whether it is likely to answer: it scores above what this index gives to questions it cannot answer. */
+  confident: boolean;
   /** The document's title, where it has one (HTML, PDF metadata, Markdown front matter, a top heading). */
   title?: string;
   /** The page the passage starts on (PDF), 1-based. */
@@ -42,6 +45,8 @@ export interface SearchOptions {
 
 export interface SearchResult {
   hits: SearchHit[];
+  /** The score above which a hit of this index is confident (see confidence.ts). */
+  threshold: number;
   timings: SearchTimings;
 }
 
@@ -78,7 +83,7 @@ export function isRedundant(passage: PassageRecord, answering: number, shown: Se
 }
 
 /** The hit a passage gives, with its answering sentence marked and where it is (title, page, section) when known. */
-function hitOf(p: PassageRecord, answering: number, score: number, title: string | undefined): SearchHit {
+function hitOf(p: PassageRecord, answering: number, score: number, title: string | undefined, threshold: number): SearchHit {
   const s = p.sentences[answering];
   const start = s.start - p.start;
   const end = s.end - p.start;
@@ -90,6 +95,7 @@ function hitOf(p: PassageRecord, answering: number, score: number, title: string
     start: p.start,
     end: p.end,
     highlight: { start, end, text: p.text.slice(start, end) },
+    confident: score > threshold,
     ...(title ? { title } : {}),
     ...(p.page ? { page: p.page } : {}),
     ...(p.section ? { section: p.section } : {}),
@@ -109,6 +115,7 @@ export function selectHits(
   k: number,
   minScore = -Infinity,
   perSource = Infinity,
+  threshold = Infinity,
 ): SearchHit[] {
   const queryTerms = new Set(terms(query));
   const hits: SearchHit[] = [];
@@ -124,9 +131,32 @@ export function selectHits(
     if (engine.settings.dedup && isRedundant(p, answering, shown)) continue;
     for (const x of p.sentences) shown.add(x.row);
     perDocument.set(p.source, taken + 1);
-    hits.push(hitOf(p, answering, score, engine.titles.get(p.source)));
+    hits.push(hitOf(p, answering, score, engine.titles.get(p.source), threshold));
   }
   return hits;
+}
+
+const calibrations = new WeakMap<object, Promise<Calibration>>();
+
+/**
+ * The confidence threshold of an engine's index (confidence.ts): made by the first search of a build (its probe
+ * questions embedded in one batch) and kept with the build's manifest, whatever engine or reader wraps it.
+ */
+export function calibrationOf(engine: SearchEngine): Promise<Calibration> {
+  let found = calibrations.get(engine.reader.manifest);
+  if (!found) {
+    found = (async () => {
+      const vectors = await engine.embedder.embedQueries(PROBE_QUESTIONS);
+      return calibrate(async (q, i) => {
+        const ranking = await rank(engine, q, { vector: vectors[i] });
+        return selectHits(engine, ranking, ranking.candidates, q, 1)[0]?.score ?? -Infinity;
+      });
+    })();
+    // A calibration that failed (the store went away) is tried again by the next search.
+    found.catch(() => calibrations.delete(engine.reader.manifest));
+    calibrations.set(engine.reader.manifest, found);
+  }
+  return found;
 }
 
 const addTimings = (a: SearchTimings, b: SearchTimings): SearchTimings => ({
@@ -148,17 +178,18 @@ export async function search(engine: SearchEngine, query: string, options: Searc
   let depth = Math.max(engine.settings.depth, wanted);
   let timings: SearchTimings = { embedMs: 0, vectorMs: 0, lexicalMs: 0, fusionMs: 0 };
   let vector: Float32Array | undefined;
+  const { threshold } = await calibrationOf(engine);
   for (;;) {
     const ranking = await rank(engine, query, { depth, filter, vector, signal });
     checkDeadline(signal);
     vector = ranking.vector;
     const t = performance.now();
-    const hits = selectHits(engine, ranking, ranking.candidates, query, wanted, minScore, perSource);
+    const hits = selectHits(engine, ranking, ranking.candidates, query, wanted, minScore, perSource, threshold);
     // Fusion is timed with the making of the hits: highlight and dedup.
     timings = addTimings(timings, { ...ranking.timings, fusionMs: ranking.timings.fusionMs + performance.now() - t });
     const last = ranking.candidates.at(-1);
     const cutByScore = last !== undefined && Number(last.score.toFixed(6)) < minScore;
-    if (hits.length >= wanted || ranking.exhausted || cutByScore) return { hits: hits.slice(offset), timings };
+    if (hits.length >= wanted || ranking.exhausted || cutByScore) return { hits: hits.slice(offset), threshold, timings };
     depth *= 4;
   }
 }

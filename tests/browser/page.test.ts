@@ -51,7 +51,7 @@ describe('the search page in Chromium', () => {
     const firstMark = page.locator('#results li').first().locator('mark');
     await firstMark.waitFor();
     expect(await firstMark.textContent()).toContain(KABUL_ANSWER);
-    expect(await page.locator('#status').textContent()).toMatch(/passages, best first/);
+    expect(await page.locator('#status').textContent()).toMatch(/passages?, best first/);
     await page.screenshot({ path: path.join(OUTPUT, 'search-page.png'), fullPage: true });
 
     // Tab reaches the first result's link to its place in the document, past the button and the document filter.
@@ -82,11 +82,27 @@ describe('the search page in Chromium', () => {
     expect(await page.inputValue('#source')).toBe('notes/**');
   });
 
-  it('says so when nothing matches', async () => {
+  it('says when no passage answers, and shows the weaker matches only when asked', async () => {
     await page.goto(`${server.base}/?q=${encodeURIComponent('xyzzy plugh qwerty')}`);
     await page.locator('#status.message').waitFor();
-    expect(await page.locator('#status').textContent()).toContain('No passage matches');
+    expect(await page.locator('#status').textContent()).toContain('No passage answers this question');
     expect(await page.locator('#results li').count()).toBe(0);
+    const more = page.locator('#more');
+    expect(await more.textContent()).toMatch(/^Show \d+ weaker match(es)?$/);
+    await more.click();
+    await page.locator('#results li').first().waitFor();
+    const metas = await page.locator('#results li .meta').allTextContents();
+    expect(metas.length).toBeGreaterThan(0);
+    expect(metas.every((t) => t.includes('(weak match)'))).toBe(true);
+    expect(await more.isHidden()).toBe(true);
+  });
+
+  it('says so when the document filter matches nothing', async () => {
+    await page.goto(`${server.base}/?q=${encodeURIComponent(KABUL_QUESTION)}&source=${encodeURIComponent('nowhere/**')}`);
+    await page.locator('#status.message').waitFor();
+    expect(await page.locator('#status').textContent()).toBe('No passage matches in the documents matching nowhere/**.');
+    expect(await page.locator('#results li').count()).toBe(0);
+    expect(await page.locator('#more').isHidden()).toBe(true);
   });
 
   it('shows the error the server gives', async () => {

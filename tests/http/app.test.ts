@@ -5,6 +5,7 @@ import { AppError } from '../../src/errors.js';
 import { createApp, type AppDeps } from '../../src/http/app.js';
 import { createService, type Service } from '../../src/live/service.js';
 import { buildReal, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { calibrationOf } from '../../src/search/search.js';
 
 // Response bodies are checked field by field below.
 const json = async (res: Response): Promise<any> => res.json();
@@ -64,7 +65,9 @@ describe('HTTP API', () => {
     expect(body.query).toBe('how do owls find their prey in the dark');
     expect(body.hits).toHaveLength(3);
     expect(body.hits[0]).toMatchObject({ source: 'birds.txt', text: expect.stringContaining('Owls hunt by sound') });
-    expect(Object.keys(body.hits[0]).sort()).toEqual(['end', 'highlight', 'id', 'score', 'source', 'start', 'text']);
+    expect(Object.keys(body.hits[0]).sort()).toEqual(['confident', 'end', 'highlight', 'id', 'score', 'source', 'start', 'text']);
+    expect(body.hits[0].confident).toBe(true);
+    expect(body.hits.every((h: { confident: unknown }) => typeof h.confident === 'boolean')).toBe(true);
     expect(body.hits[0].text.slice(body.hits[0].highlight.start, body.hits[0].highlight.end)).toBe(body.hits[0].highlight.text);
     expect(typeof body.tookMs).toBe('number');
     expect(body.index).toMatch(/^build-/);
@@ -256,6 +259,8 @@ describe('HTTP API', () => {
       signals.push(options!.signal!);
       return new Promise<Float32Array[]>((_, reject) => options!.signal!.addEventListener('abort', () => reject(options!.signal!.reason)));
     };
+    // The build's confidence threshold is made once, by its first search; here it is made before the embedder stalls.
+    await calibrationOf(service.engine());
     const slow = createApp({
       engine: () => ({ ...service.engine(), embedder: { ...service.engine().embedder, embedQueries: neverAnswers } }),
       health: () => ({}),
@@ -320,6 +325,7 @@ describe('HTTP API', () => {
       ...engine,
       embedder: { ...engine.embedder, embedQueries: (q: string[]) => (embedded++, engine.embedder.embedQueries(q)) },
     });
+    await calibrationOf(service.engine());
     let current = counting(service.engine());
     const cachedApp = createApp({ engine: () => current, health: () => ({}), limits, cacheSize: 2 });
     const first = await json(await cachedApp.request('/search?q=where+do+herons+nest'));

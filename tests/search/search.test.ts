@@ -95,16 +95,21 @@ describe('answeringSentence', () => {
 });
 
 describe('blocksOf', () => {
-  it('rebuilds each block from its passages, each sentence once and in order', () => {
-    const text = 'One. Two. Three.';
-    const p = (start: number, end: number, block: number, sentences: [number, number][]) => ({
-      id: `${start}`, source: 's', start, end, text: text.slice(start, end), norm: 1, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
+  it('gives each passage its neighbours of the same run and document, each sentence once and in order', () => {
+    const text = 'One. Two. Three. Four.';
+    const p = (start: number, end: number, block: number, sentences: [number, number][], source = 's') => ({
+      id: `${start}`, source, start, end, text: text.slice(start, end), norm: 1, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
     });
-    const blocks = blocksOf([p(0, 9, 0, [[0, 4], [5, 9]]), p(5, 16, 0, [[5, 9], [10, 16]]), p(0, 4, 1, [[0, 4]])]);
-    expect(blocks.texts).toEqual(['One. Two. Three.', 'One.']);
-    expect(blocks.passages).toEqual([[0, 1], [2]]);
-    // In text order whatever the order of its passages.
-    expect(blocksOf([p(5, 16, 0, [[5, 9], [10, 16]]), p(0, 9, 0, [[0, 4], [5, 9]])]).texts).toEqual(['One. Two. Three.']);
+    const passages = [
+      p(0, 9, 0, [[0, 4], [5, 9]]),
+      p(5, 16, 0, [[5, 9], [10, 16]]),
+      p(10, 22, 0, [[10, 16], [17, 22]]),
+      p(17, 22, 1, [[17, 22]]),
+      p(0, 4, 1, [[0, 4]], 'other'),
+    ];
+    const blocks = blocksOf(passages);
+    expect(blocks.texts).toEqual(['One. Two. Three.', 'One. Two. Three. Four.', 'Two. Three. Four.', 'Four.', 'One.']);
+    expect(blocks.passages).toEqual([[0], [1], [2], [3], [4]]);
   });
 });
 
@@ -209,8 +214,9 @@ describe('search over a real index', () => {
   it('marks the sentence that answers, not the first one', async () => {
     const { hits } = await search(engine, 'when should roses be pruned?', { k: 1 });
     expect(hits[0].highlight.text).toBe('Roses are pruned in late winter.');
-    const { hits: cut } = await search(engine, 'where exactly do I cut a rose stem, relative to the bud?', { k: 1 });
-    expect(cut[0].highlight.text).toBe('Cut just above an outward-facing bud.');
+    // The roses paragraph is one passage: its second sentence is the one marked for this question.
+    const { hits: cut } = await search(engine, 'where exactly do I cut a rose stem, relative to the bud?', { k: 3 });
+    expect(cut.find((h) => h.text.startsWith('Roses are pruned'))?.highlight.text).toBe('Cut just above an outward-facing bud.');
   });
 
   it('never shows the same answering sentence twice', async () => {

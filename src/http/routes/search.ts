@@ -55,6 +55,7 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
     return c.json({
       query: asked.query,
       hits: result.hits,
+      threshold: Number(result.threshold.toFixed(6)),
       // Which build answered: every hit of one response comes from this one build.
       index: engine.reader.name,
       tookMs: Number((performance.now() - started).toFixed(2)),
