@@ -91,6 +91,23 @@ describe('index store', () => {
     expect(Buffer.from(index.textVectors.buffer, index.textVectors.byteOffset, index.textVectors.byteLength).equals(vectors)).toBe(true);
   });
 
+  it('refuses a CURRENT naming anything but one of its own build folders, and a new build replaces it', async () => {
+    const { root, indexDir, corpus } = await built();
+    // A whole, valid build elsewhere: CURRENT must not reach it through a path.
+    const other = await tempDir();
+    roots.push(other);
+    const elsewhere = await buildReal(other, corpus);
+    const outside = path.basename((await currentBuild(elsewhere.indexDir))!);
+    for (const name of [path.relative(indexDir, path.join(elsewhere.indexDir, outside)), path.join(elsewhere.indexDir, outside), '..', '.', `${outside}/..`]) {
+      await writeFile(path.join(indexDir, 'CURRENT'), `${name}\n`);
+      await expect(loadIndex(indexDir, USE_LITE, 50)).rejects.toMatchObject({ code: 'INDEX_INVALID', message: expect.stringContaining('not a build folder') });
+    }
+    await buildReal(root, corpus);
+    const repaired = (await currentBuild(indexDir))!;
+    expect(path.dirname(repaired)).toBe(indexDir);
+    expect((await loadIndex(indexDir, USE_LITE, 50)).passages.length).toBeGreaterThan(0);
+  });
+
   it('says INDEX_INVALID for damaged files', async () => {
     const { indexDir } = await built();
     const dir = (await currentBuild(indexDir))!;

@@ -10,11 +10,11 @@ export function createFilesStore(indexDir: string): IndexStore {
   return {
     where: path.resolve(indexDir),
     async currentName() {
-      const dir = await currentBuild(indexDir);
+      const dir = await currentBuild(indexDir).catch(() => null);
       return dir && path.basename(dir);
     },
     async currentManifest() {
-      const dir = await currentBuild(indexDir);
+      const dir = await currentBuild(indexDir).catch(() => null);
       if (!dir) return null;
       try {
         return await readManifest(dir);

@@ -113,11 +113,22 @@ export async function readManifest(dir: string): Promise<IndexManifest> {
   return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
 }
 
-/** The build folder CURRENT names, or null when there is none. */
+/** What CURRENT may name: one build folder of the index folder, as buildName makes them (no path, no `..`). */
+const BUILD_FOLDER = /^build-[0-9A-Za-z]+-[0-9a-f]+$/;
+
+/**
+ * The build folder CURRENT names, or null when there is none. Throws INDEX_INVALID when CURRENT names anything but
+ * one build folder of `indexDir` (`../other/build-…`, an absolute path): no build is loaded from elsewhere.
+ */
 export async function currentBuild(indexDir: string): Promise<string | null> {
   const name = (await readFile(path.join(indexDir, CURRENT), 'utf8').catch(() => '')).trim();
-  return name ? path.join(indexDir, name) : null;
+  if (!name) return null;
+  if (!BUILD_FOLDER.test(name)) throw new AppError('INDEX_INVALID', path.resolve(indexDir), `CURRENT names ${JSON.stringify(name.slice(0, 200))}, which is not a build folder of this index`);
+  return path.join(indexDir, name);
 }
+
+/** The current build folder, or null when there is none or CURRENT is not to be trusted (a new build replaces it). */
+const currentOrNone = (indexDir: string) => currentBuild(indexDir).catch(() => null);
 
 /**
  * Writes a complete build folder, then points CURRENT at it; older builds (but the one just replaced) and folders left
@@ -150,7 +161,7 @@ export async function saveIndex(indexDir: string, build: BuildData, signal?: Abo
     if (signal?.aborted) throw err;
     throw writeFailed(indexDir, err);
   }
-  const previous = await currentBuild(indexDir);
+  const previous = await currentOrNone(indexDir);
   try {
     await writeFileAtomic(path.join(indexDir, CURRENT), `${name}\n`);
   } catch (err) {
@@ -235,7 +246,7 @@ async function verifiedFile(dir: string, name: string, manifest: IndexManifest):
  */
 export async function reusableRows(indexDir: string, fingerprint: string): Promise<Map<string, ReusableRow>> {
   const out = new Map<string, ReusableRow>();
-  const dir = await currentBuild(indexDir);
+  const dir = await currentOrNone(indexDir);
   if (!dir) return out;
   try {
     const manifest = await readManifest(dir);
@@ -264,7 +275,7 @@ export async function reusableRows(indexDir: string, fingerprint: string): Promi
 /** The current build's documents by reuse key, when their file verifies and readers of version `extractor` made them. */
 export async function reusableDocuments(indexDir: string, extractor: number): Promise<Map<string, ExtractedDocument>> {
   const out = new Map<string, ExtractedDocument>();
-  const dir = await currentBuild(indexDir);
+  const dir = await currentOrNone(indexDir);
   if (!dir) return out;
   try {
     const manifest = await readManifest(dir);
