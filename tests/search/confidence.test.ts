@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MARGIN_SDS, PROBE_QUANTILE, thresholdOf } from '../../src/search/confidence.js';
+import { calibrate, MARGIN_SDS, PROBE_QUESTIONS, PROBE_QUANTILE, thresholdOf } from '../../src/search/confidence.js';
 
 describe('thresholdOf', () => {
   it('is the probes\' 90th percentile raised by a quarter of their standard deviation', () => {
@@ -16,5 +16,19 @@ describe('thresholdOf', () => {
   it('leaves out probes that found nothing, and is -Infinity when none found anything', () => {
     expect(thresholdOf([-Infinity, 0.5, 0.5])).toBe(0.5);
     expect(thresholdOf([-Infinity])).toBe(-Infinity);
+  });
+});
+
+describe('calibrate', () => {
+  it('asks every probe question once, in order, and keeps each best score beside the threshold they give', async () => {
+    const asked: [string, number][] = [];
+    const calibration = await calibrate(async (q, i) => {
+      asked.push([q, i]);
+      return i / 100;
+    });
+    expect(asked).toEqual(PROBE_QUESTIONS.map((q, i) => [q, i]));
+    // 40 scores 0.00…0.39: the 0.9 quantile is index 36 (0.36); their standard deviation is 0.11543396380615195.
+    expect(calibration.probes).toEqual(PROBE_QUESTIONS.map((_, i) => i / 100));
+    expect(calibration.threshold).toBeCloseTo(0.36 + 0.25 * 0.11543396380615195, 12);
   });
 });
