@@ -68,7 +68,7 @@ export const rankingSettings = {
   HNSW_EF_SEARCH: int(200, 10, 2000),
   SEARCH_DEPTH: int(100, 10, 10000),
   FUSION_KEYWORD_MIN: num(0.2, 0, 1),
-  FUSION_KEYWORD_MAX: num(0.4, 0, 1),
+  FUSION_KEYWORD_MAX: num(0.55, 0, 1),
   FUSION_COVERAGE_MIDPOINT: num(0.3, 0, 1),
   SEARCH_DEDUP: bool(true),
   BM25_K1: num(1.5, 0, 10),

@@ -125,16 +125,9 @@ function chunkDocuments(documents: ExtractedDocument[], chunking: ChunkingOption
     if (row === undefined) textRow.set(key, (row = texts.push(key) - 1));
     return row;
   };
-  const seen = new Set<string>();
-  let runs = 0;
   for (const doc of documents) {
     const place = createLocator(doc);
-    let last = -1;
-    for (const chunk of chunkDocument(doc, chunking, count, seen)) {
-      if (chunk.run !== last) {
-        last = chunk.run;
-        runs++;
-      }
+    for (const chunk of chunkDocument(doc, chunking, count)) {
       passages.push({
         id: `${doc.source}:${chunk.start}-${chunk.end}`,
         source: doc.source,
@@ -142,7 +135,7 @@ function chunkDocuments(documents: ExtractedDocument[], chunking: ChunkingOption
         end: chunk.end,
         text: chunk.text,
         norm: 0,
-        block: runs - 1,
+        block: chunk.run,
         sentences: chunk.sentences.map((s) => ({ start: s.start, end: s.end, row: rowOf(s.text) })),
         ...place(chunk.start),
       });

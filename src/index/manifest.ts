@@ -15,7 +15,10 @@ export interface PassageRecord {
   text: string;
   /** Length of the sum of its sentences' vectors: the passage's vector is that sum divided by it. */
   norm: number;
-  /** The run of text it is cut from (a section, up to a heading or a page that starts a paragraph): neighbours share it. */
+  /**
+   * The run of its document's text it is cut from (a section, up to a heading or a page that starts a paragraph),
+   * numbered within the document: neighbours share it.
+   */
   block: number;
   /** Sentences of the passage: offsets into the source and their row in the sentence vectors. */
   sentences: { start: number; end: number; row: number }[];

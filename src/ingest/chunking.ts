@@ -4,7 +4,7 @@
 // Every step is linear in the text: no regular expression that can backtrack or overflow the stack on a long block.
 
 /** Bumped whenever the same text and options would give different passages, so older indexes count as stale. */
-export const CHUNKER_VERSION = 4;
+export const CHUNKER_VERSION = 5;
 
 export interface ChunkingOptions {
   /** Words per passage aimed at: a window ends at the sentence boundary nearest this size. */
@@ -259,10 +259,12 @@ function runsOf(doc: ChunkSource, seen: Set<string>): Sentence[][] {
 
 /**
  * Splits a document into passages: sentence windows of about `options.words` words within each run of blocks (see
- * runsOf). Blocks of five words or more whose normalized text is in `seen` are skipped (new ones are added to it), so
- * a paragraph repeated through a corpus is indexed once. Throws RangeError for sizes that cannot make windows.
+ * runsOf). A block of five words or more that the document has already shown (its normalized text) is skipped, so a
+ * paragraph repeated through a document (a running title, a refrain) is indexed once. A document's passages depend
+ * on that document alone. Throws RangeError for sizes that cannot make windows.
  */
-export function chunkDocument(doc: ChunkSource, options: ChunkingOptions, count: TokenCounter, seen = new Set<string>()): Chunk[] {
+export function chunkDocument(doc: ChunkSource, options: ChunkingOptions, count: TokenCounter): Chunk[] {
+  const seen = new Set<string>();
   if (options.words < 1) throw new RangeError('words must be at least 1');
   if (options.overlap < 0 || options.overlap >= options.words) throw new RangeError('overlap must be in [0, words)');
   const chunks: Chunk[] = [];

@@ -95,20 +95,34 @@ describe('answeringSentence', () => {
 });
 
 describe('blocksOf', () => {
-  it('gives each passage its neighbours of the same run and document, each sentence once and in order', () => {
-    const text = 'One. Two. Three. Four.';
-    const p = (start: number, end: number, block: number, sentences: [number, number][], source = 's') => ({
-      id: `${start}`, source, start, end, text: text.slice(start, end), norm: 1, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
-    });
+  const text = 'One. Two. Three. Four. Five.';
+  const p = (start: number, end: number, block: number, sentences: [number, number][], source = 's') => ({
+    id: `${start}`, source, start, end, text: text.slice(start, end), norm: 1, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
+  });
+
+  it('makes a run of up to three passages one block, each sentence once and in order', () => {
     const passages = [
       p(0, 9, 0, [[0, 4], [5, 9]]),
       p(5, 16, 0, [[5, 9], [10, 16]]),
       p(10, 22, 0, [[10, 16], [17, 22]]),
       p(17, 22, 1, [[17, 22]]),
-      p(0, 4, 1, [[0, 4]], 'other'),
+      p(0, 4, 0, [[0, 4]], 'other'),
     ];
     const blocks = blocksOf(passages);
-    expect(blocks.texts).toEqual(['One. Two. Three.', 'One. Two. Three. Four.', 'Two. Three. Four.', 'Four.', 'One.']);
+    expect(blocks.texts).toEqual(['One. Two. Three. Four.', 'Four.', 'One.']);
+    expect(blocks.passages).toEqual([[0, 1, 2], [3], [4]]);
+  });
+
+  it('gives each passage of a longer run its neighbours of that run only', () => {
+    const passages = [
+      p(0, 9, 0, [[0, 4], [5, 9]]),
+      p(5, 16, 0, [[5, 9], [10, 16]]),
+      p(10, 22, 0, [[10, 16], [17, 22]]),
+      p(17, 28, 0, [[17, 22], [23, 28]]),
+      p(23, 28, 1, [[23, 28]]),
+    ];
+    const blocks = blocksOf(passages);
+    expect(blocks.texts).toEqual(['One. Two. Three.', 'One. Two. Three. Four.', 'Two. Three. Four. Five.', 'Three. Four. Five.', 'Five.']);
     expect(blocks.passages).toEqual([[0], [1], [2], [3], [4]]);
   });
 });
