@@ -9,7 +9,7 @@ import { AppError } from './errors.js';
 
 const common = (cmd: Command) =>
   cmd
-    .addOption(new Option('--corpus-dir <dir>', 'folder of .txt/.md documents (CORPUS_DIR)'))
+    .addOption(new Option('--corpus-dir <dir>', 'folder of documents: text, Markdown, HTML, PDF, Word (CORPUS_DIR)'))
     .addOption(new Option('--index-dir <dir>', 'where the index is kept (INDEX_DIR)'))
     .addOption(new Option('--models-dir <dir>', 'where models are kept (MODELS_DIR)'))
     .addOption(new Option('--embed-model <id>', 'use-lite, a transformers.js model id, or a model folder (EMBED_MODEL)'));

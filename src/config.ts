@@ -29,7 +29,7 @@ export const operatorSettings = {
   INDEX_POLL_MS: int(2000, 0, 3_600_000),
   MODELS_DIR: z.string().min(1).default('models'),
   EMBED_MODEL: z.string().min(1).default('use-lite'),
-  ALLOW_REMOTE_MODELS: bool(true),
+  ALLOW_REMOTE_MODELS: bool(false),
   RANKING_PROFILE: z.string().optional(),
   SEARCH_DEFAULT_K: int(5, 1, 50),
   SEARCH_MAX_K: int(50, 1, 1000),

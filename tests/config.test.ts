@@ -54,10 +54,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { SEARCH_DEFAULT_K: '20', SEARCH_MAX_K: '10' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
-  it('lists the operator\'s settings in .env.example, and the ranking profile\'s in the README only', async () => {
+  it('lists the operator\'s settings in .env.example, and the ranking profile\'s in docs/usage.md only', async () => {
     const { readFile } = await import('node:fs/promises');
     const example = await readFile('.env.example', 'utf8');
-    const readme = await readFile('README.md', 'utf8');
+    const readme = await readFile('docs/usage.md', 'utf8');
     for (const key of Object.keys(operatorSettings)) expect(example).toMatch(new RegExp(`^#? ?${key}=`, 'm'));
     for (const key of Object.keys(rankingSettings)) {
       expect(example).not.toContain(key);
