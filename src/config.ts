@@ -131,7 +131,7 @@ export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
     depth,
     keywordShare: { min: config.FUSION_KEYWORD_MIN, max: config.FUSION_KEYWORD_MAX, midpoint: config.FUSION_COVERAGE_MIDPOINT },
     dedup: config.SEARCH_DEDUP,
-    bm25: { k1: config.BM25_K1, b: config.BM25_B, delta: 0 },
+    bm25: { k1: config.BM25_K1, b: config.BM25_B },
   };
 }
 

@@ -5,7 +5,7 @@ import pretty from 'pino-pretty';
 import { embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../ingest/corpus.js';
 import type { Embedder } from '../model/embedder.js';
-import { buildIndexOf, upToDateManifest, type BuildOptions } from '../index/build.js';
+import { buildIndexOf, type BuildOptions } from '../index/build.js';
 import type { IndexStore } from '../index/store.js';
 import { readerOptions, storeFor } from '../live/store-for.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
@@ -75,8 +75,7 @@ export function progressReporter(label: string, every = 50_000): BuildOptions['o
 export async function engineFor(config: Config, embedder: Embedder, corpus: Corpus, depth?: number): Promise<{ engine: SearchEngine; rebuilt: boolean; store: IndexStore }> {
   const store = storeFor(config);
   const options = buildOptions(config, store, progressReporter('build'));
-  const fresh = await upToDateManifest(corpus.hash, options);
-  if (!fresh) await buildIndexOf(embedder, corpus, options);
+  const result = await buildIndexOf(embedder, corpus, options);
   const reader = await store.open(readerOptions(config, embedder, depth));
-  return { engine: createSearchEngine(reader, embedder, searchSettings(config, depth)), rebuilt: !fresh, store };
+  return { engine: createSearchEngine(reader, embedder, searchSettings(config, depth)), rebuilt: !result.upToDate, store };
 }

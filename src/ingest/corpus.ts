@@ -34,6 +34,8 @@ export interface CorpusFile {
   sha256: string;
   /** Where to read the bytes. */
   path?: string;
+  /** Size of the bytes. */
+  size?: number;
   bytes?: Buffer;
 }
 
@@ -115,7 +117,7 @@ export async function readCorpus(dir: string): Promise<Corpus> {
     const source = relative(root, file);
     const read = await readRegularFile(file);
     if ('skipped' in read) skipped.push({ source, code: read.code, reason: read.skipped });
-    else files.push({ source, format: formatOf(file)!, sha256: createHash('sha256').update(read.bytes).digest('hex'), path: file });
+    else files.push({ source, format: formatOf(file)!, sha256: createHash('sha256').update(read.bytes).digest('hex'), path: file, size: read.bytes.length });
   }
   if (files.length === 0) throw corpusEmpty(root, skipped);
   return { ...corpusOf(files, skipped), dir: root };
@@ -123,7 +125,7 @@ export async function readCorpus(dir: string): Promise<Corpus> {
 
 /** A file with its content hash. */
 export function fileOf(source: string, format: DocumentFormat, bytes: Buffer): CorpusFile {
-  return { source, format, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { source, format, bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** A plain-text document given as a string (a benchmark's, a test's), as the corpus reader would have found it. */

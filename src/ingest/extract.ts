@@ -84,8 +84,8 @@ export async function extractCorpus(corpus: Corpus, previous: Map<string, Extrac
       extracted++;
       got = await extractFile(file);
     }
-    if ('skipped' in got) skipped.push({ source: file.source, code: got.code, reason: got.skipped });
-    else if (!got.text.trim()) skipped.push({ source: file.source, code: 'empty', reason: 'no text' });
+    if ('skipped' in got) skipped.push({ source: file.source, code: got.code, reason: got.skipped, ...(got.code === 'removed' ? {} : { sha256: file.sha256 }) });
+    else if (!got.text.trim()) skipped.push({ source: file.source, code: 'empty', reason: 'no text', sha256: file.sha256 });
     else documents.push({ source: file.source, format: file.format, sha256: file.sha256, text: got.text, ...placeFields(got) });
   }
   skipped.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));

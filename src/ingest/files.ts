@@ -7,13 +7,15 @@ import { open } from 'node:fs/promises';
 export const MAX_DOCUMENT_BYTES = 100 * 1024 * 1024;
 
 /** Why a file is left out of the index: the kinds a build's summary and /health count. */
-export type SkipCode = 'unsupported' | 'empty' | 'binary' | 'unreadable' | 'too-large' | 'encrypted' | 'link' | 'removed' | 'not-a-file';
+export type SkipCode = 'unsupported' | 'empty' | 'binary' | 'unreadable' | 'too-large' | 'encrypted' | 'link' | 'removed' | 'not-a-file' | 'conflict';
 
 /** A file left out, and why: a code, and the reason in words. */
 export interface Skipped {
   source: string;
   code: SkipCode;
   reason: string;
+  /** For a file read and found to give no text: the hash of its bytes, so the same bytes are not read again. */
+  sha256?: string;
 }
 
 /** Why a file was not read, or its bytes. */

@@ -4,7 +4,6 @@ import { createFilesStore } from '../index/files/files-store.js';
 import { createPostgresStore } from '../index/postgres/pg-store.js';
 import type { IndexStore, ReaderOptions } from '../index/store.js';
 import type { QueryEmbedder } from '../model/embedder.js';
-import { searchSettings } from '../config.js';
 
 /** The store the config names: Postgres when DATABASE_URL is set, the files under INDEX_DIR otherwise. */
 export function storeFor(config: Config, onError?: (err: Error) => void): IndexStore {
@@ -13,5 +12,5 @@ export function storeFor(config: Config, onError?: (err: Error) => void): IndexS
 
 /** How a reader is opened for this config and embedder. */
 export function readerOptions(config: Config, embedder: QueryEmbedder, depth?: number): ReaderOptions {
-  return { expect: embedder, efSearch: Math.max(config.HNSW_EF_SEARCH, depth ?? 0), bm25: searchSettings(config).bm25 };
+  return { expect: embedder, efSearch: Math.max(config.HNSW_EF_SEARCH, depth ?? 0) };
 }
