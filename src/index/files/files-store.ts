@@ -83,23 +83,7 @@ export function createFilesStore(indexDir: string, options: FilesStoreOptions = 
       }
       return out;
     },
-    async documents(sources) {
-      const out = new Map<string, ExtractedDocument>();
-      const found = await current();
-      if (!found) return out;
-      const wanted = sources && new Set(sources);
-      for (const s of found.commit.segments) {
-        const meta = await metaOf(s.name);
-        const dir = path.join(segmentsDir, s.name);
-        const deleted = new Set(s.deleted);
-        const lines = meta.documents.some((d) => !deleted.has(d) && (!wanted || wanted.has(d))) ? await documentLines(dir) : [];
-        for (const [i, source] of meta.documents.entries()) {
-          if (deleted.has(source) || (wanted && !wanted.has(source))) continue;
-          out.set(source, await readDocumentAt(path.join(dir, 'documents.jsonl'), lines[i]));
-        }
-      }
-      return out;
-    },
+    documents: async (sources) => documentsOf(segmentsDir, await current(), metaOf, sources),
     blob: (sha256) => readFile(path.join(indexDir, BLOBS, sha256)).catch(() => null),
     // No room even for the lock file is a full disk, said as such.
     lock: (waitMs = 0) => acquireBuildLock(indexDir, waitMs).catch((err) => Promise.reject(writeFailed(indexDir, err))),
@@ -111,6 +95,24 @@ export function createFilesStore(indexDir: string, options: FilesStoreOptions = 
     async close() {},
   };
   return store;
+}
+
+/** The extracted documents of these sources (all when absent) that a commit reads. */
+async function documentsOf(segmentsDir: string, found: { commit: Commit } | null, metaOf: (name: string) => Promise<SegmentMeta>, sources?: string[]): Promise<Map<string, ExtractedDocument>> {
+  const out = new Map<string, ExtractedDocument>();
+  if (!found) return out;
+  const wanted = sources && new Set(sources);
+  for (const s of found.commit.segments) {
+    const meta = await metaOf(s.name);
+    const dir = path.join(segmentsDir, s.name);
+    const deleted = new Set(s.deleted);
+    const lines = meta.documents.some((d) => !deleted.has(d) && (!wanted || wanted.has(d))) ? await documentLines(dir) : [];
+    for (const [i, source] of meta.documents.entries()) {
+      if (deleted.has(source) || (wanted && !wanted.has(source))) continue;
+      out.set(source, await readDocumentAt(path.join(dir, 'documents.jsonl'), lines[i]));
+    }
+  }
+  return out;
 }
 
 /** The byte ranges of a segment's documents.jsonl lines. */

@@ -98,6 +98,40 @@ function nearestIn(part: Part, query: Float32Array, k: number, filter: SourceFil
   return found.neighbors.map((label, i) => ({ label: part.passageBase + label, cos: 1 - found.distances[i] }));
 }
 
+/** The keyword side of a version: each term's live postings across its parts, blocks numbered as the parts say. */
+function keywordReader(parts: Part[], blockSpace: number, stats: { blocks: number; totalLength: number }): KeywordReader {
+  return {
+    blockSpace,
+    stats: async () => stats,
+    async postings(asked, filter) {
+      const out = new Map<string, TermPostings>();
+      for (const term of asked) {
+        const lists: ReturnType<typeof postingsIn>[] = [];
+        let df = 0;
+        for (const part of parts) {
+          const id = part.segment.termIds.get(term);
+          if (id === undefined) continue;
+          const live = part.liveBlock ? (b: number) => part.liveBlock![b] === 1 : undefined;
+          const all = postingsIn(part.segment.keywords, id, part.blockBase, live);
+          df += all.count;
+          if (!filter) lists.push(all);
+          else lists.push(postingsIn(part.segment.keywords, id, part.blockBase, (b) => (!live || live(b)) && filter.has(part.segment.blockSources[b])));
+        }
+        if (df) out.set(term, { df, forEach: (visit) => lists.forEach((l) => l.each(visit)) });
+      }
+      return out;
+    },
+    async blockPassages(asked) {
+      return new Map(
+        asked.map((block) => {
+          const part = parts[partAt(parts, block, (p) => p.blockBase)];
+          return [block, part.segment.blockPassages[block - part.blockBase].map((l) => l + part.passageBase)];
+        }),
+      );
+    },
+  };
+}
+
 export interface ViewOptions {
   name: string;
   manifest: IndexManifest;
@@ -138,36 +172,7 @@ export function createView(options: ViewOptions): BuildReader & { segments: Load
     return r;
   };
 
-  const keywords: KeywordReader = {
-    blockSpace: bases.block,
-    stats: async () => ({ blocks, totalLength }),
-    async postings(asked, filter) {
-      const out = new Map<string, TermPostings>();
-      for (const term of asked) {
-        const lists: ReturnType<typeof postingsIn>[] = [];
-        let df = 0;
-        for (const part of parts) {
-          const id = part.segment.termIds.get(term);
-          if (id === undefined) continue;
-          const live = part.liveBlock ? (b: number) => part.liveBlock![b] === 1 : undefined;
-          const all = postingsIn(part.segment.keywords, id, part.blockBase, live);
-          df += all.count;
-          if (!filter) lists.push(all);
-          else lists.push(postingsIn(part.segment.keywords, id, part.blockBase, (b) => (!live || live(b)) && filter.has(part.segment.blockSources[b])));
-        }
-        if (df) out.set(term, { df, forEach: (visit) => lists.forEach((l) => l.each(visit)) });
-      }
-      return out;
-    },
-    async blockPassages(asked) {
-      return new Map(
-        asked.map((block) => {
-          const part = parts[partAt(parts, block, (p) => p.blockBase)];
-          return [block, part.segment.blockPassages[block - part.blockBase].map((l) => l + part.passageBase)];
-        }),
-      );
-    },
-  };
+  const keywords = keywordReader(parts, bases.block, { blocks, totalLength });
 
   const reader: ReturnType<typeof createView> = {
     name: options.name,
@@ -196,7 +201,10 @@ export function createView(options: ViewOptions): BuildReader & { segments: Load
       // A segment pruned under a server that has not moved on yet reads as no document, until it loads the next.
       return part && line ? readDocumentAt(path.join(part.segment.dir, 'documents.jsonl'), line).catch(() => null) : null;
     },
-    snapshot: (work) => work(reader),
+    // A copy of this reader with a question replaced (a test's, a wrapper's) reads through its own questions.
+    snapshot(work) {
+      return work(this);
+    },
   };
   return reader;
 }

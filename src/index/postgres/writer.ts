@@ -148,6 +148,21 @@ async function removeOld(client: pg.PoolClient, before: number, sources: string[
   return { blocks: Number(gone.n), length: Number(gone.len) };
 }
 
+/**
+ * Opens a change's transaction: the version it follows (locked against another writer), the data tables a rebuild
+ * needs, and the first number the change draws (what is older belongs to the version before it).
+ */
+async function startChange(client: pg.PoolClient, options: { replaceAll: boolean; dimension: number; hnsw: { M: number; efConstruction: number } }, where: string) {
+  await client.query('BEGIN');
+  const found = (await client.query<{ version: string; blocks: string; total_length: string }>('SELECT version, blocks, total_length FROM ps_state FOR UPDATE')).rows[0];
+  let recreated = false;
+  let rebuildHnsw = false;
+  if (options.replaceAll) ({ recreated, rebuildHnsw } = await prepareTables(client, options.dimension, options.hnsw));
+  else if (!found) throw new AppError('INDEX_NOT_READY', where);
+  const state: State = { version: Number(found?.version ?? 0), blocks: recreated ? 0 : Number(found?.blocks ?? 0), totalLength: recreated ? 0 : Number(found?.total_length ?? 0) };
+  return { state, first: (await ids(client, 1))[0], rebuildHnsw };
+}
+
 /** Starts a change in one transaction. Throws INDEX_NOT_READY for a change that is not a rebuild of an empty store. */
 export async function beginChange(db: Db, options: { replaceAll: boolean; dimension: number; hnsw: { M: number; efConstruction: number }; signal?: AbortSignal }): Promise<IndexWriter> {
   let client: pg.PoolClient;
@@ -177,24 +192,16 @@ export async function beginChange(db: Db, options: { replaceAll: boolean; dimens
       client.release(broken);
     }
   };
-  let state: State;
-  let first: number;
-  let rebuildHnsw = false;
-  const removed = new Set<string>();
-  const added = new Set<string>();
+  let started: Awaited<ReturnType<typeof startChange>>;
   try {
-    await client.query('BEGIN');
-    const found = (await client.query<{ version: string; blocks: string; total_length: string }>('SELECT version, blocks, total_length FROM ps_state FOR UPDATE')).rows[0];
-    let recreated = false;
-    if (options.replaceAll) ({ recreated, rebuildHnsw } = await prepareTables(client, options.dimension, options.hnsw));
-    else if (!found) throw new AppError('INDEX_NOT_READY', db.where);
-    state = { version: Number(found?.version ?? 0), blocks: recreated ? 0 : Number(found?.blocks ?? 0), totalLength: recreated ? 0 : Number(found?.total_length ?? 0) };
-    // Every number drawn from here on is this change's: what is older belongs to the version before it.
-    first = (await ids(client, 1))[0];
+    started = await startChange(client, options, db.where);
   } catch (err) {
     await end('ROLLBACK').catch(() => undefined);
     throw databaseError(err, db.where);
   }
+  const { state, first, rebuildHnsw } = started;
+  const removed = new Set<string>();
+  const added = new Set<string>();
   return {
     known: (hashes, withVectors) => run(() => knownOn(client, hashes, withVectors)),
     remove: async (sources) => {
