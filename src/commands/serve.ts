@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { AppError, errorBody } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
+import { allowedHostsFor } from '../mcp/http.js';
 import { createReindexer } from '../live/reindexer.js';
 import { createService } from '../live/service.js';
 import type { IndexStore } from '../index/store.js';
@@ -18,6 +19,7 @@ import { storeFor } from '../live/store-for.js';
 import { watchCorpus } from '../live/watcher.js';
 import { readCorpus } from '../ingest/corpus.js';
 import { upToDateManifest } from '../index/build.js';
+import { mcpEndpoint } from './mcp.js';
 import { buildOptions, configFrom, log, logger, type Flags } from './shared.js';
 
 export interface RunningServer {
@@ -73,6 +75,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log: reindexLog });
   const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, { log, checkMs: config.WATCH_CHECK_MS }) : null;
   if (config.WATCH) void catchUp(config, service.store, reindexer);
+  // The port is known once the server listens (PORT=0 picks one): /mcp reads the hosts it answers to per request.
+  let mcpHosts: string[] = [];
   const app = createApp({
     engine: () => service.engine(),
     health: () => ({
@@ -93,6 +97,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     cacheSize: config.QUERY_CACHE_SIZE,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    mcp: mcpEndpoint(config, service, () => mcpHosts),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
   try {
@@ -106,7 +111,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let stopping = false;
   // Once stopping, every answer tells its client to close the connection instead of sending another request on it.
   server.on('request', (_req, res) => stopping && res.setHeader('connection', 'close'));
-  const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+  const { port } = server.address() as AddressInfo;
+  mcpHosts = allowedHostsFor(config.HOST, port);
+  const url = `http://${config.HOST}:${port}`;
   await service.follow(config.INDEX_POLL_MS, log);
   log('server.listening', { url, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });
 

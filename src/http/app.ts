@@ -43,6 +43,8 @@ export interface AppDeps {
   cacheSize?: number;
   /** The client's address, for rate limiting (the socket's on Node). */
   clientAddress?: (c: Context) => string;
+  /** The MCP endpoint's routes (src/mcp/http.ts), mounted at /mcp under the search's rate limit; absent: no /mcp. */
+  mcp?: Hono;
 }
 
 /** Routes that load balancers and scrapers call all day: logged at debug when they succeed. */
@@ -82,25 +84,25 @@ function useCommon(app: Hono, deps: AppDeps): void {
   );
 }
 
-/** CORS on GET /search only, and the per-client rate limit of /search. */
+/** CORS on GET /search only, and the per-client rate limit of /search (and /mcp). */
 function useSearchGuards(app: Hono, deps: AppDeps): void {
   if (deps.corsOrigin) {
     const allow = cors({ origin: deps.corsOrigin === '*' ? '*' : deps.corsOrigin.split(',').map((o) => o.trim()), allowMethods: ['GET', 'POST'], allowHeaders: ['content-type'] });
     app.use('/search', (c, next) => (['GET', 'POST', 'OPTIONS'].includes(c.req.method) ? allow(c, next) : next()));
   }
   if (deps.rateLimitPerMinute) {
-    app.use(
-      '/search',
-      rateLimiter({
-        windowMs: 60_000,
-        limit: deps.rateLimitPerMinute,
-        standardHeaders: 'draft-6',
-        keyGenerator: (c) => deps.clientAddress?.(c) ?? 'unknown',
-        handler: () => {
-          throw new AppError('RATE_LIMITED', deps.rateLimitPerMinute!);
-        },
-      }),
-    );
+    // One count per client for /search and /mcp alike: a search through MCP is a search.
+    const limit = rateLimiter({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute,
+      standardHeaders: 'draft-6',
+      keyGenerator: (c) => deps.clientAddress?.(c) ?? 'unknown',
+      handler: () => {
+        throw new AppError('RATE_LIMITED', deps.rateLimitPerMinute!);
+      },
+    });
+    app.use('/search', limit);
+    if (deps.mcp) app.use('/mcp', limit);
   }
 }
 
@@ -131,6 +133,7 @@ export function createApp(deps: AppDeps): Hono {
     app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
   }
   app.route('/', pageRoutes({ limits: deps.limits, routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics) }, readDocument: deps.readDocument }));
+  if (deps.mcp) app.route('/mcp', deps.mcp);
   if (deps.admin) {
     const onFailure = (client: string, failures: number) => deps.logger?.info({ event: 'admin.unauthorized', client, failures }, 'admin.unauthorized');
     app.route('/admin', adminRoutes(deps.admin, { clientAddress: deps.clientAddress, onFailure }));
