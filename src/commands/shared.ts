@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
-import { embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
+import { buildSettings, embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../ingest/corpus.js';
 import type { Embedder } from '../model/embedder.js';
 import { buildIndexOf, type BuildOptions } from '../index/build.js';
@@ -40,13 +40,7 @@ export function log(event: string, fields: Record<string, unknown> = {}): void {
 }
 
 export function buildOptions(config: Config, store: IndexStore, onProgress?: BuildOptions['onProgress']): BuildOptions {
-  return {
-    store,
-    model: JSON.stringify([config.EMBED_MODEL, config.EMBED_POOLING, config.EMBED_QUERY_PREFIX ?? null, config.EMBED_PASSAGE_PREFIX ?? null]),
-    chunking: { words: config.CHUNK_WORDS, overlap: config.CHUNK_OVERLAP, maxTokens: config.CHUNK_MAX_TOKENS },
-    hnsw: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
-    onProgress,
-  };
+  return { store, ...buildSettings(config), onProgress };
 }
 
 /** Progress of the embedding on stderr, in tokens: a bar on a terminal, a log line every `every` tokens elsewhere. */

@@ -53,6 +53,8 @@ export interface BuildResult {
   removed: number;
   /** Every file of the folder left out, and why. */
   skipped: Skipped[];
+  /** Set when `incrementalOnly` was asked and the index must be made anew: nothing was done. */
+  needsRebuild?: boolean;
 }
 
 /** Every setting that shapes an index: the model as configured, the readers' version, chunking (with its version), HNSW. */
@@ -266,8 +268,8 @@ async function apiDocuments(store: IndexStore, api: DocumentEntry[], sameReaders
  * version; everything when `force`, when there is no index, or when the settings changed. Throws BUILD_IN_PROGRESS
  * when another change of the index runs, CORPUS_EMPTY when the index would hold no document.
  */
-export async function syncFolder(corpus: Corpus, embedder: () => Promise<Embedder>, options: BuildOptions & { force?: boolean }): Promise<BuildResult> {
-  const release = await options.store.lock();
+export async function syncFolder(corpus: Corpus, embedder: () => Promise<Embedder>, options: BuildOptions & { force?: boolean; incrementalOnly?: boolean; waitMs?: number }): Promise<BuildResult> {
+  const release = await options.store.lock(options.waitMs ?? 0);
   try {
     const ctx: ChangeContext = { options, embedder: lazy(embedder), started: performance.now(), stage: stageReporter(options) };
     ctx.stage('reuse');
@@ -275,6 +277,9 @@ export async function syncFolder(corpus: Corpus, embedder: () => Promise<Embedde
     if (!options.force && sameSettings(current, options) && current.corpusHash === corpus.hash) {
       const name = (await options.store.currentName())!;
       return { name, manifest: current, upToDate: true, rebuilt: false, embedded: 0, reused: 0, extracted: 0, reusedFiles: current.documents.length, changed: 0, removed: 0, skipped: current.skipped };
+    }
+    if (options.incrementalOnly && (options.force || !sameSettings(current, options))) {
+      return { name: (await options.store.currentName()) ?? '', manifest: current!, upToDate: false, rebuilt: false, embedded: 0, reused: 0, extracted: 0, reusedFiles: 0, changed: 0, removed: 0, skipped: [], needsRebuild: true };
     }
     ctx.stage('extract');
     const plan = await planFolder(corpus, options, Boolean(options.force));

@@ -125,7 +125,8 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
     async close() {
       for (const stop of stops.splice(0)) await stop();
       await loading?.catch(() => undefined);
-      await model.dispose();
+      // A model given to the service is its giver's to dispose.
+      if (!embedder) await model.dispose();
       await store.close();
     },
   };

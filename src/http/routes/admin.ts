@@ -51,9 +51,10 @@ export function adminGuard(token: string, options: AdminOptions = {}): Middlewar
   };
 }
 
-export function adminRoutes(admin: AdminDeps, options: AdminOptions = {}): Hono {
+/** /admin/*, behind `guard` (one adminGuard for every route the token opens, so failed attempts count once). */
+export function adminRoutes(admin: AdminDeps, guard: MiddlewareHandler): Hono {
   const routes = new Hono();
-  routes.use('*', adminGuard(admin.token, options));
+  routes.use('*', guard);
   routes.post('/reindex', (c) => c.json({ rebuild: admin.reindex() }, 202));
   return routes;
 }
