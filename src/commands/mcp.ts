@@ -10,6 +10,9 @@ import type { Service } from '../live/service.js';
 import { mcpRoutes } from '../mcp/http.js';
 import { createMcpServer, type McpDeps } from '../mcp/server.js';
 import { serveStdio } from '../mcp/stdio.js';
+import type { DocumentWriter } from '../mcp/tools/put-document.js';
+import { createLiveWriter } from '../live/writer.js';
+import type { Embedder } from '../model/embedder.js';
 import { configFrom, log, logger, type Flags } from './shared.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -28,11 +31,11 @@ export function mcpDepsOf(config: Config, service: Service): McpDeps {
 }
 
 /** The /mcp routes `serve` mounts: the tools over `service`, those that change the index behind ADMIN_TOKEN. */
-export function mcpEndpoint(config: Config, service: Service, allowedHosts: () => string[]): Hono {
+export function mcpEndpoint(config: Config, service: Service, allowedHosts: () => string[], documents: DocumentWriter): Hono {
   return mcpRoutes({
     deps: mcpDepsOf(config, service),
     allowedHosts,
-    admin: config.ADMIN_TOKEN ? { token: config.ADMIN_TOKEN, deps: {} } : undefined,
+    admin: config.ADMIN_TOKEN ? { token: config.ADMIN_TOKEN, deps: { documents } } : undefined,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
     onFailure: (client, failures) => log('admin.unauthorized', { client, failures, path: '/mcp' }),
   });
@@ -45,8 +48,16 @@ export async function runMcp(flags: Flags): Promise<void> {
   const { createService } = await import('../live/service.js');
   const service = await createService(config);
   await service.follow(config.INDEX_POLL_MS, log);
-  // Over stdio the client is whoever started this process: a configured admin token is consent enough.
-  const connection = await serveStdio(createMcpServer({ ...mcpDepsOf(config, service), admin: config.ADMIN_TOKEN ? {} : undefined }));
+  // Over stdio the client is whoever started this process: a configured admin token is consent enough. Its changes
+  // are made here, with the model already loaded; a change needing a whole rebuild is refused with its reason.
+  const writer = createLiveWriter({
+    config,
+    store: service.store,
+    embedder: async () => service.embedder as Embedder,
+    reload: () => service.reload(),
+    rebuild: (reason) => log('mcp.rebuild.needed', { reason }),
+  });
+  const connection = await serveStdio(createMcpServer({ ...mcpDepsOf(config, service), admin: config.ADMIN_TOKEN ? { documents: writer } : undefined }));
   log('mcp.listening', { transport: 'stdio', admin: Boolean(config.ADMIN_TOKEN), index: (service.health().index as { build: string } | null)?.build ?? null });
   const reason = await new Promise<string>((resolve) => {
     void connection.closed.then(() => resolve('stdin closed'));
@@ -55,5 +66,6 @@ export async function runMcp(flags: Flags): Promise<void> {
   });
   log('mcp.stopping', { reason });
   await connection.close();
+  await writer.close();
   await service.close();
 }

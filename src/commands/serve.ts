@@ -106,7 +106,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     cacheSize: config.QUERY_CACHE_SIZE,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
-    mcp: mcpEndpoint(config, service, () => mcpHosts),
+    mcp: mcpEndpoint(config, service, () => mcpHosts, writer),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
   try {

@@ -3,15 +3,15 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerGetDocument } from './tools/get-document.js';
 import { registerSearch } from './tools/search.js';
+import { registerDeleteDocument, registerPutDocument, type DocumentWriter } from './tools/put-document.js';
 import type { ToolDeps } from './tools/result.js';
 
 export type { ToolDeps };
 
-/**
- * What the tools that change the index are given. None exists yet: when the document API (PUT and DELETE
- * /documents/{path}) lands, `put_document` and `delete_document` take what they call from here.
- */
-export interface McpAdminDeps {}
+/** What the tools that change the index are given: the document API's changes. */
+export interface McpAdminDeps {
+  documents: DocumentWriter;
+}
 
 export interface McpDeps extends ToolDeps {
   /** The version the server reports to clients. */
@@ -27,8 +27,8 @@ export type Tool<D> = (server: McpServer, deps: D) => void;
 /** The tools every client may call: they read the index and change nothing. */
 export const READ_TOOLS: ReadonlyArray<Tool<ToolDeps>> = [registerSearch, registerGetDocument];
 
-/** The tools that change the index, registered only with `admin` deps; `put_document` and `delete_document` go here. */
-export const ADMIN_TOOLS: ReadonlyArray<Tool<McpAdminDeps>> = [];
+/** The tools that change the index, registered only with `admin` deps. */
+export const ADMIN_TOOLS: ReadonlyArray<Tool<McpAdminDeps>> = [(server, deps) => registerPutDocument(server, deps.documents), (server, deps) => registerDeleteDocument(server, deps.documents)];
 
 const INSTRUCTIONS =
   'Searches a folder of the user\'s documents for the passages that answer a question. Call `search` with the ' +

@@ -15,6 +15,9 @@ import { ADMIN_TOKEN, KABUL_ANSWER, KABUL_QUESTION, removeDir, tempDir } from '.
 import { startServer } from '../helpers/server.js';
 import { buildSeed, textOf } from './seed.js';
 
+/** Admin deps whose document writer is never called here: the tool under test stands for the admin tools. */
+const NO_WRITER = { documents: { put: async () => Promise.reject(new Error('not called')), remove: async () => Promise.reject(new Error('not called')) } };
+
 const limits = { maxQueryChars: 200, defaultK: 5, maxK: 50, maxBodyBytes: 16_384 };
 const HOST = '127.0.0.1:3000';
 const ORIGIN = `http://${HOST}`;
@@ -39,7 +42,7 @@ function appWith(admin: boolean, touched: string[] = []): Hono {
     readDocument: async () => null,
     limits,
   };
-  const mcp = mcpRoutes({ deps, allowedHosts: () => allowedHostsFor('127.0.0.1', 3000), admin: admin ? { token: ADMIN_TOKEN, deps: {} } : undefined, adminTools: [touchTool(touched)] });
+  const mcp = mcpRoutes({ deps, allowedHosts: () => allowedHostsFor('127.0.0.1', 3000), admin: admin ? { token: ADMIN_TOKEN, deps: NO_WRITER } : undefined, adminTools: [touchTool(touched)] });
   return createApp({ engine: deps.engine, health: () => ({}), limits, mcp });
 }
 
@@ -146,7 +149,8 @@ describe('/mcp over a socket, on the seed index', () => {
     for (const headers of [{}, { authorization: `Bearer ${ADMIN_TOKEN}` }] as Record<string, string>[]) {
       const client = new Client({ name: 'passage-search-tests', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`), { requestInit: { headers } }));
-      expect(await names(client)).toEqual(['search', 'get_document']);
+      const admin = headers.authorization !== undefined;
+      expect(await names(client)).toEqual(admin ? ['search', 'get_document', 'put_document', 'delete_document'] : ['search', 'get_document']);
       const result = await client.callTool({ name: 'search', arguments: { query: KABUL_QUESTION, k: 2 } });
       const body = result.structuredContent as { hits: Array<{ highlight: { text: string }; confident: boolean }>; index: string };
       expect(body.hits[0].highlight.text).toContain(KABUL_ANSWER);

@@ -12,6 +12,9 @@ import { documentSchema } from '../../src/mcp/tools/get-document.js';
 import { KABUL_ANSWER, KABUL_QUESTION, realEmbedder, removeDir, tempDir } from '../helpers/real.js';
 import { buildSeed, connectInProcess, errorOf, textOf } from './seed.js';
 
+/** Admin deps whose document writer is never called here: the tool under test stands for the admin tools. */
+const NO_WRITER = { documents: { put: async () => Promise.reject(new Error('not called')), remove: async () => Promise.reject(new Error('not called')) } };
+
 const SEED = 'us-pakistan-afghanistan.txt';
 
 describe('the MCP server in process, on the seed index', () => {
@@ -107,7 +110,7 @@ describe('the MCP server in process, on the seed index', () => {
 
   it('carries the catalogue code of a failure: an unknown document, bad offsets', async () => {
     const missing = await client.callTool({ name: 'get_document', arguments: { source: 'nowhere.txt', start: 0, end: 5 } });
-    expect(errorOf(missing).code).toBe('NOT_FOUND');
+    expect(errorOf(missing).code).toBe('DOCUMENT_NOT_FOUND');
     const backwards = await client.callTool({ name: 'get_document', arguments: { source: SEED, start: 9, end: 2 } });
     expect(textOf(backwards)).toContain('must not be before start at end');
   });
@@ -153,7 +156,7 @@ describe('the MCP server without an index', () => {
       server.registerTool('touch', { inputSchema: { path: z.string() } }, async ({ path }) => (touched.push(path), { content: [{ type: 'text', text: 'ok' }] }));
     const reader = await connectInProcess(createMcpServer(failing(new AppError('INDEX_NOT_READY', 'x')), [touch]));
     expect((await reader.listTools()).tools.map((t) => t.name)).toEqual(['search', 'get_document']);
-    const admin = await connectInProcess(createMcpServer({ ...failing(new AppError('INDEX_NOT_READY', 'x')), admin: {} }, [touch]));
+    const admin = await connectInProcess(createMcpServer({ ...failing(new AppError('INDEX_NOT_READY', 'x')), admin: NO_WRITER }, [touch]));
     expect((await admin.listTools()).tools.map((t) => t.name)).toEqual(['search', 'get_document', 'touch']);
     await admin.callTool({ name: 'touch', arguments: { path: 'a.txt' } });
     expect(touched).toEqual(['a.txt']);

@@ -57,7 +57,7 @@ export function registerGetDocument(server: McpServer, deps: ToolDeps): void {
         // With no index loaded, the reason (INDEX_NOT_READY…) rather than NOT_FOUND.
         deps.engine();
         const doc = await deps.readDocument(args.source);
-        if (!doc) throw new AppError('NOT_FOUND', 'get_document', `source=${args.source}`);
+        if (!doc) throw new AppError('DOCUMENT_NOT_FOUND', JSON.stringify(args.source));
         const view = documentView(doc, args.start, args.end);
         const result: DocumentResult = {
           source: args.source,
