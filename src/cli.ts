@@ -31,6 +31,7 @@ export function createProgram(): Command {
     .showHelpAfterError();
   common(program.command('build').description('build the index of the corpus folder (nothing to do when it is up to date)'))
     .option('--force', 'build even when the index is up to date')
+    .option('--json', 'end with one JSON line on standard output: the outcome, or the error and its code')
     .action(async (flags) => (await import('./commands/build.js')).runBuild(flags));
   common(program.command('serve').description('serve /search over HTTP'))
     .addOption(new Option('--port <port>', 'port to listen on (PORT)'))

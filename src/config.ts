@@ -159,3 +159,23 @@ export function embedderOptions(config: Config) {
     maxQueuedQueries: config.MAX_QUEUED_QUERIES,
   };
 }
+
+/**
+ * The environment variable that hands a child process its parent's whole configuration as one JSON value: when set,
+ * it is the child's only source of settings (no variable of the child's own environment mixes in).
+ */
+export const CONFIG_VARIABLE = 'PASSAGE_SEARCH_CONFIG';
+
+/** The configuration a parent process handed over in CONFIG_VARIABLE, as settings to parse; undefined when none. */
+export function settingsGiven(): Record<string, string> | undefined {
+  const given = process.env[CONFIG_VARIABLE];
+  if (!given) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(given);
+  } catch (err) {
+    throw new AppError('CONFIG_INVALID', `${CONFIG_VARIABLE} is not JSON: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppError('CONFIG_INVALID', `${CONFIG_VARIABLE} is not a JSON object`);
+  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
+}

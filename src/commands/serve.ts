@@ -13,7 +13,7 @@ import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
 import { allowedHostsFor } from '../mcp/http.js';
 import { createReindexer } from '../live/reindexer.js';
-import { createService } from '../live/service.js';
+import { createService, type Service } from '../live/service.js';
 import { storeFor } from '../live/store-for.js';
 import { watchCorpus } from '../live/watcher.js';
 import { createLiveWriter } from '../live/writer.js';
@@ -41,16 +41,11 @@ function hardenServer(server: Server): void {
   });
 }
 
-/** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
-export async function startServer(config: Config): Promise<RunningServer> {
-  const service = await createService(config, undefined, storeFor(config, (err) => log('database.error', { message: err.message })));
-  let indexReady = true;
-  try {
-    service.engine();
-  } catch (err) {
-    indexReady = false;
-    log('index.unavailable', { code: (err as AppError).code, message: (err as Error).message });
-  }
+/**
+ * What changes the index of a running server: the background rebuild in a child process, this server's own changes
+ * (documents over the API, the folder's edits made in place with its model), and the folder's watch.
+ */
+function startChanges(config: Config, service: Service) {
   const metrics = config.METRICS
     ? createMetrics({ index: () => service.health().index as { build: string; passages: number; documents: number } | null, modelQueue: () => service.embedder.pendingQueries?.() ?? 0 })
     : undefined;
@@ -75,6 +70,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, { request: (reason) => writer.requestSync(reason) }, { log, checkMs: config.WATCH_CHECK_MS }) : null;
   // Edits made while no server watched are not lost: the folder is synced at start.
   if (config.WATCH) writer.requestSync('start');
+  return { metrics, reindexer, writer, watcher };
+}
+
+/** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const service = await createService(config, undefined, storeFor(config, (err) => log('database.error', { message: err.message })));
+  let indexReady = true;
+  try {
+    service.engine();
+  } catch (err) {
+    indexReady = false;
+    log('index.unavailable', { code: (err as AppError).code, message: (err as Error).message });
+  }
+  const { metrics, reindexer, writer, watcher } = startChanges(config, service);
   // The port is known once the server listens (PORT=0 picks one): /mcp reads the hosts it answers to per request.
   let mcpHosts: string[] = [];
   const app = createApp({

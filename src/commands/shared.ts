@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
-import { buildSettings, embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
+import { buildSettings, embedderOptions, loadConfig, settingsGiven, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../ingest/corpus.js';
 import type { Embedder } from '../model/embedder.js';
 import { buildIndexOf, type BuildOptions } from '../index/build.js';
@@ -16,7 +16,7 @@ export type Flags = Record<string, string | number | boolean | undefined>;
 export function configFrom(flags: Flags): Config {
   const overrides: Flags = {};
   for (const [key, value] of Object.entries(flags)) overrides[key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()] = value;
-  const config = loadConfig(overrides);
+  const config = loadConfig(overrides, settingsGiven() ?? process.env);
   logger.level = config.LOG_LEVEL;
   return config;
 }

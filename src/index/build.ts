@@ -9,15 +9,13 @@ import { extractCorpus, reuseKey } from '../ingest/extract.js';
 import type { Skipped } from '../ingest/files.js';
 import type { Embedder } from '../model/embedder.js';
 import { fingerprintModel, INDEX_FORMAT, type DocumentEntry, type DocumentOrigin, type IndexManifest } from './manifest.js';
-import { makeSegment } from './segment.js';
+import { batches, makeSegment } from './segment.js';
 import type { IndexStore, IndexWriter } from './store.js';
 
 /** The steps of a change, in order, as `onStage` reports them. */
 export const BUILD_STAGES = ['reuse', 'extract', 'chunk', 'embed', 'assemble', 'save'] as const;
 export type BuildStage = (typeof BUILD_STAGES)[number];
 
-/** Documents are indexed in batches of about this much text, each a segment: a large corpus is never held whole. */
-export const BATCH_CHARS = 8_000_000;
 
 export interface BuildOptions {
   /** Where the index is read from (what it may reuse) and written to. */
@@ -114,18 +112,6 @@ function stageReporter(options: BuildOptions): (s: BuildStage) => void {
     last = at;
     options.onStage?.(s);
   };
-}
-
-/** Splits documents into batches of about BATCH_CHARS of text, in order. */
-function batches<T extends { doc: ExtractedDocument }>(items: T[]): T[][] {
-  const out: T[][] = [];
-  let size = Infinity;
-  for (const item of items) {
-    if (size >= BATCH_CHARS) (out.push([]), (size = 0));
-    out[out.length - 1].push(item);
-    size += item.doc.text.length;
-  }
-  return out;
 }
 
 /** Writes the plan as the next version: its removals, a segment per batch of documents, the blobs, the manifest. */

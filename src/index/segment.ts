@@ -179,3 +179,18 @@ export async function makeSegment(documents: ExtractedDocument[], options: Segme
   const segment: SegmentData = { documents, passages, textVectors, textHashes, textTokens, passageVectors, keywords: keywordDataOf(blocks.texts), blockPassages: blocks.passages };
   return { segment, embedded, reused: texts.length - embedded };
 }
+
+/** Documents are indexed in batches of about this much text, each a segment: a large corpus is never held whole. */
+export const BATCH_CHARS = 8_000_000;
+
+/** Splits documents into batches of about BATCH_CHARS of text, in order. */
+export function batches<T extends { doc: ExtractedDocument }>(items: T[]): T[][] {
+  const out: T[][] = [];
+  let size = Infinity;
+  for (const item of items) {
+    if (size >= BATCH_CHARS) (out.push([]), (size = 0));
+    out[out.length - 1].push(item);
+    size += item.doc.text.length;
+  }
+  return out;
+}

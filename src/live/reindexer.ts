@@ -2,7 +2,7 @@
 // (file events, admin calls) folded into one follow-up build, the result swapped in only once it loads. A build that
 // runs past its limit is stopped and reported; close() stops the running build and starts no queued one, so no
 // build outlives the server.
-import type { Config } from '../config.js';
+import { CONFIG_VARIABLE, type Config } from '../config.js';
 import { startCommand, stopProcess, tail } from './processes.js';
 
 export interface ReindexStatus {
@@ -27,28 +27,49 @@ export interface Reindexer {
   close(): Promise<void>;
 }
 
-/** One build run: its pid while it runs, and its end (exit code and the end of its log). */
+/** The outcome line of `build --json`: what the reindexer reads from its child, as data. */
+export type BuildOutcome =
+  | { ok: true; index: string; upToDate: boolean; documents: number; passages: number; embedded: number; skipped: number }
+  | { ok: false; error: { code: string; message: string } };
+
+/** How a build run ended: its outcome line when it printed one, else why there is none (a crash, a signal). */
+export type BuildEnd = { outcome: BuildOutcome } | { outcome?: undefined; code: number | null; message: string };
+
+/** One build run: its pid while it runs, and its end. */
 export interface BuildRun {
   pid: number | null;
-  done: Promise<{ code: number | null; stderr: string }>;
+  done: Promise<BuildEnd>;
   /** Stops the build; resolves once it has ended. */
   stop(): Promise<void>;
 }
 
-/** The config as environment variables, so a child process builds exactly what this process serves. */
-function configEnv(config: Config): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [key, value] of Object.entries(config)) if (value !== undefined) env[key] = String(value);
-  return env;
+/** The outcome line of `build --json` at the end of its standard output, if it printed one. */
+export function outcomeOf(stdout: string): BuildOutcome | undefined {
+  const last = stdout.trimEnd().split('\n').pop();
+  if (!last?.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(last) as BuildOutcome;
+    return typeof parsed.ok === 'boolean' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Runs `build` in a child process (one process: the pid that holds the build lock is the one that is stopped). */
+/**
+ * Runs `build --json` in a child process (one process: the pid that holds the build lock is the one that is stopped),
+ * handing it this server's whole configuration as one value, so it builds exactly what this process serves.
+ */
 export function runBuildProcess(config: Config): BuildRun {
-  const child = startCommand(['build'], { env: configEnv(config) });
+  const child = startCommand(['build', '--json'], { env: { ...process.env, [CONFIG_VARIABLE]: JSON.stringify(config) }, stdout: true });
+  const stdout = tail(child.stdout);
   const stderr = tail(child.stderr);
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    child.once('error', (err) => resolve({ code: null, stderr: err.message }));
-    child.once('exit', (code, signal) => resolve({ code, stderr: stderr() || (signal ? `stopped by ${signal}` : '') }));
+  const done = new Promise<BuildEnd>((resolve) => {
+    child.once('error', (err) => resolve({ code: null, message: err.message }));
+    child.once('exit', (code, signal) => {
+      const outcome = outcomeOf(stdout());
+      if (outcome) resolve({ outcome });
+      else resolve({ code, message: signal ? `the build was stopped by ${signal}` : stderr().trim().split('\n').pop() || `the build exited with ${code} and no outcome` });
+    });
   });
   return { pid: child.pid ?? null, done, stop: () => stopProcess(child) };
 }
@@ -68,7 +89,7 @@ export interface ReindexerOptions {
 }
 
 /** The build's end, or, past `limitMs` (0: none), its stop and an error saying so. */
-async function finish(run: BuildRun, limitMs: number): Promise<{ code: number | null; stderr: string }> {
+async function finish(run: BuildRun, limitMs: number): Promise<BuildEnd> {
   if (!limitMs) return run.done;
   let timeout: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timeout = setTimeout(() => resolve('late'), limitMs)));
@@ -103,17 +124,16 @@ export function createReindexer(options: ReindexerOptions): Reindexer {
     try {
       run = build(options.config);
       state.pid = run.pid;
-      const { code, stderr } = await finish(run, options.timeoutMs ?? 0);
+      const end = await finish(run, options.timeoutMs ?? 0);
       if (closed) return;
-      // The build's own catalogue code, from the `error CODE: …` line the CLI ends with.
-      const failure = code !== 0 ? stderr.match(/\berror ([A-Z_]+):/)?.[1] : undefined;
-      if (failure === 'BUILD_IN_PROGRESS') {
+      const failure = end.outcome ? (end.outcome.ok ? undefined : end.outcome.error) : { message: end.message };
+      if (failure && 'code' in failure && failure.code === 'BUILD_IN_PROGRESS') {
         // Another build holds the folder: this one is asked for again, to start once the lock frees.
         log('reindex.deferred', { reason: 'another build is running' });
         retry = setTimeout(() => (timer = null, (retry = null), start()), options.retryMs ?? 2000);
         timer = retry;
       }
-      if (code !== 0) throw Object.assign(new Error(stderr.trim().split('\n').pop() || `build exited with ${code}`), { code: failure });
+      if (failure) throw Object.assign(new Error(failure.message), 'code' in failure ? { code: failure.code } : {});
       await options.reload();
       state.lastError = null;
       log('reindex.done');

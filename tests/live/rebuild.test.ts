@@ -1,6 +1,8 @@
 // Rebuilding while serving: incremental embedding, atomic swaps under load, locks, kills, and the background reindexer.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -11,10 +13,11 @@ import { currentVersion } from '../../src/index/files/commits.js';
 import type { BuildReader } from '../../src/index/store.js';
 import { buildIndex, upToDateManifest, type BuildOptions } from '../../src/index/build.js';
 import { acquireBuildLock } from '../../src/index/files/lock.js';
-import { createReindexer } from '../../src/live/reindexer.js';
+import { createReindexer, outcomeOf, runBuildProcess, type BuildEnd } from '../../src/live/reindexer.js';
+import { CONFIG_VARIABLE } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
 import { createService } from '../../src/live/service.js';
-import { exited, startCommand, tail, waitForLog } from '../../src/live/processes.js';
+import { cliArguments, exited, startCommand, tail, waitForLog } from '../../src/live/processes.js';
 import { MODELS_DIR, allPassages, longDocument, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
 const json = async (res: Response): Promise<any> => res.json();
@@ -231,12 +234,65 @@ describe('a build killed mid-way', () => {
   });
 });
 
+describe('the build child of a server', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    await writeCorpus(root, { 'island.txt': PARAGRAPHS.join('\n\n') });
+  });
+  afterAll(() => removeDir(root));
+
+  const settings = (overrides: Record<string, string> = {}) =>
+    loadConfig({ CORPUS_DIR: path.join(root, 'corpus'), INDEX_DIR: path.join(root, 'index'), MODELS_DIR, ...overrides }, {});
+
+  it('takes its settings as one value, over its own environment, and reports its outcome as data', async () => {
+    const saved = process.env.CORPUS_DIR;
+    process.env.CORPUS_DIR = path.join(root, 'no-such-folder'); // what a child reading its environment would use
+    try {
+      const done = await runBuildProcess(settings()).done;
+      expect(done.outcome).toMatchObject({ ok: true, upToDate: false, documents: 1 });
+      expect(done.outcome?.ok && done.outcome.index).toBe(await currentVersion(path.join(root, 'index')));
+      const missing = await runBuildProcess(settings({ CORPUS_DIR: path.join(root, 'gone') })).done;
+      expect(missing.outcome).toMatchObject({ ok: false, error: { code: 'CORPUS_MISSING' } });
+    } finally {
+      if (saved === undefined) delete process.env.CORPUS_DIR;
+      else process.env.CORPUS_DIR = saved;
+    }
+  });
+
+  it('stops before it publishes when the server that started it is killed outright', async () => {
+    await writeFile(path.join(root, 'corpus', 'long.txt'), longDocument(2500));
+    const before = await currentVersion(path.join(root, 'index'));
+    // A stand-in for the server: a shell that starts the build as the reindexer does, then is killed with SIGKILL.
+    const env = { ...process.env, [CONFIG_VARIABLE]: JSON.stringify(settings({ LOG_LEVEL: 'info' })) };
+    const parent = spawn('sh', ['-c', '"$@" & echo "pid $!" >&2; wait', 'sh', process.execPath, ...cliArguments(), 'build', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = tail(parent.stderr, 200_000);
+    const out = tail(parent.stdout);
+    const closed = once(parent.stderr, 'end');
+    await waitForLog(parent, /"stage":"embed"/);
+    parent.kill('SIGKILL');
+    await closed; // the build held the pipe until it ended
+    expect(log()).toContain('parent exited');
+    expect(outcomeOf(out())).toMatchObject({ ok: false, error: { code: 'BUILD_STOPPED' } });
+    expect(await currentVersion(path.join(root, 'index'))).toBe(before);
+    const pid = Number(log().match(/^pid (\d+)$/m)?.[1]);
+    // Gone, or a zombie waiting for this machine's init to reap it: either way, no longer running.
+    const state = await readFile(`/proc/${pid}/stat`, 'utf8').then((t) => t.split(') ')[1][0], () => 'gone');
+    expect(['gone', 'Z']).toContain(state);
+  });
+});
+
 /** A corpus folder with just the short document, so the clean-up build is quick. */
 async function islandOnly(root: string): Promise<string> {
   const dir = path.join(root, 'island-only');
   await writeCorpus(dir, { 'island.txt': PARAGRAPHS.join('\n\n') });
   return path.join(dir, 'corpus');
 }
+
+/** A build's end as `build --json` reports it: done, or refused with a catalogue code. */
+const built: BuildEnd = { outcome: { ok: true, index: 'v2', upToDate: false, documents: 1, passages: 3, embedded: 3, skipped: 0 } };
+const refusedWith = (code: string, message: string): BuildEnd => ({ outcome: { ok: false, error: { code, message } } });
 
 describe('the background reindexer', () => {
   it('folds a burst of requests into one build, queues one during a build, and keeps failures visible', async () => {
@@ -249,9 +305,7 @@ describe('the background reindexer', () => {
       debounceMs: 30,
       build: () => {
         builds++;
-        const done = new Promise<{ code: number; stderr: string }>((r) =>
-          setTimeout(() => r(fail ? { code: 1, stderr: 'error CORPUS_EMPTY: nothing to index' } : { code: 0, stderr: '' }), 50),
-        );
+        const done = new Promise<BuildEnd>((r) => setTimeout(() => r(fail ? refusedWith('CORPUS_EMPTY', 'nothing to index') : built), 50));
         return { pid: null, done, stop: async () => undefined };
       },
       reload: async () => {
@@ -274,7 +328,7 @@ describe('the background reindexer', () => {
     reindexer.request('broken');
     await reindexer.idle();
     expect(reloads).toBe(3);
-    expect(reindexer.status().lastError?.message).toBe('error CORPUS_EMPTY: nothing to index');
+    expect(reindexer.status().lastError).toMatchObject({ message: 'nothing to index', code: 'CORPUS_EMPTY' });
     await reindexer.close();
   });
 });
@@ -289,7 +343,7 @@ describe('the background reindexer at its limits', () => {
       build: () => {
         attempts++;
         const refused = attempts < 3;
-        return { pid: null, done: Promise.resolve(refused ? { code: 1, stderr: 'error BUILD_IN_PROGRESS: Another build of index is running (pid 4242).' } : { code: 0, stderr: '' }), stop: async () => undefined };
+        return { pid: null, done: Promise.resolve(refused ? refusedWith('BUILD_IN_PROGRESS', 'Another build of index is running (pid 4242).') : built), stop: async () => undefined };
       },
       reload: async () => void reloads++,
     });
@@ -307,14 +361,14 @@ describe('the background reindexer at its limits', () => {
     const counts = { started: 0, stopped: 0 };
     const build = () => {
       counts.started++;
-      let end!: (r: { code: number | null; stderr: string }) => void;
-      const done = new Promise<{ code: number | null; stderr: string }>((r) => (end = r));
+      let end!: (r: BuildEnd) => void;
+      const done = new Promise<BuildEnd>((r) => (end = r));
       return {
         pid: null,
         done,
         stop: async () => {
           counts.stopped++;
-          end({ code: null, stderr: 'stopped by SIGTERM' });
+          end({ code: null, message: 'the build was stopped by SIGTERM' });
         },
       };
     };
