@@ -1,5 +1,6 @@
 // The pages people use: the search page, a document view with one passage marked, and the API docs page.
-// Plain HTML with a little inline script and style: nothing to build, nothing fetched from elsewhere.
+// Plain HTML with a little style, and scripts served from this server as files (so the pages' content security policy
+// allows no inline script): nothing to build, nothing fetched from elsewhere.
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -10,6 +11,8 @@ const STYLE = `
   form { display: flex; gap: 0.5rem; flex-wrap: wrap; }
   input[type=search] { flex: 1 1 16rem; font-size: 1rem; padding: 0.6rem; border: 1px solid var(--muted); border-radius: 0.4rem; }
   button { font-size: 1rem; padding: 0.6rem 1.1rem; border-radius: 0.4rem; border: 0; background: var(--accent); color: white; cursor: pointer; }
+  button.link { background: none; color: var(--accent); padding: 0; font-size: inherit; text-decoration: underline; }
+  details { margin-top: 2rem; } #document-list { padding-left: 1.2rem; }
   :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
   ol { padding-left: 1.3rem; }
   li { margin: 1rem 0; }
@@ -29,8 +32,11 @@ export function placeOf(h: { title?: string; page?: number; section?: string }):
   return h.section && h.section !== h.title ? `${head}${head ? ' ' : ''}› ${h.section}` : head;
 }
 
-/** The search page's script: asks /search, shows the hits with the answering sentence marked and where each is. */
-const SEARCH_SCRIPT = `const form = document.getElementById('search');
+/**
+ * The search page's script, served as /assets/search.js: asks /search, shows the hits with the answering sentence
+ * marked and where each is, and lists the index's documents (from /documents), each a click from searching in it.
+ */
+export const SEARCH_SCRIPT = `const form = document.getElementById('search');
 const input = document.getElementById('q');
 const sourceInput = document.getElementById('source');
 const statusEl = document.getElementById('status');
@@ -113,6 +119,41 @@ const asked = new URLSearchParams(location.search);
 const initial = asked.get('q');
 sourceInput.value = asked.get('source') || '';
 if (initial) { input.value = initial; run(initial, sourceInput.value.trim()); }
+
+// The documents in the index: a list under the form (each sets the filter to its path) and the filter's suggestions.
+async function listDocuments() {
+  const box = document.getElementById('documents');
+  try {
+    const res = await fetch('/documents?limit=1000');
+    if (!res.ok) return;
+    const body = await res.json();
+    const list = document.getElementById('document-list');
+    const options = document.getElementById('document-paths');
+    for (const d of body.documents) {
+      const li = document.createElement('li');
+      const pick = text('button', d.source, 'link');
+      pick.type = 'button';
+      pick.title = 'Search only in this document';
+      pick.onclick = () => { sourceInput.value = d.source; sourceInput.focus(); };
+      const about = [d.title && d.title !== d.source ? d.title : '', d.passages + (d.passages === 1 ? ' passage' : ' passages'), d.origin === 'api' ? 'added over the API' : ''].filter(Boolean).join(' · ');
+      li.append(pick, text('span', ' ' + about, 'meta'));
+      list.append(li);
+      const option = document.createElement('option');
+      option.value = d.source;
+      options.append(option);
+    }
+    const shown = body.documents.length < body.total ? body.documents.length + ' of ' + body.total : String(body.total);
+    document.getElementById('document-count').textContent = 'Documents in the index (' + shown + ')';
+    box.hidden = false;
+  } catch (err) {
+    box.hidden = true;
+  }
+}
+listDocuments();
+`;
+
+/** The API docs page's script, served as /assets/docs.js: Swagger UI over this server's OpenAPI document. */
+export const DOCS_SCRIPT = `SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });
 `;
 
 /** The search page: a question box, and results with the answering sentence marked. */
@@ -133,14 +174,18 @@ export function searchPage(): string {
   <input id="q" name="q" type="search" autocomplete="off" required autofocus>
   <button type="submit">Search</button>
   <label for="source" class="meta" style="flex-basis:100%">In documents matching (optional): <code>reports/**</code>, <code>*.pdf</code></label>
-  <input id="source" name="source" type="search" autocomplete="off" placeholder="all documents">
+  <input id="source" name="source" type="search" autocomplete="off" placeholder="all documents" list="document-paths">
+  <datalist id="document-paths"></datalist>
 </form>
 <p id="status" role="status" aria-live="polite" class="meta"></p>
 <ol id="results" aria-label="Results"></ol>
 <button id="more" type="button" hidden></button>
+<details id="documents" hidden>
+<summary id="document-count">Documents in the index</summary>
+<ul id="document-list"></ul>
+</details>
 </main>
-<script>
-${SEARCH_SCRIPT}</script>
+<script src="/assets/search.js"></script>
 </body>
 </html>`;
 }
@@ -212,6 +257,6 @@ export function docsPage(): string {
 <title>passage-search API</title><link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div>
 <script src="/docs/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script>
+<script src="/assets/docs.js"></script>
 </body></html>`;
 }

@@ -105,6 +105,34 @@ describe('the search page in Chromium', () => {
     expect(await page.locator('#more').isHidden()).toBe(true);
   });
 
+  it('lists the index\'s documents, and one click searches only in one of them', async () => {
+    await page.goto(server.base);
+    const list = page.locator('#document-list li');
+    await page.locator('#documents').waitFor();
+    const listed = await fetch(`${server.base}/documents?limit=1000`).then((r) => r.json() as Promise<{ total: number; documents: { source: string }[] }>);
+    expect(await page.locator('#document-count').textContent()).toBe(`Documents in the index (${listed.total})`);
+    await page.locator('#documents summary').click();
+    expect(await list.locator('button').allTextContents()).toEqual(listed.documents.map((d) => d.source));
+    await list.locator('button', { hasText: 'reports/orchard-report.pdf' }).click();
+    expect(await page.inputValue('#source')).toBe('reports/orchard-report.pdf');
+    await page.fill('#q', 'When was the cider press rebuilt?');
+    await page.press('#q', 'Enter');
+    await page.locator('#results li').first().waitFor();
+    const links = await page.locator('#results li a').allTextContents();
+    expect(links.every((t) => t.includes('(reports/orchard-report.pdf)'))).toBe(true);
+  });
+
+  it('runs under a policy that allows no inline script', async () => {
+    const violations: string[] = [];
+    page.on('console', (m) => m.text().includes('Content Security Policy') && violations.push(m.text()));
+    const res = await page.goto(server.base);
+    expect(res?.headers()['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
+    await page.locator('#documents').waitFor(); // the served script ran
+    await page.goto(`${server.base}/docs`);
+    await page.locator('#ui .swagger-ui').first().waitFor();
+    expect(violations).toEqual([]);
+  });
+
   it('shows the error the server gives', async () => {
     await page.goto(server.base);
     await page.fill('#q', 'x'.repeat(1001));

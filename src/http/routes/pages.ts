@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
 import { createOpenApiDocument, type DocumentedRoutes } from '../openapi.js';
-import { docsPage, documentPage, searchPage } from '../pages.js';
+import { DOCS_SCRIPT, docsPage, documentPage, SEARCH_SCRIPT, searchPage } from '../pages.js';
 import { parseOrThrow, queryParams } from '../request.js';
 import { viewRequestSchema, type AppLimits } from '../schemas.js';
 
@@ -40,6 +40,9 @@ export function pageRoutes(deps: PageRouteDeps): Hono {
   routes.get('/docs', (c) => c.html(docsPage()));
   for (const [file, type] of [['swagger-ui.css', 'text/css'], ['swagger-ui-bundle.js', 'text/javascript']]) {
     routes.get(`/docs/${file}`, async (c) => c.body(new Uint8Array(await swaggerAsset(file)), 200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'max-age=86400' }));
+  }
+  for (const [file, script] of [['search.js', SEARCH_SCRIPT], ['docs.js', DOCS_SCRIPT]]) {
+    routes.get(`/assets/${file}`, (c) => c.body(script, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
   }
   routes.get('/view', async (c) => {
     const req = parseOrThrow(viewRequestSchema, queryParams(c));
