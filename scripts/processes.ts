@@ -18,10 +18,10 @@ export interface TimedBuild {
   peakRssMb: number;
 }
 
-/** Runs the `build` command in its own process and times it from spawn to exit. */
-export async function timedBuild(env: NodeJS.ProcessEnv): Promise<TimedBuild> {
+/** Runs the `build` command in its own process (the compiled CLI when asked) and times it from spawn to exit. */
+export async function timedBuild(env: NodeJS.ProcessEnv, compiled = false): Promise<TimedBuild> {
   const started = performance.now();
-  const child = startCommand(['build'], { env, stdout: true });
+  const child = startCommand(['build'], { env, stdout: true, compiled });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -33,9 +33,9 @@ export async function timedBuild(env: NodeJS.ProcessEnv): Promise<TimedBuild> {
 }
 
 /** Starts `serve` (the env should give PORT 0 and HOST 127.0.0.1) and resolves with its address once it listens. */
-export async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string; loadedS: number }> {
+export async function startServer(env: NodeJS.ProcessEnv, compiled = false): Promise<{ child: ChildProcess; base: string; loadedS: number }> {
   const started = performance.now();
-  const child = startCommand(['serve'], { env: { ...env, LOG_LEVEL: 'info' } });
+  const child = startCommand(['serve'], { env: { ...env, LOG_LEVEL: 'info' }, compiled });
   const [, base] = await waitForLog(child, /"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
   return { child, base, loadedS: (performance.now() - started) / 1000 };
 }

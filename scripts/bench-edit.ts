@@ -1,0 +1,138 @@
+// `npm run bench:edit`: what a change costs, by the document. Each step is the CLI's own process (the compiled
+// `build`, as a user runs it): the full build of the books of ../shared/eval/books-corpus.txt, and a one-paragraph
+// edit of one book on an index of 2 books and on an index of all of them (the edit's cost should not grow with the
+// corpus). Then the server over the full index, with searches running at 8 connections: a document put over HTTP, and
+// a file edited in the watched folder, each timed until a search finds it, with every failed request counted.
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Command } from 'commander';
+import { stopProcess } from '../src/live/processes.js';
+import { ROOT, runIfMain, startServer, timedBuild } from './processes.js';
+
+const TOKEN = 'bench-edit-admin-token-0123456789';
+
+interface Flags {
+  shared?: string;
+  edits?: string;
+}
+
+/** The folder of `books` copied from the datasets, fresh. */
+async function corpusOf(dir: string, books: string[], datasets: string): Promise<string> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const b of books) await copyFile(path.join(datasets, b), path.join(dir, b));
+  return dir;
+}
+
+/** Replaces the `n`th long paragraph of `file` by itself with one sentence added: a one-paragraph edit. */
+async function editParagraph(file: string, n: number): Promise<void> {
+  const text = await readFile(file, 'utf8');
+  const paragraphs = text.split(/\n\s*\n/);
+  const long = paragraphs.map((p, i) => [p, i] as const).filter(([p]) => p.length > 400);
+  const [p, i] = long[(n * 37) % long.length];
+  paragraphs[i] = `${p} The keeper's ledger for edit ${n} was found under the stairs.`;
+  await writeFile(file, paragraphs.join('\n\n'));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const f2 = (x: number) => x.toFixed(2);
+
+/** The edits' times on the index of `corpus`, built first (untimed). */
+async function editTimes(corpus: string, index: string, book: string, edits: number): Promise<{ seconds: number[]; first: number; passages: string }> {
+  const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: index, LOG_LEVEL: 'warn' };
+  await rm(index, { recursive: true, force: true });
+  const first = await timedBuild(env, true);
+  const seconds: number[] = [];
+  for (let n = 0; n < edits; n++) {
+    await editParagraph(path.join(corpus, book), n);
+    const run = await timedBuild(env, true);
+    if (!/Updated 1 document/.test(run.output)) throw new Error(`the edit was not made by the document: ${run.output.slice(-500)}`);
+    seconds.push(run.seconds);
+  }
+  return { seconds, first: first.seconds, passages: first.output.match(/: (\d+) passages/)?.[1] ?? '?' };
+}
+
+/** Searches for `word` until a hit's text holds it; the seconds from `since`. */
+async function visibleAfter(base: string, word: string, since: number): Promise<number> {
+  for (;;) {
+    const res = await fetch(`${base}/search?q=${word}&k=3`);
+    if (res.ok && ((await res.json()) as { hits: { text: string }[] }).hits.some((h) => h.text.includes(word))) return (performance.now() - since) / 1000;
+    if (performance.now() - since > 120_000) throw new Error(`${word} never became searchable`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function liveChanges(corpus: string, index: string, book: string): Promise<void> {
+  const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: index, PORT: '0', HOST: '127.0.0.1', WATCH: 'true', ADMIN_TOKEN: TOKEN, QUERY_CACHE_SIZE: '0', RATE_LIMIT_PER_MINUTE: '0' };
+  const server = await startServer(env, true);
+  try {
+    const questions = ['who was the monster', 'where did the whale go', 'what did Holmes deduce', 'a letter from the captain', 'the ball at Netherfield'];
+    let i = 0;
+    let finished!: (r: autocannon.Result) => void;
+    const done = new Promise<autocannon.Result>((resolve) => (finished = resolve));
+    const load = autocannon({
+      url: server.base,
+      connections: 8,
+      duration: 1000,
+      requests: [{ setupRequest: (req) => ({ ...req, path: `/search?q=${encodeURIComponent(questions[i++ % questions.length])}&k=10` }) }],
+    }, (err, result) => finished(result));
+    await new Promise((r) => setTimeout(r, 2000));
+    const put = performance.now();
+    const res = await fetch(`${server.base}/documents/notes/ledger.md`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/markdown' }, body: '# Ledger\n\nThe quartermaster wrote zanzibarquill in the ledger.' });
+    if (!res.ok) throw new Error(`PUT failed: ${res.status} ${await res.text()}`);
+    const answered = (performance.now() - put) / 1000;
+    const putVisible = await visibleAfter(server.base, 'zanzibarquill', put);
+    const edited = performance.now();
+    const file = path.join(corpus, book);
+    await writeFile(file, `${await readFile(file, 'utf8')}\n\nThe harbour pilot signed as marrowglint that winter.\n`);
+    const watchVisible = await visibleAfter(server.base, 'marrowglint', edited);
+    await new Promise((r) => setTimeout(r, 1000));
+    load.stop();
+    const result = await done;
+    process.stdout.write(
+      `\nLive changes on the server over this index, with searches at 8 connections meanwhile:\n` +
+        `| change | answered s | visible in search s |\n| --- | --- | --- |\n` +
+        `| PUT /documents/notes/ledger.md | ${f2(answered)} | ${f2(putVisible)} |\n` +
+        `| edit of ${book} in the watched folder | — | ${f2(watchVisible)} (the watch's debounce included) |\n` +
+        `searches meanwhile: ${result.requests.total} requests, ${result.errors} errors, ${result.non2xx} non-2xx, ` +
+        `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`,
+    );
+  } finally {
+    await stopProcess(server.child, 10_000);
+  }
+}
+
+export async function runBenchEdit(flags: Flags): Promise<void> {
+  const shared = path.resolve(ROOT, flags.shared ?? '../shared');
+  const edits = Number(flags.edits ?? 3);
+  const books = (await readFile(path.join(shared, 'eval', 'books-corpus.txt'), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+  const datasets = path.join(shared, 'datasets', 'gutenberg');
+  const work = path.join(ROOT, '.cache', 'bench-edit');
+  execFileSync('npm', ['run', '-s', 'compile'], { cwd: ROOT, stdio: 'inherit' });
+  const book = books[0];
+
+  const two = await editTimes(await corpusOf(path.join(work, 'two'), books.slice(0, 2), datasets), path.join(work, 'two-index'), book, edits);
+  const all = await editTimes(await corpusOf(path.join(work, 'all'), books, datasets), path.join(work, 'all-index'), book, edits);
+  const full = all.first;
+  const e2 = median(two.seconds);
+  const e12 = median(all.seconds);
+  process.stdout.write(
+    `\nOne-paragraph edit of ${book}, each build the CLI's own process (median of ${edits}):\n` +
+      `| index | passages | full build s | edit s (each) | edit / full 12-book build |\n| --- | --- | --- | --- | --- |\n` +
+      `| 2 books | ${two.passages} | ${f2(two.first)} | ${f2(e2)} (${two.seconds.map(f2).join(', ')}) | ${(e2 / full).toFixed(3)} |\n` +
+      `| ${books.length} books | ${all.passages} | ${f2(full)} | ${f2(e12)} (${all.seconds.map(f2).join(', ')}) | ${(e12 / full).toFixed(3)} |\n` +
+      `the ${books.length}-book edit / the 2-book edit: ${(e12 / e2).toFixed(2)}×\n`,
+  );
+  await liveChanges(path.join(work, 'all'), path.join(work, 'all-index'), book);
+}
+
+runIfMain(
+  import.meta.url,
+  new Command('bench-edit')
+    .description('what a one-paragraph edit costs on a small and a larger index, and how fast a change is searchable on a live server')
+    .option('--shared <dir>', 'the shared material (eval lists, datasets)', '../shared')
+    .option('--edits <n>', 'edits timed on each index', '3')
+    .action(runBenchEdit),
+);
