@@ -2,7 +2,7 @@
 // tests): the compiled CLI when this code runs compiled, the TypeScript CLI through tsx when it runs from source.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +15,28 @@ export const ROOT = (() => {
     if (path.dirname(dir) === dir) throw new Error(`no package.json above ${here}`);
   }
 })();
+
+/** The newest modification time of a file below `dir`, in ms; 0 when there is none. */
+function newestBelow(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestBelow(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Whether the compiled CLI (dist/) is older than the source it was compiled from (src/, in a checkout): an edit since
+ * the last `npm run compile` that the commands would not run. False where there is no source (an installed package).
+ */
+export function distIsStale(): boolean {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const src = path.join(ROOT, 'src');
+  if (!existsSync(src)) return false;
+  if (!existsSync(cli)) return true;
+  return newestBelow(src) > statSync(cli).mtimeMs;
+}
 
 /** node's arguments that run the CLI: dist/cli.js when compiled, src/cli.ts through tsx otherwise. */
 export function cliArguments(compiled = import.meta.url.endsWith('.js')): string[] {

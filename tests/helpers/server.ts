@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { exited, startCommand, stopProcess, waitForLog } from '../../src/live/processes.js';
+import { distIsStale, exited, startCommand, stopProcess, waitForLog } from '../../src/live/processes.js';
 
 export async function runBuild(env: NodeJS.ProcessEnv, compiled = false): Promise<string> {
   const child = startCommand(['build'], { env: { ...process.env, ...env }, stdout: true, compiled });
@@ -26,8 +26,12 @@ export async function startServer(env: NodeJS.ProcessEnv, compiled = false, cwd?
   return { child, base, stop };
 }
 
-/** Compiles src/ to dist/ (`npm run compile`), so a test runs the code the npm commands run. */
+/**
+ * Compiles src/ to dist/ (`npm run compile`) when dist/ is older than src/, so a test runs the code the npm commands
+ * run; `npm test` compiles once before any test starts, so no worker rewrites dist/ while another runs it.
+ */
 export function compile(): void {
+  if (!distIsStale()) return;
   execFileSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 }
 
