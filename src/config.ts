@@ -2,6 +2,7 @@
 // .env.example; the ranking profile's in the README.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { AppError } from './errors.js';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -12,7 +13,11 @@ const bool = (def: boolean) =>
 /** What an operator sets: where things are, the model, the limits, the token, logging. Listed in .env.example. */
 export const operatorSettings = {
   PORT: int(3000, 0, 65535),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: z
+    .string()
+    .min(1)
+    .refine((h) => isIP(h) !== 0 || (!/^[\d.]+$/.test(h) && /^[A-Za-z0-9.-]+$/.test(h)), { message: 'must be an IP address (127.0.0.1, 0.0.0.0, ::1) or a host name' })
+    .default('127.0.0.1'),
   CORPUS_DIR: z.string().min(1).default('corpus'),
   INDEX_DIR: z.string().min(1).default('index'),
   DATABASE_URL: z
@@ -88,7 +93,7 @@ export const configSchema = z.object({ ...operatorSettings, ...rankingSettings }
   message: 'must not exceed SEARCH_MAX_K',
 });
 
-const invalid = (issues: { path: string; message: string }[]) =>
+export const invalid = (issues: { path: string; message: string }[]) =>
   new AppError('CONFIG_INVALID', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
 
 /** The settings a ranking profile file gives, as strings; throws CONFIG_INVALID naming the file and what is wrong. */

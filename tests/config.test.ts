@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, operatorSettings, rankingSettings } from '../src/config.js';
+import { loadConfig, operatorSettings, rankingSettings, settingsGiven } from '../src/config.js';
 import { AppError } from '../src/errors.js';
 
 describe('loadConfig', () => {
@@ -17,6 +17,26 @@ describe('loadConfig', () => {
     expect(c.PORT).toBe(4000);
     expect(c.CORPUS_DIR).toBe('/data');
     expect(c.ALLOW_REMOTE_MODELS).toBe(false);
+  });
+
+  it('takes an IP address or a host name for HOST, and refuses what is neither', () => {
+    for (const host of ['127.0.0.1', '0.0.0.0', '::1', '::', 'localhost', 'search.internal']) expect(loadConfig({}, { HOST: host }).HOST).toBe(host);
+    for (const host of ['999.1.1.1', '1.2.3', 'a host', 'http://x']) expect(() => loadConfig({}, { HOST: host }), host).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+
+  it('takes a parent process\'s whole configuration as one JSON value, over its own environment', () => {
+    const saved = process.env.PASSAGE_SEARCH_CONFIG;
+    try {
+      process.env.PASSAGE_SEARCH_CONFIG = JSON.stringify(loadConfig({}, { PORT: '4321', WATCH: 'true' }));
+      const given = settingsGiven();
+      expect(loadConfig({}, given).PORT).toBe(4321);
+      expect(loadConfig({}, given).WATCH).toBe(true);
+      process.env.PASSAGE_SEARCH_CONFIG = '{not json';
+      expect(() => settingsGiven()).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    } finally {
+      if (saved === undefined) delete process.env.PASSAGE_SEARCH_CONFIG;
+      else process.env.PASSAGE_SEARCH_CONFIG = saved;
+    }
   });
 
   it('treats an empty value as unset', () => {

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Config } from '../config.js';
+import { invalid, type Config } from '../config.js';
 import type { Duplex } from 'node:stream';
 import { AppError, errorBody } from '../errors.js';
 import { createApp } from '../http/app.js';
@@ -122,7 +122,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await once(server, 'listening');
   } catch (err) {
     await Promise.all([watcher?.close(), reindexer.close(), writer.close(), service.close()]);
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AppError('PORT_IN_USE', config.PORT, config.HOST);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new AppError('PORT_IN_USE', config.PORT, config.HOST);
+    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' || code === 'EAI_AGAIN') {
+      throw invalid([{ path: 'HOST', message: `${config.HOST} is not an address of this machine (${code})` }]);
+    }
     throw err;
   }
   hardenServer(server);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbedder, verifyEmbeddedModel } from '../../src/model/transformers-embedder.js';
+import { createEmbedder, nearestModelName, verifyEmbeddedModel } from '../../src/model/transformers-embedder.js';
 import { AppError } from '../../src/errors.js';
 import { unitVector } from '../../src/model/embedder.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_PACKAGE, REFERENCE, ensureEmbeddedModel, isModelFolderValid } from '../../src/model/embedded-model.js';
@@ -122,6 +122,22 @@ describe('other models', () => {
       expect(err.code).toBe('MODEL_UNAVAILABLE');
       expect(err.message).toContain('Xenova/no-such-model');
       expect(err.message).toContain('onnx/model.onnx');
+      expect(err.message).not.toContain('Did you mean');
+    } finally {
+      await removeDir(root);
+    }
+  });
+
+  it('answers a mistyped name with the close one it knows', async () => {
+    const root = await tempDir();
+    try {
+      await mkdir(path.join(root, 'Xenova', 'all-MiniLM-L6-v2'), { recursive: true });
+      expect(await nearestModelName('use-lit', root)).toBe('use-lite');
+      expect(await nearestModelName('Xenova/all-MiniLM-L6v2', root)).toBe('Xenova/all-MiniLM-L6-v2');
+      expect(await nearestModelName('Xenova/bge-small-en-v1.5', root)).toBeUndefined();
+      const err = await createEmbedder({ model: 'uselite', modelsDir: root, batchSize: 8, allowRemote: false }).catch((e) => e);
+      expect(err.code).toBe('MODEL_UNAVAILABLE');
+      expect(err.message).toContain('Did you mean EMBED_MODEL=use-lite?');
     } finally {
       await removeDir(root);
     }
