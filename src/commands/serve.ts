@@ -79,9 +79,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let indexReady = true;
   try {
     service.engine();
-  } catch (err) {
-    indexReady = false;
-    log('index.unavailable', { code: (err as AppError).code, message: (err as Error).message });
+  } catch {
+    indexReady = false; // said once by the first reload below, with its reason
   }
   const { metrics, reindexer, writer, watcher } = startChanges(config, service);
   // The port is known once the server listens (PORT=0 picks one): /mcp reads the hosts it answers to per request.
@@ -138,6 +137,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const url = `http://${config.HOST}:${port}`;
   await service.follow(config.INDEX_POLL_MS, log);
   log('server.listening', { url, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });
+  process.stdout.write(`Serving ${url}/ (the search page; the API at ${url}/docs)${indexReady ? '' : ' — no index yet: run `npm run build:index`'}\n`);
 
   let closing: Promise<void> | null = null;
   const close = async () => {

@@ -42,9 +42,18 @@ async function followCurrent(
   log: (event: string, fields?: Record<string, unknown>) => void,
 ): Promise<void> {
   const name = () => (service.health().index as { build: string } | null)?.build ?? null;
+  // A failure is logged once, not at every poll, until another failure or a success.
+  let lastFailure = '';
   const check = async (why: string) => {
     const before = name();
-    await service.reload().catch((err) => log('index.reload.failed', { why, code: (err as AppError).code, message: (err as Error).message }));
+    await service.reload().then(
+      () => (lastFailure = ''),
+      (err) => {
+        const failure = `${(err as AppError).code}: ${(err as Error).message}`;
+        if (failure !== lastFailure) log('index.reload.failed', { why, code: (err as AppError).code, message: (err as Error).message });
+        lastFailure = failure;
+      },
+    );
     if (name() && name() !== before) log('index.loaded', { why, build: name() });
     await store.report?.(serverId, name()).catch(() => undefined);
   };

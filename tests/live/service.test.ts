@@ -32,6 +32,26 @@ describe('the service\'s reload', () => {
   });
 });
 
+describe('a server with no index yet', () => {
+  it('says why once, not at every poll, and loads the index once one is built', async () => {
+    const root = await tempDir();
+    const indexDir = path.join(root, 'index');
+    const service = await createService(loadConfig({ INDEX_DIR: indexDir, CORPUS_DIR: path.join(root, 'corpus') }, {}), await realEmbedder());
+    const events: string[] = [];
+    try {
+      await service.follow(20, (event) => events.push(event));
+      await new Promise((r) => setTimeout(r, 300)); // about fifteen polls
+      expect(events.filter((e) => e === 'index.reload.failed')).toHaveLength(1);
+      await buildReal(root, await writeCorpus(root, { 'a.txt': 'The kettle is on the stove.' }));
+      for (let i = 0; i < 100 && !events.includes('index.loaded'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(events.filter((e) => e === 'index.loaded')).toHaveLength(1);
+    } finally {
+      await service.close();
+      await removeDir(root);
+    }
+  });
+});
+
 describe('/view reads the build, not the corpus folder', () => {
   it('shows the indexed text after its file is gone or a FIFO stands in its place, at once', async () => {
     const root = await tempDir();
