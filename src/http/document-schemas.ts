@@ -50,6 +50,11 @@ export const documentDeletedSchema = z
   .object({ index: z.string().meta({ description: 'The index version without the document.' }), deleted: z.string() })
   .meta({ id: 'DocumentDeleted' });
 
+/** The path of a document to read: the default corpus's article, so that the example answers as it stands. */
+export const documentReadPathSchema = z.object({
+  path: z.string().meta({ description: 'The document\'s path, its slashes kept (`reports/q3.pdf`).', example: 'us-pakistan-afghanistan.txt' }),
+});
+
 export const documentPathSchema = z.object({
   path: z.string().meta({ description: 'The document\'s path, its slashes kept (`reports/q3.pdf`).', example: 'notes/harbour.md' }),
 });

@@ -2,7 +2,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../errors.js';
-import { documentDeletedSchema, documentListRequestSchema, documentListSchema, documentPathSchema, documentResponseSchema } from './document-schemas.js';
+import { documentDeletedSchema, documentListRequestSchema, documentListSchema, documentPathSchema, documentReadPathSchema, documentResponseSchema } from './document-schemas.js';
 import { errorBodySchema, healthSchema, readySchema, reindexResponseSchema, searchRequestSchemas, searchResponseSchema, viewRequestSchema, type AppLimits } from './schemas.js';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -40,7 +40,7 @@ function registerDocuments(registry: OpenAPIRegistry, admin: boolean): void {
     operationId: 'getDocument',
     tags: ['documents'],
     summary: 'One document of the index: where it came from, its title, size, passages, when indexed',
-    request: { params: documentPathSchema },
+    request: { params: documentReadPathSchema },
     responses: { 200: json(documentResponseSchema, 'The document'), ...errors(['DOCUMENT_NOT_FOUND', ...indexErrors]) },
   });
   if (!admin) return;
@@ -54,7 +54,13 @@ function registerDocuments(registry: OpenAPIRegistry, admin: boolean): void {
     security: [{ adminToken: [] }],
     request: {
       params: documentPathSchema,
-      body: { description: 'The file\'s bytes: text, Markdown, HTML, PDF or Word (.docx).', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+      body: {
+        description: 'The file\'s bytes: text, Markdown, HTML, PDF or Word (.docx).',
+        content: {
+          'text/markdown': { schema: { type: 'string' }, example: '# Harbour notes\n\nThe ferry to the island leaves at seven every morning.' },
+          'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+        },
+      },
     },
     responses: {
       201: json(documentResponseSchema, 'Indexed: the version named holds it'),

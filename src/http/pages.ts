@@ -254,9 +254,36 @@ export function docsPage(): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>passage-search API</title><link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<title>passage-search API</title><link rel="stylesheet" href="/docs/swagger-ui.css">
+<style>
+  /* Swagger UI has no dark theme of its own: in dark mode the page is inverted, and its colours turned back. */
+  @media (prefers-color-scheme: dark) {
+    html { background: #111; }
+    #ui { filter: invert(0.9) hue-rotate(180deg); }
+  }
+</style></head>
 <body><div id="ui"></div>
 <script src="/docs/swagger-ui-bundle.js"></script>
 <script src="/assets/docs.js"></script>
 </body></html>`;
+}
+
+/** An error shown as a page (for /view, which people open in a browser): its reason, its code, and a way back. */
+export function errorPage(status: number, code: string, message: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${status} — ${escapeHtml(code)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>This document cannot be shown</h1>
+<p class="message error">${escapeHtml(message)} <span class="meta">(${escapeHtml(code)}, HTTP ${status})</span></p>
+<p><a href="/">Back to the search</a></p>
+</main>
+</body>
+</html>`;
 }

@@ -23,6 +23,8 @@ export function searchRequestSchemas(limits: AppLimits) {
     .min(1, 'must not be empty')
     .max(limits.maxQueryChars, `must be at most ${limits.maxQueryChars} characters`)
     .meta({ description: 'The question, in plain language.', example: 'why does Pakistan want a broad-based Kabul government' });
+  // The other name of the question: no example of its own, so that a form filled from the examples gives one of the two.
+  const alias = query.meta({ description: 'Another name for the question: give `q` or `query`, not both.', example: undefined });
   const k = (n: z.ZodNumber) =>
     n
       .int('must be a whole number')
@@ -49,7 +51,7 @@ export function searchRequestSchemas(limits: AppLimits) {
     .min(1, 'must not be empty')
     .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)
     .optional()
-    .meta({ description: 'Only documents whose path matches this glob: `reports/**`, `*.pdf` (a pattern without `/` matches a file name in any folder).', example: 'reports/**' });
+    .meta({ description: 'Only documents whose path matches this glob: `reports/**`, `*.pdf` (a pattern without `/` matches a file name in any folder).' });
   const groupBy = z.enum(['source'], typed('"source"')).optional().meta({ description: 'With `source`: at most `groupSize` hits from one document, best first.' });
   const groupSize = (n: z.ZodNumber) =>
     n
@@ -74,10 +76,10 @@ export function searchRequestSchemas(limits: AppLimits) {
   });
   return {
     get: z
-      .strictObject({ q: query.optional(), query: query.optional(), ...fields(() => z.coerce.number(typed('a number'))) })
+      .strictObject({ q: query.optional(), query: alias.optional(), ...fields(() => z.coerce.number(typed('a number'))) })
       .superRefine(checks),
     post: z
-      .strictObject({ query: query.optional(), q: query.optional(), ...fields(() => z.number(typed('a number'))) })
+      .strictObject({ query: query.optional(), q: alias.optional(), ...fields(() => z.number(typed('a number'))) })
       .superRefine(checks)
       .meta({ id: 'SearchRequest' }),
   };
@@ -181,8 +183,8 @@ export const reindexResponseSchema = z.object({ rebuild: healthSchema.shape.rebu
 /** Query of GET /view: which document, and which passage of it to mark. */
 export const viewRequestSchema = z
   .strictObject({
-    source: z.string().min(1, 'must not be empty').meta({ description: 'The document, as a hit names it.' }),
-    start: z.coerce.number().int().min(0).meta({ description: "Passage start offset, in the document's extracted text." }),
-    end: z.coerce.number().int().min(0).meta({ description: 'Passage end offset.' }),
+    source: z.string().min(1, 'must not be empty').meta({ description: 'The document, as a hit names it.', example: 'us-pakistan-afghanistan.txt' }),
+    start: z.coerce.number().int().min(0).meta({ description: "Passage start offset, in the document's extracted text.", example: 0 }),
+    end: z.coerce.number().int().min(0).meta({ description: 'Passage end offset.', example: 200 }),
   })
   .refine((v) => v.end >= v.start, { path: ['end'], message: 'must not be before start' });

@@ -13,7 +13,7 @@ import { createService, type Service } from '../../src/live/service.js';
 import { createLiveWriter, type LiveWriter } from '../../src/live/writer.js';
 import { buildSettings } from '../../src/config.js';
 import { pdfBytes } from '../helpers/documents.js';
-import { ADMIN_TOKEN, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { ADMIN_TOKEN, SEED, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
 const limits = { maxQueryChars: 500, defaultK: 5, maxK: 50, maxBodyBytes: 4096, maxScore: 2.5 };
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -146,3 +146,75 @@ describe('the document API', () => {
     expect(kept.manifest.documents.map((d: { source: string }) => d.source)).not.toContain('notes/harbour.md');
   });
 });
+
+describe('the API document\'s examples', () => {
+  let root: string;
+  let service: Service;
+  let writer: LiveWriter;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    const corpus = path.join(root, 'corpus');
+    await writeCorpus(root, { 'us-pakistan-afghanistan.txt': await readFile(SEED, 'utf8') });
+    const config = loadConfig({ INDEX_DIR: path.join(root, 'index'), CORPUS_DIR: corpus, ADMIN_TOKEN }, {});
+    await syncFolder(await readCorpus(corpus), realEmbedder, { store: createFilesStore(path.join(root, 'index')), ...buildSettings(config) });
+    service = await createService(config, await realEmbedder());
+    writer = createLiveWriter({ config, store: service.store, embedder: realEmbedder, reload: () => service.reload(), rebuild: () => undefined });
+  });
+  afterAll(async () => {
+    await writer.close();
+    await service.close();
+    await removeDir(root);
+  });
+
+  it('answers every operation 2xx when called with its documented examples, in the order a reader tries them', async () => {
+    const app = createApp({
+      engine: () => service.engine(),
+      health: () => service.health(),
+      readDocument: (s) => service.readDocument(s),
+      limits,
+      admin: { token: ADMIN_TOKEN, reindex: () => ({}) },
+      documents: {
+        current: () => ({ index: service.engine().reader.name, documents: service.engine().reader.manifest.documents }),
+        writer: { put: (s, b, t) => writer.put(s, b, t), remove: (s) => writer.remove(s) },
+        maxBytes: 1 << 20,
+      },
+    });
+    const doc = await json(await app.request('/openapi.json'));
+    // A document is put before it is deleted, as in Swagger UI's order of the operations under one path.
+    const order = ['get', 'post', 'put', 'delete'];
+    const calls: string[] = [];
+    for (const [template, operations] of Object.entries<Record<string, any>>(doc.paths)) {
+      for (const method of order.filter((m) => m in operations)) {
+        const op = operations[method];
+        let url = template;
+        const query = new URLSearchParams();
+        for (const p of op.parameters ?? []) {
+          const example = p.example ?? p.schema?.example;
+          if (example === undefined) continue;
+          if (p.in === 'path') url = url.replace(`{${p.name}}`, String(example));
+          else query.set(p.name, String(example));
+        }
+        const content = op.requestBody?.content ?? {};
+        const [type, body] = Object.entries<any>(content).find(([, c]) => c.example !== undefined || c.schema?.example !== undefined) ?? (content['application/json'] ? ['application/json', content['application/json']] : []);
+        const payload = body ? (body.example ?? body.schema?.example ?? exampleOf(doc, body.schema)) : undefined;
+        const res = await app.request(`${url}${query.size ? `?${query}` : ''}`, {
+          method: method.toUpperCase(),
+          headers: { ...(op.security ? auth : {}), ...(type ? { 'content-type': type } : {}) },
+          ...(payload !== undefined ? { body: typeof payload === 'string' ? payload : JSON.stringify(payload) } : {}),
+        });
+        calls.push(`${method} ${template}`);
+        expect(res.status, `${method.toUpperCase()} ${url}?${query}: ${await res.clone().text()}`).toBeLessThan(300);
+      }
+    }
+    expect(calls).toEqual(expect.arrayContaining(['get /search', 'post /search', 'get /view', 'put /documents/{path}', 'delete /documents/{path}', 'get /documents/{path}']));
+  });
+});
+
+/** A JSON body made of the examples of an object schema's properties (following a $ref into components). */
+function exampleOf(doc: any, schema: any): Record<string, unknown> {
+  const resolved = schema?.$ref ? doc.components.schemas[schema.$ref.split('/').pop()] : schema;
+  const out: Record<string, unknown> = {};
+  for (const [name, prop] of Object.entries<any>(resolved?.properties ?? {})) if (prop.example !== undefined) out[name] = prop.example;
+  return out;
+}

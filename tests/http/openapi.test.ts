@@ -93,4 +93,19 @@ describe('the OpenAPI document', () => {
     expect((await app.request('/view?source=../../etc/passwd&start=0&end=1')).status).toBe(404);
     expect((await app.request('/view?source=a.txt&start=5&end=1')).status).toBe(400);
   });
+
+  it('shows a refused /view to a browser as a page with its reason, and to a program as JSON', async () => {
+    const browser = { accept: 'text/html,application/xhtml+xml' };
+    const missing = await app.request('/view?source=gone.txt&start=0&end=1', { headers: browser });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('text/html');
+    expect(await missing.text()).toMatch(/NOT_FOUND, HTTP 404[\s\S]*href="\/"/);
+    const backwards = await app.request('/view?source=a.txt&start=5&end=<b>1', { headers: browser });
+    expect(backwards.status).toBe(400);
+    const text = await backwards.text();
+    expect(text).toContain('INVALID_REQUEST');
+    expect(text).not.toContain('<b>');
+    const program = await app.request('/view?source=gone.txt&start=0&end=1');
+    expect((await program.json()).error.code).toBe('NOT_FOUND');
+  });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
 import { createOpenApiDocument, type DocumentedRoutes } from '../openapi.js';
-import { DOCS_SCRIPT, docsPage, documentPage, SEARCH_SCRIPT, searchPage } from '../pages.js';
+import { DOCS_SCRIPT, docsPage, documentPage, errorPage, SEARCH_SCRIPT, searchPage } from '../pages.js';
 import { parseOrThrow, queryParams } from '../request.js';
 import { viewRequestSchema, type AppLimits } from '../schemas.js';
 
@@ -45,11 +45,18 @@ export function pageRoutes(deps: PageRouteDeps): Hono {
     routes.get(`/assets/${file}`, (c) => c.body(script, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
   }
   routes.get('/view', async (c) => {
-    const req = parseOrThrow(viewRequestSchema, queryParams(c));
-    const doc = await deps.readDocument?.(req.source);
-    if (!doc) throw new AppError('NOT_FOUND', 'GET', `/view?source=${req.source}`);
-    const end = Math.min(req.end, doc.text.length);
-    return c.html(documentPage(req.source, doc, Math.min(req.start, end), end));
+    try {
+      const req = parseOrThrow(viewRequestSchema, queryParams(c));
+      const doc = await deps.readDocument?.(req.source);
+      if (!doc) throw new AppError('NOT_FOUND', 'GET', `/view?source=${req.source}`);
+      const end = Math.min(req.end, doc.text.length);
+      return c.html(documentPage(req.source, doc, Math.min(req.start, end), end));
+    } catch (err) {
+      // A browser is shown the refusal as a page; a program gets the JSON error as from every route.
+      if (!(err instanceof AppError) || !c.req.header('accept')?.includes('text/html')) throw err;
+      const message = err.issues ? err.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : err.message;
+      return c.html(errorPage(err.status, err.code, message), err.status as 400);
+    }
   });
   return routes;
 }
