@@ -2,6 +2,7 @@
 // it: no new connections, idle ones closed, answers marked `Connection: close`, in-flight requests given
 // SHUTDOWN_GRACE_MS, the rebuild child stopped and no queued one started; then it returns, and the CLI exits.
 import { once } from 'node:events';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -13,6 +14,7 @@ import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
 import { allowedHostsFor } from '../mcp/http.js';
 import { createReindexer } from '../live/reindexer.js';
+import { readCorpus } from '../ingest/corpus.js';
 import { createService, type Service } from '../live/service.js';
 import { storeFor } from '../live/store-for.js';
 import { watchCorpus } from '../live/watcher.js';
@@ -71,6 +73,29 @@ function startChanges(config: Config, service: Service) {
   // Edits made while no server watched are not lost: the folder is synced at start.
   if (config.WATCH) writer.requestSync('start');
   return { metrics, reindexer, writer, watcher };
+}
+
+/**
+ * Says (a warning line, and in the log) when the index in use was not built from the configured corpus folder as it
+ * is now: another folder, or this one edited since. The folder's files are hashed, not read by their readers.
+ */
+async function warnIfOtherCorpus(config: Config, service: Service): Promise<void> {
+  try {
+    const { manifest } = service.engine().reader;
+    const dir = path.resolve(config.CORPUS_DIR);
+    if (manifest.corpusDir && manifest.corpusDir !== dir) {
+      log('index.other-corpus', { index: manifest.corpusDir, configured: dir });
+      process.stdout.write(`warning: the index was built from ${manifest.corpusDir}, not from CORPUS_DIR ${dir}: run \`npm run build:index\` to index ${dir}\n`);
+      return;
+    }
+    if (!manifest.corpusDir) return; // documents put over the API only: no folder to compare
+    const corpus = await readCorpus(dir);
+    if (corpus.hash === manifest.corpusHash) return;
+    log('index.corpus-changed', { corpus: dir, builtAt: manifest.builtAt });
+    process.stdout.write(`warning: ${dir} has changed since the index was built (${manifest.builtAt}): run \`npm run build:index\`, or serve with --watch\n`);
+  } catch (err) {
+    log('index.corpus-check.failed', { message: (err as Error).message });
+  }
 }
 
 /** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
@@ -136,6 +161,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   mcpHosts = allowedHostsFor(config.HOST, port);
   const url = `http://${config.HOST}:${port}`;
   await service.follow(config.INDEX_POLL_MS, log);
+  if (!config.WATCH && indexReady) void warnIfOtherCorpus(config, service);
   log('server.listening', { url, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });
   process.stdout.write(`Serving ${url}/ (the search page; the API at ${url}/docs)${indexReady ? '' : ' — no index yet: run `npm run build:index`'}\n`);
 

@@ -2,6 +2,7 @@
 // removed since the current version, and re-reads, re-embeds and re-indexes only those; a document change (the
 // document API) does the same for the documents given. Each is one new version, made current at once; everything
 // else is kept as it was. A rebuild (forced, or because the settings changed) makes every document anew.
+import path from 'node:path';
 import { CHUNKER_VERSION, type ChunkingOptions } from '../ingest/chunking.js';
 import { corpusEmpty, readCorpus, type Corpus, type CorpusFile } from '../ingest/corpus.js';
 import { EXTRACTOR_VERSION, type ExtractedDocument } from '../ingest/document.js';
@@ -83,6 +84,7 @@ interface Plan {
   /** Entries of the base kept as they are. */
   kept: DocumentEntry[];
   corpusHash: string;
+  corpusDir?: string;
   skipped: Skipped[];
   blobs: { sha256: string; bytes: Buffer }[];
   extracted: number;
@@ -171,6 +173,7 @@ async function write(plan: Plan, ctx: ChangeContext): Promise<BuildResult> {
       extractor: rebuild ? EXTRACTOR_VERSION : base!.extractor,
       settingsKey: rebuild ? settingsKey(options) : base!.settingsKey,
       corpusHash: plan.corpusHash,
+      ...(plan.corpusDir ? { corpusDir: plan.corpusDir } : {}),
       documents: entries,
       skipped: plan.skipped,
       passages: entries.reduce((n, d) => n + d.passages, 0),
@@ -228,7 +231,7 @@ async function planFolder(corpus: Corpus, options: BuildOptions, force: boolean)
   if (rebuild) documents.push(...(await apiDocuments(store, api, base?.extractor === EXTRACTOR_VERSION)));
   skipped.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   if (!documents.length && !kept.length) throw corpusEmpty(corpus.dir ?? 'given', skipped);
-  return { base, rebuild, documents, remove, kept, corpusHash: corpus.hash, skipped, blobs: [], extracted: read.extracted, reusedFiles: read.reused + kept.length };
+  return { base, rebuild, documents, remove, kept, corpusHash: corpus.hash, corpusDir: corpus.dir ? path.resolve(corpus.dir) : base?.corpusDir, skipped, blobs: [], extracted: read.extracted, reusedFiles: read.reused + kept.length };
 }
 
 /** The documents put over the API, for a rebuild: their text as indexed, or read again from their kept bytes. */

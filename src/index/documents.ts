@@ -127,7 +127,7 @@ export async function changeDocuments(changes: DocumentChange[], embedder: () =>
     }
     const kept: DocumentEntry[] = (base?.documents ?? []).filter((d) => !touched.has(d.source));
     const remove = [...touched].filter((s) => entries.has(s));
-    const plan: Plan = { base, rebuild: !base, documents, remove, kept, corpusHash: base?.corpusHash ?? '', skipped: base?.skipped ?? [], blobs, extracted: puts.size, reusedFiles: 0 };
+    const plan: Plan = { base, rebuild: !base, documents, remove, kept, corpusHash: base?.corpusHash ?? '', corpusDir: base?.corpusDir, skipped: base?.skipped ?? [], blobs, extracted: puts.size, reusedFiles: 0 };
     return await writePlan(plan, ctx);
   } finally {
     await release();

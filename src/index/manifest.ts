@@ -68,6 +68,8 @@ export interface IndexManifest {
   settingsKey: string;
   /** Hash of the corpus folder as last read (its documents and skipped files): equal hashes, nothing to do. */
   corpusHash: string;
+  /** The corpus folder the folder's documents were read from (absolute); absent when none was. */
+  corpusDir?: string;
   /** Each document indexed, in source order. */
   documents: DocumentEntry[];
   /** Every file of the corpus folder left out, and why. */

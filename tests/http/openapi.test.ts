@@ -106,6 +106,6 @@ describe('the OpenAPI document', () => {
     expect(text).toContain('INVALID_REQUEST');
     expect(text).not.toContain('<b>');
     const program = await app.request('/view?source=gone.txt&start=0&end=1');
-    expect((await program.json()).error.code).toBe('NOT_FOUND');
+    expect(((await program.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 });

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/live/service.js';
-import { allPassages, buildReal, realApp, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { startCommand, stopProcess, tail } from '../../src/live/processes.js';
+import { MODELS_DIR, allPassages, buildReal, realApp, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
+import { runBuild } from '../helpers/server.js';
 
 describe('the service\'s reload', () => {
   let root: string;
@@ -67,6 +69,34 @@ describe('/view reads the build, not the corpus folder', () => {
       await rm(path.join(root, 'corpus'), { recursive: true });
       expect(await (await app.request('/view?source=b.txt&start=0&end=10')).text()).toContain('keeper gives tours');
       expect((await app.request('/view?source=c.txt&start=0&end=10')).status).toBe(404);
+    } finally {
+      await removeDir(root);
+    }
+  });
+});
+
+describe('a server over an index of another folder', () => {
+  it('warns when the index was built from another corpus folder, and when its folder changed since', async () => {
+    const root = await tempDir();
+    try {
+      const first = await writeCorpus(path.join(root, 'a'), { 'a.txt': 'The kettle is on the stove.' });
+      const other = await writeCorpus(path.join(root, 'b'), { 'b.txt': 'The bread is in the oven.' });
+      const env = { INDEX_DIR: path.join(root, 'index'), CORPUS_DIR: first, MODELS_DIR, LOG_LEVEL: 'info' };
+      await runBuild(env);
+      // The server's log from its first line: the warning may come in the same write as the address.
+      const serveUntil = async (corpus: string, pattern: RegExp) => {
+        const child = startCommand(['serve'], { env: { ...process.env, ...env, CORPUS_DIR: corpus, PORT: '0' } });
+        const log = tail(child.stderr, 100_000);
+        try {
+          for (let i = 0; i < 600 && !pattern.test(log()); i++) await new Promise((r) => setTimeout(r, 50));
+          return log().match(pattern);
+        } finally {
+          await stopProcess(child);
+        }
+      };
+      expect((await serveUntil(other, /"event":"index\.other-corpus","index":"([^"]+)"/))?.[1]).toBe(first);
+      await writeFile(path.join(first, 'a.txt'), 'The kettle is on the hob now.');
+      expect(await serveUntil(first, /"event":"index\.corpus-changed"/)).not.toBeNull();
     } finally {
       await removeDir(root);
     }
