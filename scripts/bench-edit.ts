@@ -26,13 +26,16 @@ async function corpusOf(dir: string, books: string[], datasets: string): Promise
   return dir;
 }
 
-/** Replaces the `n`th long paragraph of `file` by itself with one sentence added: a one-paragraph edit. */
-async function editParagraph(file: string, n: number): Promise<void> {
+/**
+ * Adds `sentence` to the `n`th long paragraph of `file`: a one-paragraph edit, inside the book's text (not after its
+ * end, where the licence text that is left out of the index begins).
+ */
+async function editParagraph(file: string, n: number, sentence = `The keeper's ledger for edit ${n} was found under the stairs.`): Promise<void> {
   const text = await readFile(file, 'utf8');
   const paragraphs = text.split(/\n\s*\n/);
   const long = paragraphs.map((p, i) => [p, i] as const).filter(([p]) => p.length > 400);
   const [p, i] = long[(n * 37) % long.length];
-  paragraphs[i] = `${p} The keeper's ledger for edit ${n} was found under the stairs.`;
+  paragraphs[i] = `${p} ${sentence}`;
   await writeFile(file, paragraphs.join('\n\n'));
 }
 
@@ -67,6 +70,10 @@ async function visibleAfter(base: string, word: string, since: number): Promise<
 async function liveChanges(corpus: string, index: string, book: string): Promise<void> {
   const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: index, PORT: '0', HOST: '127.0.0.1', WATCH: 'true', ADMIN_TOKEN: TOKEN, QUERY_CACHE_SIZE: '0', RATE_LIMIT_PER_MINUTE: '0' };
   const server = await startServer(env, true);
+  // Words no book holds, new at each run: a change is visible when a search finds its word.
+  const suffix = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].sort(() => Math.random() - 0.5).join('');
+  const putWord = `zanzibarquill${suffix}`;
+  const editWord = `marrowglint${suffix}`;
   try {
     const questions = ['who was the monster', 'where did the whale go', 'what did Holmes deduce', 'a letter from the captain', 'the ball at Netherfield'];
     let i = 0;
@@ -78,25 +85,15 @@ async function liveChanges(corpus: string, index: string, book: string): Promise
       duration: 1000,
       requests: [{ setupRequest: (req) => ({ ...req, path: `/search?q=${encodeURIComponent(questions[i++ % questions.length])}&k=10` }) }],
     }, (err, result) => finished(result));
-    await new Promise((r) => setTimeout(r, 2000));
-    const put = performance.now();
-    const res = await fetch(`${server.base}/documents/notes/ledger.md`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/markdown' }, body: '# Ledger\n\nThe quartermaster wrote zanzibarquill in the ledger.' });
-    if (!res.ok) throw new Error(`PUT failed: ${res.status} ${await res.text()}`);
-    const answered = (performance.now() - put) / 1000;
-    const putVisible = await visibleAfter(server.base, 'zanzibarquill', put);
-    const edited = performance.now();
-    const file = path.join(corpus, book);
-    await writeFile(file, `${await readFile(file, 'utf8')}\n\nThe harbour pilot signed as marrowglint that winter.\n`);
-    const watchVisible = await visibleAfter(server.base, 'marrowglint', edited);
-    await new Promise((r) => setTimeout(r, 1000));
-    load.stop();
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      await changeWhileLoaded(server.base, corpus, book, putWord, editWord);
+    } finally {
+      load.stop();
+    }
     const result = await done;
     process.stdout.write(
-      `\nLive changes on the server over this index, with searches at 8 connections meanwhile:\n` +
-        `| change | answered s | visible in search s |\n| --- | --- | --- |\n` +
-        `| PUT /documents/notes/ledger.md | ${f2(answered)} | ${f2(putVisible)} |\n` +
-        `| edit of ${book} in the watched folder | — | ${f2(watchVisible)} (the watch's debounce included) |\n` +
-        `searches meanwhile: ${result.requests.total} requests, ${result.errors} errors, ${result.non2xx} non-2xx, ` +
+      `searches meanwhile: ${result.requests.total} requests, ${result.errors} errors, ${result.non2xx} non-2xx, ` +
         `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`,
     );
   } finally {
@@ -104,7 +101,26 @@ async function liveChanges(corpus: string, index: string, book: string): Promise
   }
 }
 
-export async function runBenchEdit(flags: Flags): Promise<void> {
+/** A document put over HTTP, then a file of the watched folder edited, each timed until a search finds its word. */
+async function changeWhileLoaded(base: string, corpus: string, book: string, putWord: string, editWord: string): Promise<void> {
+  const put = performance.now();
+  const res = await fetch(`${base}/documents/notes/ledger.md`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/markdown' }, body: `# Ledger\n\nThe quartermaster wrote ${putWord} in the ledger.` });
+  if (!res.ok) throw new Error(`PUT failed: ${res.status} ${await res.text()}`);
+  const answered = (performance.now() - put) / 1000;
+  const putVisible = await visibleAfter(base, putWord, put);
+  const edited = performance.now();
+  await editParagraph(path.join(corpus, book), 11, `The harbour pilot signed as ${editWord} that winter.`);
+  const watchVisible = await visibleAfter(base, editWord, edited);
+  await new Promise((r) => setTimeout(r, 1000));
+  process.stdout.write(
+    `\nLive changes on the server over this index, with searches at 8 connections meanwhile:\n` +
+      `| change | answered s | visible in search s |\n| --- | --- | --- |\n` +
+      `| PUT /documents/notes/ledger.md | ${f2(answered)} | ${f2(putVisible)} |\n` +
+      `| edit of ${book} in the watched folder | — | ${f2(watchVisible)} (the watch's debounce included) |\n`,
+  );
+}
+
+export async function runBenchEdit(flags: Flags & { liveOnly?: boolean }): Promise<void> {
   const shared = path.resolve(ROOT, flags.shared ?? '../shared');
   const edits = Number(flags.edits ?? 3);
   const books = (await readFile(path.join(shared, 'eval', 'books-corpus.txt'), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
@@ -112,6 +128,7 @@ export async function runBenchEdit(flags: Flags): Promise<void> {
   const work = path.join(ROOT, '.cache', 'bench-edit');
   execFileSync('npm', ['run', '-s', 'compile'], { cwd: ROOT, stdio: 'inherit' });
   const book = books[0];
+  if (flags.liveOnly) return liveChanges(path.join(work, 'all'), path.join(work, 'all-index'), book);
 
   const two = await editTimes(await corpusOf(path.join(work, 'two'), books.slice(0, 2), datasets), path.join(work, 'two-index'), book, edits);
   const all = await editTimes(await corpusOf(path.join(work, 'all'), books, datasets), path.join(work, 'all-index'), book, edits);
@@ -134,5 +151,6 @@ runIfMain(
     .description('what a one-paragraph edit costs on a small and a larger index, and how fast a change is searchable on a live server')
     .option('--shared <dir>', 'the shared material (eval lists, datasets)', '../shared')
     .option('--edits <n>', 'edits timed on each index', '3')
+    .option('--live-only', 'only the live changes, on the index an earlier run left')
     .action(runBenchEdit),
 );

@@ -63,9 +63,13 @@ export function createLiveWriter(options: LiveWriterOptions): LiveWriter {
   };
   const document = async (changes: DocumentChange[]): Promise<ChangeOutcome> =>
     queued(async () => {
+      const started = performance.now();
       const result = await changeDocuments(changes, options.embedder, buildOptions());
+      const made = performance.now();
       if (!result.upToDate) await options.reload();
-      log('documents.changed', { version: result.name, changed: !result.upToDate, sources: changes.map((c) => c.source) });
+      // How long the change took to make, and the new version to load: together, how soon it is searchable.
+      const timing = { madeMs: Math.round(made - started), loadedMs: Math.round(performance.now() - made) };
+      log('documents.changed', { version: result.name, changed: !result.upToDate, sources: changes.map((c) => c.source), ...timing });
       return { version: result.name, changed: !result.upToDate, document: result.manifest.documents.find((d) => d.source === changes[0].source) };
     });
   const sync = (reason: string) =>
