@@ -3,7 +3,7 @@
 // The folder is made once, checked against reference outputs, and swapped into place with one rename.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from '../errors.js';
@@ -177,7 +177,3 @@ export async function ensureEmbeddedModel(modelsDir: string, verify: (dir: strin
   return target;
 }
 
-/** Size in bytes of the converted ONNX file, for reports. */
-export async function modelFileSize(dir: string): Promise<number> {
-  return (await stat(path.join(dir, 'onnx/model.onnx'))).size;
-}
