@@ -8,6 +8,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request line or headers are too large.' },
   BAD_HTTP: { status: 400, message: 'The request is not valid HTTP: {0}.' },
+  CLIENT_CLOSED: { status: 499, message: 'The client closed the connection before the request was read.' },
   NOT_FOUND: { status: 404, message: 'No route matches {0} {1}.' },
   METHOD_NOT_ALLOWED: { status: 405, message: '{0} is not allowed on {1}.' },
   RATE_LIMITED: { status: 429, message: 'More than {0} requests a minute from this client: wait a little.' },

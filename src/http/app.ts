@@ -162,6 +162,10 @@ export function createApp(deps: AppDeps): Hono {
       if (UNREAD_BODY.has(err.code)) c.header('connection', 'close');
       return c.json(errorBody(err, true), err.status as 400);
     }
+    // A client gone mid-request (its body cut short) is no fault of the server's: counted as 499, not logged as an error.
+    if (c.req.raw.signal.aborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as Error).message === 'aborted') {
+      return c.json(errorBody(new AppError('CLIENT_CLOSED')), 499 as 400);
+    }
     deps.onInternalError?.(err);
     return c.json(errorBody(new AppError('INTERNAL')), 500);
   });

@@ -38,7 +38,7 @@ describe('connections', () => {
 
   beforeAll(async () => {
     root = await tempDir();
-    const env = { CORPUS_DIR: await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' }), INDEX_DIR: `${root}/index`, MODELS_DIR };
+    const env = { CORPUS_DIR: await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' }), INDEX_DIR: `${root}/index`, MODELS_DIR, METRICS: 'true' };
     await runBuild(env);
     server = await startServer(env);
   });
@@ -63,6 +63,25 @@ describe('connections', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('counts a client gone mid-body as 499, not as a server error', async () => {
+    const { hostname, port } = new URL(server.base);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write('POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":"ke');
+        setTimeout(() => socket.destroy(), 200);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    const count = async (status: number) => {
+      const metrics = await (await fetch(`${server.base}/metrics`)).text();
+      return Number(metrics.match(new RegExp(`http_requests_total\\{route="/search",method="POST",status="${status}"\\} (\\d+)`))?.[1] ?? 0);
+    };
+    for (let i = 0; i < 100 && (await count(499)) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await count(499)).toBe(1);
+    expect(await count(500)).toBe(0);
   });
 
   it('answers what the HTTP parser refuses with the JSON error body', async () => {
