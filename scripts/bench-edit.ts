@@ -9,6 +9,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { stopProcess } from '../src/live/processes.js';
+import { booksBySize, upTo } from './bench.js';
 import { ROOT, runIfMain, startServer, timedBuild } from './processes.js';
 
 const TOKEN = 'bench-edit-admin-token-0123456789';
@@ -67,8 +68,8 @@ async function visibleAfter(base: string, word: string, since: number): Promise<
   }
 }
 
-async function liveChanges(corpus: string, index: string, book: string): Promise<void> {
-  const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: index, PORT: '0', HOST: '127.0.0.1', WATCH: 'true', ADMIN_TOKEN: TOKEN, QUERY_CACHE_SIZE: '0', RATE_LIMIT_PER_MINUTE: '0' };
+async function liveChanges(corpus: string, index: string, book: string, settings: Record<string, string> = {}): Promise<void> {
+  const env = { ...process.env, ...settings, CORPUS_DIR: corpus, INDEX_DIR: index, PORT: '0', HOST: '127.0.0.1', WATCH: 'true', ADMIN_TOKEN: TOKEN, QUERY_CACHE_SIZE: '0', RATE_LIMIT_PER_MINUTE: '0' };
   const server = await startServer(env, true);
   // Words no book holds, new at each run: a change is visible when a search finds its word.
   const suffix = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].sort(() => Math.random() - 0.5).join('');
@@ -120,7 +121,49 @@ async function changeWhileLoaded(base: string, corpus: string, book: string, put
   );
 }
 
-export async function runBenchEdit(flags: Flags & { liveOnly?: boolean }): Promise<void> {
+/** Resident and peak resident memory of a process, from /proc (Linux), in MB. */
+async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+/**
+ * The large index: the smallest books within `megabytes` built at the default passage size (time and peak RSS), then
+ * at passages of `words` words (every vector reused), enough for about 100,000 passages; the server over it (time to
+ * listen with the index loaded, and its RSS), and the live changes on it.
+ */
+async function scale(shared: string, megabytes: number, words: number): Promise<void> {
+  const library = await booksBySize(path.join(shared, 'datasets', 'gutenberg'));
+  const books = upTo(library, megabytes).map((f) => path.basename(f));
+  const work = path.join(ROOT, '.cache', 'bench-edit-scale');
+  const corpus = await corpusOf(path.join(work, 'corpus'), books, path.join(shared, 'datasets', 'gutenberg'));
+  const index = path.join(work, 'index');
+  await rm(index, { recursive: true, force: true });
+  const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: index, LOG_LEVEL: 'warn' };
+  const first = await timedBuild(env, true);
+  const small = { ...env, CHUNK_WORDS: String(words), CHUNK_OVERLAP: String(Math.round(words / 4)) };
+  const second = await timedBuild(small, true);
+  const passages = (run: { output: string }) => run.output.match(/: (\d+) passages/)?.[1] ?? '?';
+  process.stdout.write(
+    `\nLarge index: ${books.length} books, ${megabytes} MB, each build the compiled CLI's own process:\n` +
+      `| passages of | passages | build s | peak RSS MB | sentences embedded |\n| --- | --- | --- | --- | --- |\n` +
+      `| the default (145) words | ${passages(first)} | ${f2(first.seconds)} | ${first.peakRssMb} | ${first.output.match(/(\d+) sentences embedded/)?.[1]} |\n` +
+      `| ${words} words | ${passages(second)} | ${f2(second.seconds)} | ${second.peakRssMb} | ${second.output.match(/(\d+) sentences embedded/)?.[1]} |\n`,
+  );
+  const starts: number[] = [];
+  let memory = { rssMb: 0, peakMb: 0 };
+  for (let i = 0; i < 3; i++) {
+    const server = await startServer({ ...small, PORT: '0', HOST: '127.0.0.1' }, true);
+    starts.push(server.loadedS);
+    memory = await memoryOf(server.child.pid!);
+    await stopProcess(server.child, 10_000);
+  }
+  process.stdout.write(`Server over the ${passages(second)}-passage index: listening with it loaded in ${starts.map(f2).join(', ')} s; RSS ${memory.rssMb} MB (peak ${memory.peakMb} MB)\n`);
+  await liveChanges(corpus, index, books[Math.floor(books.length / 2)], { CHUNK_WORDS: small.CHUNK_WORDS, CHUNK_OVERLAP: small.CHUNK_OVERLAP });
+}
+
+export async function runBenchEdit(flags: Flags & { liveOnly?: boolean; scaleMb?: string; words?: string }): Promise<void> {
   const shared = path.resolve(ROOT, flags.shared ?? '../shared');
   const edits = Number(flags.edits ?? 3);
   const books = (await readFile(path.join(shared, 'eval', 'books-corpus.txt'), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
@@ -128,6 +171,10 @@ export async function runBenchEdit(flags: Flags & { liveOnly?: boolean }): Promi
   const work = path.join(ROOT, '.cache', 'bench-edit');
   execFileSync('npm', ['run', '-s', 'compile'], { cwd: ROOT, stdio: 'inherit' });
   const book = books[0];
+  if (flags.scaleMb) {
+    execFileSync('npm', ['run', '-s', 'compile'], { cwd: ROOT, stdio: 'inherit' });
+    return scale(shared, Number(flags.scaleMb), Number(flags.words ?? 40));
+  }
   if (flags.liveOnly) return liveChanges(path.join(work, 'all'), path.join(work, 'all-index'), book);
 
   const two = await editTimes(await corpusOf(path.join(work, 'two'), books.slice(0, 2), datasets), path.join(work, 'two-index'), book, edits);
@@ -152,5 +199,7 @@ runIfMain(
     .option('--shared <dir>', 'the shared material (eval lists, datasets)', '../shared')
     .option('--edits <n>', 'edits timed on each index', '3')
     .option('--live-only', 'only the live changes, on the index an earlier run left')
+    .option('--scale-mb <mb>', 'instead: the large index of the smallest books within this many MB, its server and live changes')
+    .option('--words <n>', 'with --scale-mb: the passage size that makes it large (default 40)')
     .action(runBenchEdit),
 );

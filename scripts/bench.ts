@@ -19,7 +19,7 @@ export async function booksBySize(dir: string): Promise<{ file: string; size: nu
 }
 
 /** The smallest books that together stay within `megabytes`. */
-function upTo(books: { file: string; size: number }[], megabytes: number): string[] {
+export function upTo(books: { file: string; size: number }[], megabytes: number): string[] {
   let total = 0;
   return books.filter((b) => (total += b.size) <= megabytes * 1e6).map((b) => b.file);
 }
