@@ -1,6 +1,8 @@
 // SIGTERM while a rebuild runs and another is queued: the server exits within seconds, its build child with it, and
 // CURRENT never moves afterwards. The server runs as a user runs it, in its own process.
+import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentVersion } from '../../src/index/files/commits.js';
@@ -8,6 +10,7 @@ import { exited } from '../../src/live/processes.js';
 import { isAlive } from '../../src/pids.js';
 import { ADMIN_TOKEN, MODELS_DIR, longDocument, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 import { childrenOf, runBuild, startServer, waitFor } from '../helpers/server.js';
+import { freePort } from '../helpers/stores.js';
 
 const json = async (res: Response): Promise<any> => res.json();
 
@@ -60,5 +63,26 @@ describe('SIGTERM during a rebuild', () => {
     const left = await readdir(indexDir);
     expect(left.filter((e) => e.endsWith('.partial'))).toEqual([]);
     expect(left).not.toContain('build.lock');
+  });
+});
+
+describe('npm run db:dev given SIGTERM', () => {
+  it('stops the development database under npm, leaving no process and its port free', async () => {
+    const port = await freePort();
+    const npm = spawn('npm', ['run', '-s', 'db:dev', '--', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    let out = '';
+    npm.stdout!.on('data', (d) => (out += d));
+    npm.stderr!.resume();
+    await waitFor(async () => (out.includes('DATABASE_URL=') ? true : undefined), 'the database to listen', 60_000);
+    const descendants = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+    const tree = descendants(npm.pid!);
+    expect(tree.length).toBeGreaterThan(0);
+    npm.kill('SIGTERM');
+    await exited(npm);
+    await waitFor(async () => (tree.every((pid) => !isAlive(pid)) ? true : undefined), 'every process under npm to exit', 15_000);
+    // The port is free again: a server can listen on it.
+    const probe = net.createServer();
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(port, '127.0.0.1', resolve));
+    await new Promise((r) => probe.close(r));
   });
 });
