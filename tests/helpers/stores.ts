@@ -3,7 +3,9 @@
 // the Postgres store on a real PostgreSQL with pgvector when TEST_DATABASE_URL names one (.ci/run starts it; see
 // ../shared/tools/postgres.sh). Without it, the real-server cases are skipped, and say so loudly.
 import { randomBytes } from 'node:crypto';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
@@ -15,13 +17,30 @@ import { startDevDatabase, type DevDatabase } from '../../scripts/db-dev.js';
 export { startDatabaseProcess } from '../../scripts/processes.js';
 import { removeDir, tempDir } from './real.js';
 
-/** A port nothing listens on now. */
+/**
+ * A port nothing listens on now, that no other test of this run is given: taken below the system's range of ephemeral
+ * ports (32768 and up on Linux), where servers started with PORT=0 never land, and claimed by a file made exclusively
+ * under the system's temporary folder, so two test workers cannot be handed the same one.
+ */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const claims = path.join(os.tmpdir(), 'passage-search-test-ports');
+  await mkdir(claims, { recursive: true });
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const claim = path.join(claims, String(port));
+    try {
+      await writeFile(claim, String(process.pid), { flag: 'wx' });
+    } catch {
+      // Claimed by another test; a claim older than an hour is an earlier run's, and is taken over.
+      if (Date.now() - (await stat(claim)).mtimeMs < 3_600_000) continue;
+      await writeFile(claim, String(process.pid));
+    }
+    const server = net.createServer();
+    const free = await new Promise<boolean>((resolve) => server.once('error', () => resolve(false)).listen(port, '127.0.0.1', () => resolve(true)));
+    if (!free) continue;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
 }
 
 /** The real PostgreSQL the tests may use (a server where this role may create databases), or undefined. */
