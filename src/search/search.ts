@@ -204,12 +204,22 @@ export async function search(engine: SearchEngine, query: string, options: Searc
   return engine.reader.snapshot((reader) => searchIn(reader === engine.reader ? engine : { ...engine, reader }, query, options, threshold));
 }
 
+/**
+ * The most candidates one search ranks, however deep its page or few the hits its filter or per-document limit leave:
+ * the bound on the work one request can ask for (the deepest page, MAX_OFFSET + SEARCH_MAX_K hits, is well within it).
+ */
+export const MAX_DEPTH = 16_384;
+
 async function searchIn(engine: SearchEngine, query: string, options: SearchOptions, threshold: number): Promise<SearchResult> {
   const { k, offset = 0, minScore = -Infinity, perSource = Infinity, signal } = options;
   const filter = options.source === undefined ? undefined : matchSources(engine.reader.manifest.documents, options.source);
-  const wanted = offset + k;
-  let depth = Math.max(engine.settings.depth, wanted);
   let timings: SearchTimings = { embedMs: 0, vectorMs: 0, lexicalMs: 0, fusionMs: 0 };
+  // At most `perSource` hits a document: a page past what the documents can give is empty, found with no search.
+  const documents = filter ? filter.size : engine.reader.manifest.documents.length;
+  const reachable = perSource === Infinity ? Infinity : documents * perSource;
+  if (offset >= reachable) return { hits: [], threshold, index: engine.reader.name, timings };
+  const wanted = Math.min(offset + k, reachable);
+  let depth = Math.max(engine.settings.depth, wanted);
   let vector: Float32Array | undefined;
   for (;;) {
     const ranking = await rank(engine, query, { depth, filter, vector, signal });
@@ -221,7 +231,8 @@ async function searchIn(engine: SearchEngine, query: string, options: SearchOpti
     timings = addTimings(timings, { ...ranking.timings, fusionMs: ranking.timings.fusionMs + performance.now() - t });
     const last = ranking.candidates.at(-1);
     const cutByScore = last !== undefined && Number(last.score.toFixed(6)) < minScore;
-    if (hits.length >= wanted || ranking.exhausted || cutByScore) return { hits: hits.slice(offset), threshold, index: engine.reader.name, timings };
-    depth *= 4;
+    // The candidates a request may rank are bounded: a deep page of a grouped or filtered search stops there.
+    if (hits.length >= wanted || ranking.exhausted || cutByScore || depth >= MAX_DEPTH) return { hits: hits.slice(offset), threshold, index: engine.reader.name, timings };
+    depth = Math.min(depth * 4, MAX_DEPTH);
   }
 }
