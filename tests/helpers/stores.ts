@@ -54,9 +54,9 @@ export function warnNoRealDatabase(): void {
 
 /**
  * A new, empty schema on the Citus coordinator: the URL names it first on the search path (pgvector's type stays
- * reachable in public), with four shards a table. Dropped, with its shards, by the returned function.
+ * reachable in public), with four shards a table and any other `-c name=value` settings. Dropped, with its shards, by the returned function.
  */
-export async function createCitusSchema(coordinatorUrl: string, shards = 4): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createCitusSchema(coordinatorUrl: string, shards = 4, settings = ''): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `ps_test_${randomBytes(5).toString('hex')}`;
   const run = async (text: string) => {
     const client = new pg.Client({ connectionString: coordinatorUrl });
@@ -69,7 +69,7 @@ export async function createCitusSchema(coordinatorUrl: string, shards = 4): Pro
   };
   await run(`CREATE SCHEMA ${name}`);
   const url = new URL(coordinatorUrl);
-  url.searchParams.set('options', `-c search_path=${name},public -c citus.shard_count=${shards}`);
+  url.searchParams.set('options', `-c search_path=${name},public -c citus.shard_count=${shards} ${settings}`.trim());
   return { url: url.toString(), drop: () => run(`DROP SCHEMA IF EXISTS ${name} CASCADE`) };
 }
 

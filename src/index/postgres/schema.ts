@@ -39,10 +39,11 @@ const CREATE = `
  * On a Citus coordinator: every table of documents' rows hash-distributed by document (`source`), each co-located
  * with ps_documents, so that a document's rows share one shard and a change of one document touches one shard; the
  * version row a reference table (a copy on every node, changed with the rows in one distributed transaction). The
- * lock, the servers' reports and the schema version are the coordinator's own. Shards per table: the database's
+ * lock, the servers' reports and the schema version are the coordinator's own. The index's tables are a colocation
+ * group of their own (moved and rebalanced together, apart from other tables). Shards per table: the database's
  * `citus.shard_count`.
  */
-const CITUS_META = `SELECT create_reference_table('ps_state'); SELECT create_distributed_table('ps_documents', 'source')`;
+const CITUS_META = `SELECT create_reference_table('ps_state'); SELECT create_distributed_table('ps_documents', 'source', colocate_with => 'none')`;
 const citusData = (table: string) => `SELECT create_distributed_table('${table}', 'source', colocate_with => 'ps_documents');`;
 
 /** The tables whose columns hold vectors of one dimension, with their indexes (made on every shard on Citus). */
