@@ -3,6 +3,7 @@
 // the Postgres store on a real PostgreSQL with pgvector when TEST_DATABASE_URL names one (.ci/run starts it; see
 // ../shared/tools/postgres.sh); and on a Citus coordinator with two workers when TEST_CITUS_URL names one. Without
 // them, the real-server cases are skipped, and say so loudly.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
@@ -164,5 +165,43 @@ export function useStores(): { fresh: (kind: StoreKind) => Promise<IndexStore>; 
       roots.push(root);
       return createFilesStore(path.join(root, 'index'));
     },
+  };
+}
+
+/** The PostgreSQL server tool CI uses (it starts and stops the servers the real-database tests run on). */
+export const POSTGRES_TOOL = path.resolve('../shared/tools/postgres.sh');
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+export interface PrivateCluster {
+  url: string;
+  /** Each node's data folder: the coordinator's, then the workers'. */
+  dirs: string[];
+  /** Stops node `i` (`-m fast`: its connections are ended) or starts it again. */
+  stopNode(i: number): void;
+  startNode(i: number): void;
+  stop(): void;
+}
+
+function pgCtl(dir: string, action: string): void {
+  execFileSync('su', ['postgres', '-c', `${PG_BIN}/pg_ctl -D '${dir}' -l '${dir}/log' -m fast -w ${action}`], { stdio: 'ignore' });
+}
+
+/**
+ * A Citus coordinator and two workers of a test's own, under `dir` (the tool starts them as the postgres user: CI runs
+ * as root), for the tests that stop its nodes; four shards a table. `stop()` stops all three.
+ */
+export async function startCitusCluster(dir: string): Promise<PrivateCluster> {
+  const port = await freePort();
+  const url = execFileSync('bash', [POSTGRES_TOOL, 'start-citus', dir, String(port)], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('ALTER DATABASE postgres SET citus.shard_count = 4').finally(() => client.end());
+  const dirs = [0, 1, 2].map((i) => path.join(dir, `node${i}`));
+  return {
+    url,
+    dirs,
+    stopNode: (i) => pgCtl(dirs[i], 'stop'),
+    startNode: (i) => pgCtl(dirs[i], 'start'),
+    stop: () => void execFileSync('bash', [POSTGRES_TOOL, 'stop', dir], { stdio: 'ignore' }),
   };
 }

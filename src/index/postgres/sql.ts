@@ -25,7 +25,8 @@ export function redact(url: string): string {
 export function databaseError(err: unknown, where: string): unknown {
   if (err instanceof AppError) return err;
   const e = err as { code?: string; message?: string };
-  const lost = /Connection terminated|connection timeout|Connection refused|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e.message ?? '');
+  // The driver's own words for a lost connection, and Citus's for a worker it cannot reach (some under XX000).
+  const lost = /Connection terminated|connection timeout|Connection refused|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect|failure on connection marked as essential|connection to the remote node|could not establish any connections to the node|connection not open/i.test(e.message ?? '');
   if ((e.code && UNAVAILABLE_CODES.has(e.code)) || lost) {
     const reason = /^[0-9A-Z]{5}$/.test(e.code ?? '') ? (e.message ?? e.code!).split('\n')[0] : (e.code ?? (e.message ?? '').split('\n')[0]);
     return new AppError('DATABASE_UNAVAILABLE', where, reason);
