@@ -87,6 +87,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...(writer.lastError() ? { syncError: writer.lastError() } : {}),
     }),
     readDocument: (source) => service.readDocument(source),
+    // Not ready while the store cannot be read (a database down): a load balancer sends the traffic elsewhere.
+    ready: () => service.store.currentName(),
     documents: {
       current: () => {
         const { reader } = service.engine();

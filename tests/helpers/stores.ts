@@ -176,9 +176,10 @@ export interface PrivateCluster {
   url: string;
   /** Each node's data folder: the coordinator's, then the workers'. */
   dirs: string[];
-  /** Stops node `i` (`-m fast`: its connections are ended) or starts it again. */
+  /** Stops node `i` (`-m fast`: its connections are ended), starts it again, or both at once. */
   stopNode(i: number): void;
   startNode(i: number): void;
+  restartNode(i: number): void;
   stop(): void;
 }
 
@@ -202,6 +203,21 @@ export async function startCitusCluster(dir: string): Promise<PrivateCluster> {
     dirs,
     stopNode: (i) => pgCtl(dirs[i], 'stop'),
     startNode: (i) => pgCtl(dirs[i], 'start'),
+    restartNode: (i) => pgCtl(dirs[i], 'restart'),
+    stop: () => void execFileSync('bash', [POSTGRES_TOOL, 'stop', dir], { stdio: 'ignore' }),
+  };
+}
+
+/** A PostgreSQL (with pgvector) of a test's own under `dir`, for the tests that restart it or use up its connections. */
+export async function startPostgresServer(dir: string): Promise<PrivateCluster> {
+  const url = execFileSync('bash', [POSTGRES_TOOL, 'start', dir, String(await freePort())], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const dirs = [path.join(dir, 'node')];
+  return {
+    url,
+    dirs,
+    stopNode: (i) => pgCtl(dirs[i], 'stop'),
+    startNode: (i) => pgCtl(dirs[i], 'start'),
+    restartNode: (i) => pgCtl(dirs[i], 'restart'),
     stop: () => void execFileSync('bash', [POSTGRES_TOOL, 'stop', dir], { stdio: 'ignore' }),
   };
 }

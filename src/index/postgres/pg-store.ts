@@ -85,8 +85,9 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     knownSentences: (hashes, withVectors) => quiet(schema().then(() => knownOn({ query: (t: string, v?: unknown[]) => db.query(t, v) } as never, hashes, withVectors)), new Map()),
     async documents(sources) {
       await schema();
+      // A text value cannot hold NUL: no document has such a name, and the database would refuse the question.
       const { rows } = sources
-        ? await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = ANY($1::text[])', [sources])
+        ? await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = ANY($1::text[])', [sources.filter((s) => !s.includes('\0'))])
         : await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents');
       return new Map(rows.map((r) => [r.document.source, r.document]));
     },
