@@ -87,8 +87,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...(writer.lastError() ? { syncError: writer.lastError() } : {}),
     }),
     readDocument: (source) => service.readDocument(source),
-    // Not ready while the store cannot be read (a database down): a load balancer sends the traffic elsewhere.
-    ready: () => service.store.currentName(),
+    ready: () => service.store.currentName(), // not ready while the store cannot be read (a database down)
     documents: {
       current: () => {
         const { reader } = service.engine();

@@ -1,4 +1,5 @@
-// The Postgres store: every version's rows in the same tables, keyed by document (schema.ts); a change is one
+// The Postgres store: every version's rows in the same tables, keyed by document (schema.ts; distributed by document on
+// a Citus coordinator, docs/citus.md); a change is one
 // transaction (writer.ts); reads by SQL (reader.ts). One writer at a time under a lock row with a heartbeat (a
 // writer that dies lets go of it after LOCK_STALE_S); servers told of a new version by NOTIFY where the database
 // delivers it, and by their own polling everywhere.
