@@ -37,7 +37,7 @@ interface LoadRow {
 }
 
 /** Autocannon on each server at once (connections split evenly), the results aggregated into one. */
-async function spread(bases: string[], connections: number, seconds: number, asked: string[]) {
+export async function spread(bases: string[], connections: number, seconds: number, asked: string[]) {
   let next = 0;
   const each = Math.max(1, Math.round(connections / bases.length));
   const runs = bases.map((url) =>

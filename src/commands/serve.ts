@@ -120,6 +120,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...(writer.lastError() ? { syncError: writer.lastError() } : {}),
     }),
     readDocument: (source) => service.readDocument(source),
+    ready: () => service.store.currentName(), // not ready while the store cannot be read (a database down)
     documents: {
       current: () => {
         const { reader } = service.engine();

@@ -25,6 +25,8 @@ export interface AppDeps {
   limits: AppLimits;
   /** Reads an indexed document for /view; null when the index has no such document. */
   readDocument?: (source: string) => Promise<ViewedDocument | null>;
+  /** What /ready asks beyond a loaded index: that the index's store answers (throws DATABASE_UNAVAILABLE when not). */
+  ready?: () => Promise<unknown>;
   /** The admin routes; without them, /admin/* does not exist. */
   admin?: AdminDeps;
   /** The document API: listing always; putting and deleting with `writer` and the admin token. Absent: no /documents. */
@@ -127,8 +129,9 @@ export function createApp(deps: AppDeps): Hono {
   useSearchGuards(app, deps);
   app.route('/search', searchRoutes(deps));
   app.route('/health', healthRoutes(deps));
-  app.get('/ready', (c) => {
+  app.get('/ready', async (c) => {
     const engine = deps.engine();
+    await deps.ready?.();
     return c.json({ status: 'ready', build: engine.reader.name });
   });
   if (deps.metrics) {

@@ -1,7 +1,9 @@
 // Every index store for the same tests: the files store in a temporary folder; the Postgres store on PGlite (PostgreSQL
 // with pgvector in WebAssembly, served over the wire protocol on loopback, the zero-install development database); and
 // the Postgres store on a real PostgreSQL with pgvector when TEST_DATABASE_URL names one (.ci/run starts it; see
-// ../shared/tools/postgres.sh). Without it, the real-server cases are skipped, and say so loudly.
+// ../shared/tools/postgres.sh); and on a Citus coordinator with two workers when TEST_CITUS_URL names one. Without
+// them, the real-server cases are skipped, and say so loudly.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -46,9 +48,21 @@ export async function freePort(): Promise<number> {
 /** The real PostgreSQL the tests may use (a server where this role may create databases), or undefined. */
 export const REAL_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 
+/** A Citus coordinator (with workers) the tests may use, or undefined. */
+export const CITUS_URL = process.env.TEST_CITUS_URL || undefined;
+
 let warned = false;
+let warnedCitus = false;
 /** Says once, loudly, that the real-server cases are skipped and how to run them. */
 export function warnNoRealDatabase(): void {
+  if (!CITUS_URL && !warnedCitus) {
+    warnedCitus = true;
+    process.stderr.write(
+      '\n*** TEST_CITUS_URL is not set: the cases on a Citus cluster are SKIPPED. To run them:\n' +
+        '***   sudo ../shared/tools/postgres.sh install --citus && sudo ../shared/tools/postgres.sh start-citus /tmp/citus 55460\n' +
+        '***   TEST_CITUS_URL=postgres://postgres@127.0.0.1:55460/postgres npm test\n\n',
+    );
+  }
   if (REAL_DATABASE_URL || warned) return;
   warned = true;
   process.stderr.write(
@@ -56,6 +70,27 @@ export function warnNoRealDatabase(): void {
       '***   sudo ../shared/tools/postgres.sh install && sudo ../shared/tools/postgres.sh start /tmp/pg 55432\n' +
       '***   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres npm test\n\n',
   );
+}
+
+/**
+ * A new, empty schema on the Citus coordinator: the URL names it first on the search path (pgvector's type stays
+ * reachable in public), with four shards a table and any other `-c name=value` settings. Dropped, with its shards, by the returned function.
+ */
+export async function createCitusSchema(coordinatorUrl: string, shards = 4, settings = ''): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `ps_test_${randomBytes(5).toString('hex')}`;
+  const run = async (text: string) => {
+    const client = new pg.Client({ connectionString: coordinatorUrl });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE SCHEMA ${name}`);
+  const url = new URL(coordinatorUrl);
+  url.searchParams.set('options', `-c search_path=${name},public -c citus.shard_count=${shards} ${settings}`.trim());
+  return { url: url.toString(), drop: () => run(`DROP SCHEMA IF EXISTS ${name} CASCADE`) };
 }
 
 /** A new, empty database on the real server, with pgvector; dropped by the returned function. */
@@ -102,10 +137,10 @@ export async function emptyDatabase(url: string): Promise<void> {
   }
 }
 
-export type StoreKind = 'files' | 'pglite' | 'postgres';
+export type StoreKind = 'files' | 'pglite' | 'postgres' | 'citus';
 
-/** The kinds a describe.each runs on: the real server only when one is given. */
-export const STORE_KINDS: StoreKind[] = REAL_DATABASE_URL ? ['files', 'pglite', 'postgres'] : ['files', 'pglite'];
+/** The kinds a describe.each runs on: the real servers only when they are given. */
+export const STORE_KINDS: StoreKind[] = ['files', 'pglite', ...(REAL_DATABASE_URL ? ['postgres' as const] : []), ...(CITUS_URL ? ['citus' as const] : [])];
 
 /**
  * For the calling describe: a development database for its lifetime, and `fresh(kind)`, an empty store of any kind
@@ -117,7 +152,7 @@ export function useStores(): { fresh: (kind: StoreKind) => Promise<IndexStore>; 
   const roots: string[] = [];
   const open: IndexStore[] = [];
   const drops: Array<() => Promise<void>> = [];
-  let realUrl = '';
+  const urls = new Map<StoreKind, string>();
   beforeAll(async () => {
     warnNoRealDatabase();
     database = await startDevDatabase({ port: await freePort() });
@@ -129,7 +164,7 @@ export function useStores(): { fresh: (kind: StoreKind) => Promise<IndexStore>; 
     await Promise.all(roots.map(removeDir));
   });
   return {
-    url: (kind = 'pglite') => (kind === 'postgres' ? realUrl : database!.url),
+    url: (kind = 'pglite') => (kind === 'pglite' ? database!.url : urls.get(kind)!),
     async fresh(kind) {
       if (kind === 'pglite') {
         await emptyDatabase(database!.url);
@@ -137,11 +172,10 @@ export function useStores(): { fresh: (kind: StoreKind) => Promise<IndexStore>; 
         open.push(store);
         return store;
       }
-      if (kind === 'postgres') {
-        if (!REAL_DATABASE_URL) throw new Error('no TEST_DATABASE_URL');
-        const made = await createRealDatabase(REAL_DATABASE_URL);
+      if (kind === 'postgres' || kind === 'citus') {
+        const made = kind === 'postgres' ? await createRealDatabase(REAL_DATABASE_URL!) : await createCitusSchema(CITUS_URL!);
         drops.push(made.drop);
-        realUrl = made.url;
+        urls.set(kind, made.url);
         const store = createPostgresStore(made.url);
         open.push(store);
         return store;
@@ -150,5 +184,59 @@ export function useStores(): { fresh: (kind: StoreKind) => Promise<IndexStore>; 
       roots.push(root);
       return createFilesStore(path.join(root, 'index'));
     },
+  };
+}
+
+/** The PostgreSQL server tool CI uses (it starts and stops the servers the real-database tests run on). */
+export const POSTGRES_TOOL = path.resolve('../shared/tools/postgres.sh');
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+export interface PrivateCluster {
+  url: string;
+  /** Each node's data folder: the coordinator's, then the workers'. */
+  dirs: string[];
+  /** Stops node `i` (`-m fast`: its connections are ended), starts it again, or both at once. */
+  stopNode(i: number): void;
+  startNode(i: number): void;
+  restartNode(i: number): void;
+  stop(): void;
+}
+
+function pgCtl(dir: string, action: string): void {
+  execFileSync('su', ['postgres', '-c', `${PG_BIN}/pg_ctl -D '${dir}' -l '${dir}/log' -m fast -w ${action}`], { stdio: 'ignore' });
+}
+
+/**
+ * A Citus coordinator and two workers of a test's own, under `dir` (the tool starts them as the postgres user: CI runs
+ * as root), for the tests that stop its nodes; four shards a table. `stop()` stops all three.
+ */
+export async function startCitusCluster(dir: string): Promise<PrivateCluster> {
+  const port = await freePort();
+  const url = execFileSync('bash', [POSTGRES_TOOL, 'start-citus', dir, String(port)], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('ALTER DATABASE postgres SET citus.shard_count = 4').finally(() => client.end());
+  const dirs = [0, 1, 2].map((i) => path.join(dir, `node${i}`));
+  return {
+    url,
+    dirs,
+    stopNode: (i) => pgCtl(dirs[i], 'stop'),
+    startNode: (i) => pgCtl(dirs[i], 'start'),
+    restartNode: (i) => pgCtl(dirs[i], 'restart'),
+    stop: () => void execFileSync('bash', [POSTGRES_TOOL, 'stop', dir], { stdio: 'ignore' }),
+  };
+}
+
+/** A PostgreSQL (with pgvector) of a test's own under `dir`, for the tests that restart it or use up its connections. */
+export async function startPostgresServer(dir: string): Promise<PrivateCluster> {
+  const url = execFileSync('bash', [POSTGRES_TOOL, 'start', dir, String(await freePort())], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const dirs = [path.join(dir, 'node')];
+  return {
+    url,
+    dirs,
+    stopNode: (i) => pgCtl(dirs[i], 'stop'),
+    startNode: (i) => pgCtl(dirs[i], 'start'),
+    restartNode: (i) => pgCtl(dirs[i], 'restart'),
+    stop: () => void execFileSync('bash', [POSTGRES_TOOL, 'stop', dir], { stdio: 'ignore' }),
   };
 }

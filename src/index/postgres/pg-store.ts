@@ -1,4 +1,5 @@
-// The Postgres store: every version's rows in the same tables, keyed by document (schema.ts); a change is one
+// The Postgres store: every version's rows in the same tables, keyed by document (schema.ts; distributed by document on
+// a Citus coordinator, docs/citus.md); a change is one
 // transaction (writer.ts); reads by SQL (reader.ts). One writer at a time under a lock row with a heartbeat (a
 // writer that dies lets go of it after LOCK_STALE_S); servers told of a new version by NOTIFY where the database
 // delivers it, and by their own polling everywhere.
@@ -85,8 +86,9 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     knownSentences: (hashes, withVectors) => quiet(schema().then(() => knownOn({ query: (t: string, v?: unknown[]) => db.query(t, v) } as never, hashes, withVectors)), new Map()),
     async documents(sources) {
       await schema();
+      // A text value cannot hold NUL: no document has such a name, and the database would refuse the question.
       const { rows } = sources
-        ? await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = ANY($1::text[])', [sources])
+        ? await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = ANY($1::text[])', [sources.filter((s) => !s.includes('\0'))])
         : await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents');
       return new Map(rows.map((r) => [r.document.source, r.document]));
     },

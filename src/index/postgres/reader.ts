@@ -20,9 +20,12 @@ export function createRecordCache(max = 20_000): RecordCache {
   return new LRUCache<number, PassageRecord>({ max });
 }
 
-/** The settings of a search's transaction: HNSW's breadth, and a filtered scan that goes on until it has k rows. */
-async function setSearch(q: Query, ef: number): Promise<void> {
-  await q(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(ef)]);
+/**
+ * The settings of a search's transaction: HNSW's breadth, and a filtered scan that goes on until it has k rows. As
+ * `SET LOCAL` statements, which Citus sends on to the workers (db.transaction asks it to); `ef` is an integer.
+ */
+export function searchSettings(ef: number): string {
+  return `SET LOCAL hnsw.ef_search = ${Math.trunc(ef)}; SET LOCAL hnsw.iterative_scan = relaxed_order`;
 }
 
 /** The reader's questions asked through `q` (one transaction's connection). */
@@ -59,7 +62,7 @@ function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: num
   };
   const nearest = async (query: Float32Array, k: number, filter?: SourceFilter) => {
     if (k <= 0 || filter?.size === 0) return [];
-    await setSearch(q, Math.min(MAX_EF, Math.max(efSearch, k)));
+    await q(searchSettings(Math.min(MAX_EF, Math.max(efSearch, k))));
     const v = vectorLiteral(query);
     const labels = (rows: { label: string }[]) => rows.map((r) => Number(r.label));
     if (!filter) return labels((await q<{ label: string }>('SELECT label FROM ps_passages ORDER BY embedding <=> $1::vector LIMIT $2', [v, k])).rows);
@@ -97,6 +100,8 @@ function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: num
       return new Map(found.rows.map((r) => [Number(r.row_id), Number(r.cos)]));
     },
     async document(source: string) {
+      // A text value cannot hold NUL: no document has such a name, and the database would refuse the question.
+      if (source.includes('\0')) return null;
       const { rows } = await q<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = $1', [source]);
       return rows[0]?.document ?? null;
     },

@@ -3,7 +3,7 @@
 // are numbered from one sequence. The version in use is one row (ps_state), changed in the same transaction as the
 // rows it describes.
 import { AppError } from '../../errors.js';
-import type { Db } from './sql.js';
+import type { Db, DbKind } from './sql.js';
 import type pg from 'pg';
 
 /** Bumped whenever the tables change shape. An older database's index tables are replaced; a newer one is refused. */
@@ -35,8 +35,19 @@ const CREATE = `
 `;
 
 
-/** The tables whose columns hold vectors of one dimension, with their indexes. */
-export function dataTables(dimension: number, hnsw: { M: number; efConstruction: number }): string {
+/**
+ * On a Citus coordinator: every table of documents' rows hash-distributed by document (`source`), each co-located
+ * with ps_documents, so that a document's rows share one shard and a change of one document touches one shard; the
+ * version row a reference table (a copy on every node, changed with the rows in one distributed transaction). The
+ * lock, the servers' reports and the schema version are the coordinator's own. The index's tables are a colocation
+ * group of their own (moved and rebalanced together, apart from other tables). Shards per table: the database's
+ * `citus.shard_count`.
+ */
+const CITUS_META = `SELECT create_reference_table('ps_state'); SELECT create_distributed_table('ps_documents', 'source', colocate_with => 'none')`;
+const citusData = (table: string) => `SELECT create_distributed_table('${table}', 'source', colocate_with => 'ps_documents');`;
+
+/** The tables whose columns hold vectors of one dimension, with their indexes (made on every shard on Citus). */
+export function dataTables(dimension: number, hnsw: { M: number; efConstruction: number }, kind: DbKind = 'postgres'): string {
   const d = Number(dimension);
   return `
     CREATE TABLE ps_sentences (source text NOT NULL, row_id bigint NOT NULL, hash bytea NOT NULL, tokens int NOT NULL, embedding vector(${d}) NOT NULL, PRIMARY KEY (source, row_id));
@@ -49,6 +60,7 @@ export function dataTables(dimension: number, hnsw: { M: number; efConstruction:
     CREATE INDEX ps_blocks_block ON ps_blocks (block);
     CREATE TABLE ps_postings (source text NOT NULL, term text NOT NULL, block bigint NOT NULL, tf int NOT NULL, PRIMARY KEY (source, term, block));
     CREATE INDEX ps_postings_term ON ps_postings (term);
+    ${kind === 'citus' ? DATA_TABLES.map(citusData).join('\n') : ''}
   `;
 }
 
@@ -70,6 +82,7 @@ export async function ensureSchema(db: Db): Promise<void> {
       await dropOld(client);
     }
     await client.query(CREATE);
+    if ((await db.kind()) === 'citus') await client.query(CITUS_META);
     await client.query('INSERT INTO ps_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
   });
 }

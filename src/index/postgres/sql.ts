@@ -25,7 +25,8 @@ export function redact(url: string): string {
 export function databaseError(err: unknown, where: string): unknown {
   if (err instanceof AppError) return err;
   const e = err as { code?: string; message?: string };
-  const lost = /Connection terminated|connection timeout|Connection refused|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e.message ?? '');
+  // The driver's own words for a lost connection, and Citus's for a worker it cannot reach (some under XX000).
+  const lost = /Connection terminated|connection timeout|Connection refused|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect|failure on connection marked as essential|connection to the remote node|could not establish any connections to the node|connection not open/i.test(e.message ?? '');
   if ((e.code && UNAVAILABLE_CODES.has(e.code)) || lost) {
     const reason = /^[0-9A-Z]{5}$/.test(e.code ?? '') ? (e.message ?? e.code!).split('\n')[0] : (e.code ?? (e.message ?? '').split('\n')[0]);
     return new AppError('DATABASE_UNAVAILABLE', where, reason);
@@ -43,9 +44,17 @@ export function vectorOf(text: string): Float32Array {
   return Float32Array.from(pgvector.fromSql(text) as number[]);
 }
 
+/**
+ * What kind of database the store talks to, found from the database itself: the development database (PGlite, one
+ * session under every connection), a PostgreSQL, or a Citus coordinator (the `citus` extension in this database).
+ */
+export type DbKind = 'pglite' | 'postgres' | 'citus';
+
 export interface Db {
   pool: pg.Pool;
   where: string;
+  /** The kind of database, asked once (again after a failure). */
+  kind(): Promise<DbKind>;
   /** One parameterised statement; connection failures become DATABASE_UNAVAILABLE. */
   query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /**
@@ -63,9 +72,30 @@ export interface ConnectOptions {
 }
 
 /**
+ * The settings every transaction on a Citus coordinator starts with. `SET LOCAL` is sent on to the workers that a
+ * transaction's statements reach (so that HNSW's breadth set for a search is the workers' too: a `set_config` is
+ * not); and every plan is made for its values, since Citus cannot plan a generic plan of a parameterised query on a
+ * distributed table ("could not create distributed plan"), which a server set to `force_generic_plan` would ask for.
+ */
+export const CITUS_TRANSACTION = "SET LOCAL citus.propagate_set_commands = 'local'; SET LOCAL plan_cache_mode = force_custom_plan";
+
+/** Opens a transaction on `client` with what `kind` needs of every transaction. */
+export async function beginOn(client: pg.PoolClient, kind: DbKind, readOnly = false): Promise<void> {
+  await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+  if (kind === 'citus') await client.query(CITUS_TRANSACTION);
+}
+
+/** The kind of the database the pool is on. */
+async function kindOf(pool: pg.Pool): Promise<DbKind> {
+  const { rows } = await pool.query<{ v: string; citus: boolean }>(`SELECT version() AS v, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`);
+  return /PGlite/.test(rows[0].v) ? 'pglite' : rows[0].citus ? 'citus' : 'postgres';
+}
+
+/**
  * A pool on `url`. The development database (PGlite behind a socket) runs every connection's messages on one session
- * and interleaves two connections' parameterised statements unless one is inside a transaction; there, each
- * statement outside a transaction gets one of its own. A real PostgreSQL is used as it is.
+ * and interleaves two connections' parameterised statements unless one is inside a transaction; there, and on Citus
+ * (whose transactions carry settings of their own), each statement outside a transaction gets one of its own. A
+ * real PostgreSQL is used as it is.
  */
 export function connect(url: string, options: ConnectOptions = {}): Db {
   const where = redact(url);
@@ -74,12 +104,9 @@ export function connect(url: string, options: ConnectOptions = {}): Db {
   pool.on('error', onError);
   // A checked-out client's connection dropped by the server emits 'error' on the client: never unhandled.
   pool.on('connect', (client) => client.on('error', onError));
-  let serial: Promise<boolean> | null = null;
-  const isSerial = () =>
-    (serial ??= pool.query<{ v: string }>('SELECT version() AS v').then(
-      (r) => /PGlite/.test(r.rows[0].v),
-      (err) => ((serial = null), Promise.reject(err)),
-    ));
+  let found: Promise<DbKind> | null = null;
+  const kind = () =>
+    (found ??= kindOf(pool).catch((err) => ((found = null), Promise.reject(err))));
   const wrap = async <T>(work: () => Promise<T>) => {
     try {
       return await work();
@@ -89,10 +116,11 @@ export function connect(url: string, options: ConnectOptions = {}): Db {
   };
   const transaction: Db['transaction'] = (work, opts = {}) =>
     wrap(async () => {
+      const k = await kind();
       const client = await pool.connect();
       let broken = false;
       try {
-        await client.query(opts.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+        await beginOn(client, k, opts.readOnly);
         const out = await work(client);
         await client.query('COMMIT');
         return out;
@@ -107,7 +135,8 @@ export function connect(url: string, options: ConnectOptions = {}): Db {
   return {
     pool,
     where,
-    query: (text, values) => wrap(async () => ((await isSerial()) ? transaction((c) => c.query(text, values)) : pool.query(text, values))),
+    kind: () => wrap(kind),
+    query: (text, values) => wrap(async () => ((await kind()) === 'postgres' ? pool.query(text, values) : transaction((c) => c.query(text, values)))),
     transaction,
   };
 }

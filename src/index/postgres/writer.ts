@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import { HASH_BYTES, versionName, type IndexManifest } from '../manifest.js';
 import type { IndexWriter, KnownSentence, SegmentData } from '../store.js';
 import { DATA_TABLES, dataTables } from './schema.js';
-import { databaseError, vectorLiteral, vectorOf, type Db } from './sql.js';
+import { beginOn, databaseError, vectorLiteral, vectorOf, type Db, type DbKind } from './sql.js';
 
 /** Rows a statement inserts at most. */
 const BATCH = 400;
@@ -103,7 +103,7 @@ async function addSegment(client: pg.PoolClient, segment: SegmentData, signal?: 
  * Makes the data tables when there are none, or anew when the vectors' dimension changes (nothing of the old index
  * can be reused then). Returns whether the HNSW index must be made again at commit for other settings.
  */
-async function prepareTables(client: pg.PoolClient, dimension: number, hnsw: { M: number; efConstruction: number }): Promise<{ recreated: boolean; rebuildHnsw: boolean }> {
+async function prepareTables(client: pg.PoolClient, dimension: number, hnsw: { M: number; efConstruction: number }, kind: DbKind): Promise<{ recreated: boolean; rebuildHnsw: boolean }> {
   const { rows } = await client.query<{ dimension: number | null; hnsw: { M: number; efConstruction: number } | null; present: boolean }>(
     `SELECT s.dimension, s.hnsw, to_regclass('ps_passages') IS NOT NULL AS present FROM (SELECT 1) x LEFT JOIN ps_state s ON true`,
   );
@@ -112,7 +112,7 @@ async function prepareTables(client: pg.PoolClient, dimension: number, hnsw: { M
     return { recreated: false, rebuildHnsw: r.hnsw !== null && (r.hnsw.M !== hnsw.M || r.hnsw.efConstruction !== hnsw.efConstruction) };
   }
   for (const t of DATA_TABLES) await client.query(`DROP TABLE IF EXISTS ${t} CASCADE`);
-  await client.query(dataTables(dimension, hnsw));
+  await client.query(dataTables(dimension, hnsw, kind));
   return { recreated: true, rebuildHnsw: false };
 }
 
@@ -152,13 +152,14 @@ async function removeOld(client: pg.PoolClient, before: number, sources: string[
  * Opens a change's transaction: the version it follows (locked against another writer), the data tables a rebuild
  * needs, and the first number the change draws (what is older belongs to the version before it).
  */
-async function startChange(client: pg.PoolClient, options: { replaceAll: boolean; dimension: number; hnsw: { M: number; efConstruction: number } }, where: string) {
-  await client.query('BEGIN');
+async function startChange(client: pg.PoolClient, options: { replaceAll: boolean; dimension: number; hnsw: { M: number; efConstruction: number } }, db: Db) {
+  const kind = await db.kind();
+  await beginOn(client, kind);
   const found = (await client.query<{ version: string; blocks: string; total_length: string }>('SELECT version, blocks, total_length FROM ps_state FOR UPDATE')).rows[0];
   let recreated = false;
   let rebuildHnsw = false;
-  if (options.replaceAll) ({ recreated, rebuildHnsw } = await prepareTables(client, options.dimension, options.hnsw));
-  else if (!found) throw new AppError('INDEX_NOT_READY', where);
+  if (options.replaceAll) ({ recreated, rebuildHnsw } = await prepareTables(client, options.dimension, options.hnsw, kind));
+  else if (!found) throw new AppError('INDEX_NOT_READY', db.where);
   const state: State = { version: Number(found?.version ?? 0), blocks: recreated ? 0 : Number(found?.blocks ?? 0), totalLength: recreated ? 0 : Number(found?.total_length ?? 0) };
   return { state, first: (await ids(client, 1))[0], rebuildHnsw };
 }
@@ -194,7 +195,7 @@ export async function beginChange(db: Db, options: { replaceAll: boolean; dimens
   };
   let started: Awaited<ReturnType<typeof startChange>>;
   try {
-    started = await startChange(client, options, db.where);
+    started = await startChange(client, options, db);
   } catch (err) {
     await end('ROLLBACK').catch(() => undefined);
     throw databaseError(err, db.where);
@@ -232,7 +233,7 @@ export async function beginChange(db: Db, options: { replaceAll: boolean; dimens
         await client.query(
           `INSERT INTO ps_state (id, version, manifest, blocks, total_length, dimension, hnsw) VALUES (1, $1, $2::jsonb, $3, $4, $5, $6::jsonb)
            ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, manifest = EXCLUDED.manifest, blocks = EXCLUDED.blocks,
-             total_length = EXCLUDED.total_length, dimension = EXCLUDED.dimension, hnsw = EXCLUDED.hnsw, changed_at = now()`,
+             total_length = EXCLUDED.total_length, dimension = EXCLUDED.dimension, hnsw = EXCLUDED.hnsw, changed_at = EXCLUDED.changed_at`,
           [version, JSON.stringify(stored), state.blocks, state.totalLength, manifest.dimension, JSON.stringify(manifest.hnsw)],
         );
         await client.query('SELECT pg_notify($1, $2)', ['ps_current', versionName(version)]);
