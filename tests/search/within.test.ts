@@ -133,6 +133,14 @@ describe.each<StoreKind>(STORE_KINDS)('searching within a corpus, %s store', (ki
     // Ten documents' best passages are not all among the first ten candidates: taken again, deeper.
     expect((await search(counting, QUESTION, { k: 10, perSource: 1 })).hits).toHaveLength(10);
     expect(calls).toBeGreaterThan(1);
+    // A grouped page past what the documents can give is empty, known without a search.
+    calls = 0;
+    const documents = reader.manifest.documents.length;
+    expect((await search(counting, QUESTION, { k: 50, offset: documents, perSource: 1 })).hits).toEqual([]);
+    expect(calls).toBe(0);
+    // The last grouped page holds the documents left: one each.
+    const last = await search(counting, QUESTION, { k: 50, offset: documents - 2, perSource: 1 });
+    expect(last.hits).toHaveLength(2);
   });
 
   it('says where each hit is: the title, the page of a PDF, the section of Markdown', async () => {
