@@ -6,7 +6,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { AppError } from './errors.js';
-import { distIsStale } from './live/processes.js';
 
 const common = (cmd: Command) =>
   cmd
@@ -89,9 +88,7 @@ export function loadDotEnv(file = path.resolve('.env')): void {
 
 export async function main(argv = process.argv): Promise<void> {
   try {
-    if (import.meta.url.endsWith('/dist/cli.js') && distIsStale()) {
-      process.stderr.write('warning: dist/ is older than src/ (edited since it was compiled): run `npm run compile` to run your edits\n');
-    }
+    if (import.meta.url.endsWith('/dist/cli.js')) (await import('./commands/stale.js')).warnIfStale();
     loadDotEnv();
     await createProgram().parseAsync(argv);
     // Every command has finished its work (a server has closed): nothing left running should keep the process.

@@ -1,14 +1,13 @@
 // The Embedder on transformers.js: the embedded default model or any other transformers.js feature-extraction model,
 // from a local folder or (when the network allows) the Hugging Face hub.
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { closest, distance } from 'fastest-levenshtein';
 import { AutoModel, AutoTokenizer, LogLevel, Tensor, env, mean_pooling, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { normalizeSpace } from '../ingest/chunking.js';
 import { AppError } from '../errors.js';
 import { unitVector, type Embedder, type EmbedderOptions, type QueryOptions } from './embedder.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_TYPE, REFERENCE, ensureEmbeddedModel } from './embedded-model.js';
+import { nearestModelName } from './model-names.js';
 
 interface Profile {
   pooling: 'mean' | 'cls';
@@ -266,25 +265,6 @@ async function loadTransformers(root: string, id: string, options: EmbedderOptio
         'or set EMBED_MODEL to the path of such a folder.',
     );
   }
-}
-
-/** Model names known here: the embedded one, and the model folders under `root` (`name` or `org/name`). */
-async function knownModelNames(root: string): Promise<string[]> {
-  const names = [EMBEDDED_MODEL_ID];
-  const dirs = async (dir: string) => (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
-  for (const name of await dirs(root)) {
-    names.push(name);
-    for (const inner of await dirs(path.join(root, name))) names.push(`${name}/${inner}`);
-  }
-  return names;
-}
-
-/** The known model name a mistyped one is closest to (at most 2 edits, or a third of its length), if any. */
-export async function nearestModelName(name: string, root: string): Promise<string | undefined> {
-  const known = (await knownModelNames(root)).filter((n) => n !== name);
-  if (!known.length) return undefined;
-  const best = closest(name, known);
-  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
 /**
