@@ -85,7 +85,7 @@ async function liveChanges(corpus: string, index: string, book: string, settings
       connections: 8,
       duration: 1000,
       requests: [{ setupRequest: (req) => ({ ...req, path: `/search?q=${encodeURIComponent(questions[i++ % questions.length])}&k=10` }) }],
-    }, (err, result) => finished(result));
+    }, (_err, result) => finished(result));
     try {
       await new Promise((r) => setTimeout(r, 2000));
       await changeWhileLoaded(server.base, corpus, book, putWord, editWord);

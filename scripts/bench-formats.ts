@@ -15,7 +15,7 @@ import { ROOT, runIfMain } from './processes.js';
 const FORMATS = ['txt', 'md', 'html', 'pdf', 'docx'] as const;
 type Ext = (typeof FORMATS)[number];
 
-const escape = (s: string) => s.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeXml = (s: string) => s.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A book's body (between the Gutenberg markers), cut to about `chars`, as paragraphs of one line each. */
 async function paragraphsOf(file: string, chars: number): Promise<string[]> {
@@ -30,7 +30,7 @@ async function paragraphsOf(file: string, chars: number): Promise<string[]> {
 async function render(ext: Ext, title: string, paragraphs: string[]): Promise<string | Buffer> {
   if (ext === 'txt') return paragraphs.join('\n\n');
   if (ext === 'md') return `---\ntitle: "${title}"\n---\n\n${paragraphs.join('\n\n')}\n`;
-  if (ext === 'html') return `<!doctype html><html><head><title>${escape(title)}</title></head><body><nav><a href="/">Library</a></nav><main><article>${paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n')}</article></main><footer>Project Gutenberg</footer></body></html>`;
+  if (ext === 'html') return `<!doctype html><html><head><title>${escapeXml(title)}</title></head><body><nav><a href="/">Library</a></nav><main><article>${paragraphs.map((p) => `<p>${escapeXml(p)}</p>`).join('\n')}</article></main><footer>Project Gutenberg</footer></body></html>`;
   if (ext === 'pdf') {
     // About 2,500 characters a page, as a printed book has.
     const pages: string[][] = [[]];

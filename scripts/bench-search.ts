@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { splitBlocks, splitSentences } from '../src/ingest/chunking.js';
 import type { Embedder } from '../src/model/embedder.js';
 import { search } from '../src/search/search.js';
-import { type SearchEngine } from '../src/search/engine.js';
+import type { SearchEngine } from '../src/search/engine.js';
 import type { LoadedSegment } from '../src/index/files/segments.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -48,7 +48,7 @@ describe('a corpus of every format', () => {
   });
 
   it('answers a question answered only on the PDF\'s second page with that PDF first, on page 2, under its title', async () => {
-    const { body } = await get('/search?q=' + encodeURIComponent('When was the cider press at Holloway Farm rebuilt?'));
+    const { body } = await get(`/search?q=${encodeURIComponent('When was the cider press at Holloway Farm rebuilt?')}`);
     expect(body.hits[0]).toMatchObject({ source: 'reports/orchard-report.pdf', page: 2, title: 'Orchard report 2026' });
     expect((body.hits[0].highlight as { text: string }).text).toBe('The cider press at Holloway Farm was rebuilt in 1887 after a fire destroyed the old oak screw.');
   });
@@ -57,7 +57,7 @@ describe('a corpus of every format', () => {
     const all = passages.map((p) => p.text).join('\n');
     for (const word of ['Shop our catalogue', 'cookies', 'newsletter', 'Copyright', 'Subscribe', 'window.analytics']) expect(all).not.toContain(word);
     for (const markup of ['**', '](', '---', 'title:', '`']) expect(all).not.toContain(markup);
-    const { body } = await get('/search?q=' + encodeURIComponent('what joins a scion to a rootstock?'));
+    const { body } = await get(`/search?q=${encodeURIComponent('what joins a scion to a rootstock?')}`);
     expect(body.hits[0]).toMatchObject({ source: 'notes/grafting.md', title: 'Grafting notes', section: 'Whip and tongue' });
     expect(JSON.stringify(body.hits)).not.toMatch(/\*\*|\]\(/);
   });
@@ -65,18 +65,18 @@ describe('a corpus of every format', () => {
   it('reads the Latin-1 text as the words it holds', async () => {
     const recipe = passages.find((p) => p.source === 'notes/recettes.txt')!;
     expect(recipe.text).toBe('Crème brûlée à la poire : le pâtissier français préfère des poires mûres, pelées et pochées à feu très doux.');
-    const { body } = await get('/search?q=' + encodeURIComponent('crème brûlée à la poire'));
+    const { body } = await get(`/search?q=${encodeURIComponent('crème brûlée à la poire')}`);
     expect(body.hits[0].source).toBe('notes/recettes.txt');
   });
 
   it('gives the Word file\'s sections, and the web page\'s title and sections', async () => {
     expect(passages.find((p) => p.text.startsWith('The committee approved'))).toMatchObject({ source: 'reports/budget.docx', section: 'Equipment' });
-    const { body } = await get('/search?q=' + encodeURIComponent('why wrap each pear in newspaper'));
+    const { body } = await get(`/search?q=${encodeURIComponent('why wrap each pear in newspaper')}`);
     expect(body.hits[0]).toMatchObject({ source: 'pages/pears.html', title: 'Keeping pears through winter', section: 'Wrapping' });
   });
 
   it('searches within reports/**: only its hits, k of them when that many exist', async () => {
-    const { body } = await get('/search?k=3&source=' + encodeURIComponent('reports/**') + '&q=' + encodeURIComponent('how are pears kept over winter'));
+    const { body } = await get(`/search?k=3&source=${encodeURIComponent('reports/**')}&q=${encodeURIComponent('how are pears kept over winter')}`);
     expect(body.hits).toHaveLength(3);
     expect(body.hits.every((h) => String(h.source).startsWith('reports/'))).toBe(true);
   });

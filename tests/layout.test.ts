@@ -37,7 +37,7 @@ function relativeImports(text: string): string[] {
  * Lengths of the functions of a source text: a line that opens a function (declaration, method, or arrow assigned
  * to a name) runs to the line where its braces close again.
  */
-export function functionLengths(text: string): { name: string; lines: number }[] {
+function functionLengths(text: string): { name: string; lines: number }[] {
   const lines = text.split('\n');
   const out: { name: string; lines: number }[] = [];
   const opener = /^\s*(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*(\w+)|(?:const|let)\s+(\w+)\s*=\s*(?:async\s*)?(?:\([^)]*\)|\w+)\s*(?::[^=]+)?=>\s*\{|(?:async\s+)?(\w+)\s*\([^)]*\)\s*(?::[^{]+)?\{\s*$)/;

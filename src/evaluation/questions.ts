@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { fusedScore } from '../search/fusion.js';
 import { rank } from '../search/rank.js';
 import { search, selectHits } from '../search/search.js';
-import { type SearchEngine } from '../search/engine.js';
+import type { SearchEngine } from '../search/engine.js';
 
 const questionsSchema = z.array(z.object({ q: z.string().min(1), key: z.array(z.string().min(1)).min(1) })).min(1);
 export type Question = z.infer<typeof questionsSchema>[number];

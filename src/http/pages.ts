@@ -205,7 +205,7 @@ export function viewWindow(text: string, start: number, end: number, context = V
   if (to < text.length) {
     const para = text.lastIndexOf('\n\n', to);
     const space = text.lastIndexOf(' ', to);
-    to = para >= end ? para : space >= end ? space : end;
+    to = para >= end ? para : Math.max(space, end);
   }
   return { from, to };
 }

@@ -42,6 +42,7 @@ export function documentSource(raw: string): string {
   if (!raw) throw refuse('it is empty');
   if (raw.length > MAX_PATH_CHARS) throw refuse(`it is longer than ${MAX_PATH_CHARS} characters`);
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw refuse('it holds a control character');
   if (raw.includes('\\')) throw refuse('use forward slashes');
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) throw refuse('it must be relative to the index, not absolute');

@@ -156,12 +156,10 @@ function pagedLines(block: Sentence): { paged: number; lines: number } {
 function pagedListEnd(blocks: Sentence[], at: number): number {
   let end = at;
   let paged = 0;
-  let lines = 0;
   for (; end < blocks.length; end++) {
     const p = pagedLines(blocks[end]);
     if (p.paged * 5 < p.lines * 3) break;
     paged += p.paged;
-    lines += p.lines;
   }
   return paged >= 3 ? end : at;
 }

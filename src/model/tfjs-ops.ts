@@ -9,6 +9,7 @@ export interface TfNode {
   name: string;
   op: string;
   input?: string[];
+  // biome-ignore lint/suspicious/noExplicitAny: a TF.js graph's attributes are of many shapes, read by each op
   attr?: Record<string, any>;
 }
 
@@ -27,6 +28,7 @@ export interface OpContext {
   /** Refuses the node: throws MODEL_CONVERSION_FAILED naming it. */
   fail(n: TfNode, why: string): never;
   constOf(n: TfNode, r: string): number[];
+  // biome-ignore lint/suspicious/noExplicitAny: as above, one attribute of any shape
   attr(n: TfNode, key: string): any;
   intAttr(n: TfNode, key: string): number;
   boolAttr(n: TfNode, key: string): boolean;
@@ -175,7 +177,7 @@ export const TF_OPS: Record<string, OpHandler> = {
     const strides = (x.attr(n, 'strides')?.list?.i ?? []).map(Number);
     const dilations = (x.attr(n, 'dilations')?.list?.i ?? [1, 1, 1, 1]).map(Number);
     const format = x.attr(n, 'data_format')?.s ? String.fromCharCode(...x.attr(n, 'data_format').s) : 'NHWC';
-    if (!kernel || kernel.dims[0] !== 1 || kernel.dims[1] !== 1) return x.fail(n, 'only constant 1x1 kernels are supported');
+    if (kernel?.dims[0] !== 1 || kernel.dims[1] !== 1) return x.fail(n, 'only constant 1x1 kernels are supported');
     if (format !== 'NHWC' || strides.some((s: number) => s !== 1) || dilations.some((d: number) => d !== 1)) {
       return x.fail(n, 'only NHWC, stride 1, dilation 1 is supported');
     }

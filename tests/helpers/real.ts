@@ -2,7 +2,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Embedder } from '../../src/model/embedder.js';
+import type { Embedder } from '../../src/model/embedder.js';
 import { createEmbedder } from '../../src/model/transformers-embedder.js';
 import { buildIndex, type BuildResult } from '../../src/index/build.js';
 import { loadConfig } from '../../src/config.js';

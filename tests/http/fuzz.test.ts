@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../../src/errors.js';
 import { errorBodySchema, searchResponseSchema } from '../../src/http/schemas.js';
-import { createApp } from '../../src/http/app.js';
+import type { createApp } from '../../src/http/app.js';
 import { ADMIN_TOKEN, realApp, removeDir, tempDir } from '../helpers/real.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);

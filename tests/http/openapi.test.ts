@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
+import type { createApp } from '../../src/http/app.js';
 import { errorBodySchema, healthSchema, searchResponseSchema } from '../../src/http/schemas.js';
 import { realApp, removeDir, tempDir } from '../helpers/real.js';
 

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { createService, type Service } from '../../src/live/service.js';
 import { createMcpServer, type McpAdminDeps, type McpDeps, type Tool } from '../../src/mcp/server.js';
-import { documentSchema } from '../../src/mcp/tools/get-document.js';
+import type { documentSchema } from '../../src/mcp/tools/get-document.js';
 import { KABUL_ANSWER, KABUL_QUESTION, realEmbedder, removeDir, tempDir } from '../helpers/real.js';
 import { buildSeed, connectInProcess, errorOf, textOf } from './seed.js';
 

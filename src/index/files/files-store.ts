@@ -226,7 +226,7 @@ function createWriter(ctx: WriterContext): IndexWriter {
       } catch (err) {
         throw fail(err);
       }
-      const merged = await mergeIfDue(ctx, name, commit).catch(() => null);
+      const merged = await mergeIfDue(ctx, commit).catch(() => null);
       const latest = merged ?? { name, commit };
       const before = ctx.base ?? null;
       await prune(ctx.indexDir, [latest.commit, ...(merged ? [commit] : before ? [before.commit] : [])], [latest.name, merged ? name : (before?.name ?? name)]).catch(() => undefined);

@@ -85,10 +85,10 @@ export async function mergedSegment(parts: { segment: LoadedSegment; deleted: Se
 }
 
 /**
- * Merges the segments of version `name` that are due (mergePlan), within `ctx.mergeLimit` passages, and publishes the
+ * Merges the segments of the version `commit` describes that are due (mergePlan), within `ctx.mergeLimit` passages, and publishes the
  * result as the next version; null when nothing was due. The merged version holds the same documents.
  */
-export async function mergeIfDue(ctx: WriterContext, name: string, commit: Commit): Promise<{ name: string; commit: Commit } | null> {
+export async function mergeIfDue(ctx: WriterContext, commit: Commit): Promise<{ name: string; commit: Commit } | null> {
   const candidates: Candidate[] = [];
   for (const s of commit.segments) {
     const meta = await ctx.metaOf(s.name);

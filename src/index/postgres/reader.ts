@@ -11,6 +11,7 @@ import { vectorLiteral, type Db } from './sql.js';
 /** The most hnsw.ef_search allows. */
 const MAX_EF = 1000;
 
+// biome-ignore lint/suspicious/noExplicitAny: the pg driver's own default for a row's type
 type Query = <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 /** Passage records by label, shared by every reader of a store: a label is never given to another passage. */

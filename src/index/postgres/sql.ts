@@ -56,6 +56,7 @@ export interface Db {
   /** The kind of database, asked once (again after a failure). */
   kind(): Promise<DbKind>;
   /** One parameterised statement; connection failures become DATABASE_UNAVAILABLE. */
+  // biome-ignore lint/suspicious/noExplicitAny: the pg driver's own default for a row's type
   query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /**
    * `work` inside one transaction on one connection, committed when it resolves and rolled back when it throws;

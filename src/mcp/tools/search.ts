@@ -31,7 +31,7 @@ export function searchArguments(limits: AppLimits) {
 function hitAsText(h: SearchHit, rank: number): string {
   const place = placeOf(h);
   const where = `${place ? `${place} (${h.source})` : h.source}, characters ${h.start}-${h.end}`;
-  const text = h.text.slice(0, h.highlight.start) + `[${h.highlight.text}]` + h.text.slice(h.highlight.end);
+  const text = `${h.text.slice(0, h.highlight.start)}[${h.highlight.text}]${h.text.slice(h.highlight.end)}`;
   return `${rank}. ${where}, score ${h.score.toFixed(3)}${h.confident ? '' : ', weak match'}\n   ${text.replace(/\s+/g, ' ')}`;
 }
 
