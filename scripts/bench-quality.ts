@@ -10,7 +10,7 @@ import { configFrom, embedderFor, engineFor, type Flags } from '../src/commands/
 import { answers, evaluateOfftopic, evaluateQuestions, loadOfftopic, loadQuestions, type Question } from '../src/evaluation/questions.js';
 import { readCorpus, type Corpus } from '../src/ingest/corpus.js';
 import { extractCorpus } from '../src/ingest/extract.js';
-import { createLexicalIndex } from '../src/index/lexical.js';
+import { createKeywordIndex } from '../src/index/keywords.js';
 import { ROOT, runIfMain } from './processes.js';
 
 interface Scores {
@@ -32,19 +32,19 @@ export function wordWindows(text: string, size: number): string[] {
 async function baseline(corpus: Corpus, questions: Question[], size: number): Promise<Scores> {
   const { documents } = await extractCorpus(corpus, new Map());
   const texts = documents.flatMap((d) => wordWindows(d.text, size));
-  const index = createLexicalIndex(texts);
+  const index = createKeywordIndex(texts);
   let hit1 = 0;
   let hit3 = 0;
   let mrr = 0;
   let words = 0;
   let hits = 0;
   for (const q of questions) {
-    const found = index.search(q.q, 10);
-    const at = found.findIndex((h) => answers(texts[h.label], q.key));
+    const found = (await index.search(q.q, 10)).hits;
+    const at = found.findIndex((h) => answers(texts[h.block], q.key));
     if (at === 0) hit1++;
     if (at >= 0 && at < 3) hit3++;
     if (at >= 0) mrr += 1 / (at + 1);
-    for (const h of found) words += texts[h.label].split(/\s+/).filter(Boolean).length;
+    for (const h of found) words += texts[h.block].split(/\s+/).filter(Boolean).length;
     hits += found.length;
   }
   const n = questions.length;

@@ -6,8 +6,8 @@ import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { searchSettings, type Config } from '../src/config.js';
-import { createFilesReader } from '../src/index/files/reader.js';
-import { currentBuild, loadIndex } from '../src/index/files/store.js';
+import { currentVersion } from '../src/index/files/commits.js';
+import { createFilesStore } from '../src/index/files/files-store.js';
 import { createSearchEngine } from '../src/search/engine.js';
 import { hnswRecall, latencySplit, sampleSentences } from './bench-search.js';
 import { folderBytes, startServer, timedBuild } from './processes.js';
@@ -82,13 +82,16 @@ export async function benchScale(options: { config: Config; books: string[]; wor
 
   out.write(`\nScale: ${books.length} books, ${megabytes.toFixed(1)} MB, one \`build\` process\n`);
   const build = await timedBuild(env);
-  const buildDir = await currentBuild(env.INDEX_DIR);
-  const manifest = JSON.parse(await readFile(path.join(buildDir!, 'manifest.json'), 'utf8')) as { passages: number; vectors: number };
-  const indexMb = (await folderBytes(buildDir!)) / 1e6;
+  const version = await currentVersion(env.INDEX_DIR);
+  const commit = JSON.parse(await readFile(path.join(env.INDEX_DIR, 'commits', `${version}.json`), 'utf8')) as { manifest: { passages: number }; segments: { name: string }[] };
+  let rows = 0;
+  for (const s of commit.segments) rows += (JSON.parse(await readFile(path.join(env.INDEX_DIR, 'segments', s.name, 'meta.json'), 'utf8')) as { rows: number }).rows;
+  const indexMb = (await folderBytes(path.join(env.INDEX_DIR, 'segments'))) / 1e6;
+  const manifest = commit.manifest;
   const figures = {
     megabytes: Number(megabytes.toFixed(1)),
     passages: manifest.passages,
-    sentenceVectors: manifest.vectors,
+    sentenceVectors: rows,
     buildS: Number(build.seconds.toFixed(1)),
     passagesPerS: Math.round(manifest.passages / build.seconds),
     buildPeakRssMb: build.peakRssMb,
@@ -119,11 +122,11 @@ export async function benchScale(options: { config: Config; books: string[]; wor
   // In process, the server stopped: recall of the HNSW step and where a search's time goes.
   const embedder = await embedderFor(config);
   try {
-    const index = await loadIndex(env.INDEX_DIR, embedder, config.HNSW_EF_SEARCH);
-    const engine = createSearchEngine(createFilesReader(index, searchSettings(config).bm25), embedder, searchSettings(config));
+    const reader = await createFilesStore(env.INDEX_DIR).open({ expect: embedder, efSearch: config.HNSW_EF_SEARCH });
+    const engine = createSearchEngine(reader, embedder, searchSettings(config));
     const sample = questions.filter((_, i) => i % Math.ceil(questions.length / 100) === 0);
-    const curve = await hnswRecall(engine, index, sample, [50, 100, 200, 400], config.HNSW_EF_SEARCH);
-    out.write(`\nHNSW recall@10 against exact search over the ${index.passages.length} passage vectors, ${sample.length} questions:\n\n| efSearch | recall@10 | ms/query |\n| --- | --- | --- |\n`);
+    const curve = await hnswRecall(engine, sample, [50, 100, 200, 400], config.HNSW_EF_SEARCH);
+    out.write(`\nHNSW recall@10 against exact search over the ${reader.manifest.passages} passage vectors, ${sample.length} questions:\n\n| efSearch | recall@10 | ms/query |\n| --- | --- | --- |\n`);
     for (const c of curve) out.write(`| ${c.ef}${c.ef === config.HNSW_EF_SEARCH ? ' (configured)' : ''} | ${c.recall10} | ${c.msPerQuery} |\n`);
     const split = await latencySplit(engine, questions.slice(0, 200));
     out.write(`\nSearch stages over that index, median ms of ${Math.min(200, questions.length)} questions asked one at a time (in process, no HTTP):\n\n`);

@@ -11,7 +11,7 @@ import { splitBlocks, splitSentences } from '../src/ingest/chunking.js';
 import type { Embedder } from '../src/model/embedder.js';
 import { search } from '../src/search/search.js';
 import { type SearchEngine } from '../src/search/engine.js';
-import type { LoadedIndex } from '../src/index/files/store.js';
+import type { LoadedSegment } from '../src/index/files/segments.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -77,31 +77,24 @@ export async function embeddingThroughput(embedder: Embedder, modelDir: string, 
   };
 }
 
-/** recall@10 of HNSW against exact search over the same vectors, for each efSearch. */
-export async function hnswRecall(engine: SearchEngine, index: LoadedIndex, queries: string[], efs: number[], configuredEf: number) {
-  const { hnsw, passages } = index;
-  const dim = index.manifest.dimension;
-  const vectors = new Float32Array(passages.length * dim);
-  passages.forEach((_, label) => vectors.set(hnsw.getPoint(label), label * dim));
+/**
+ * recall@10 of the files store's vector search (HNSW in each segment that has one, merged) against scoring every
+ * passage, for each efSearch.
+ */
+export async function hnswRecall(engine: SearchEngine, queries: string[], efs: number[], configuredEf: number) {
+  const reader = engine.reader as SearchEngine['reader'] & { segments: LoadedSegment[]; nearestExact(q: Float32Array, k: number): number[] };
   const queryVectors = await engine.embedder.embedQueries(queries);
-  const exact = queryVectors.map((q) => {
-    const scores = passages.map((_, label) => {
-      let s = 0;
-      for (let i = 0; i < dim; i++) s += q[i] * vectors[label * dim + i];
-      return s;
-    });
-    return new Set(scores.map((s, label) => [s, label] as const).sort((a, b) => b[0] - a[0]).slice(0, 10).map(([, l]) => l));
-  });
-  const curve = efs.map((ef) => {
-    hnsw.setEf(ef);
+  const exact = queryVectors.map((q) => new Set(reader.nearestExact(q, 10)));
+  const setEf = (ef: number) => reader.segments.forEach((s) => s.hnsw?.setEf(ef));
+  const curve = [];
+  for (const ef of efs) {
+    setEf(ef);
     let found = 0;
     const started = performance.now();
-    queryVectors.forEach((q, i) => {
-      for (const label of hnsw.searchKnn(Array.from(q), 10).neighbors) if (exact[i].has(label)) found++;
-    });
-    return { ef, recall10: Number((found / (queryVectors.length * 10)).toFixed(4)), msPerQuery: Number(((performance.now() - started) / queryVectors.length).toFixed(3)) };
-  });
-  hnsw.setEf(configuredEf);
+    for (const [i, q] of queryVectors.entries()) for (const label of await reader.nearest(q, 10)) if (exact[i].has(label)) found++;
+    curve.push({ ef, recall10: Number((found / (queryVectors.length * 10)).toFixed(4)), msPerQuery: Number(((performance.now() - started) / queryVectors.length).toFixed(3)) });
+  }
+  setEf(configuredEf);
   return curve;
 }
 

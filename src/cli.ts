@@ -37,6 +37,8 @@ export function createProgram(): Command {
     .addOption(new Option('--host <host>', 'address to listen on (HOST)'))
     .addOption(new Option('--watch', 'rebuild in the background when the corpus changes (WATCH)'))
     .action(async (flags) => (await import('./commands/serve.js')).runServe(flags));
+  common(program.command('mcp').description('serve the search to AI agents as an MCP server on stdin and stdout'))
+    .action(async (flags) => (await import('./commands/mcp.js')).runMcp(flags));
   common(program.command('query').description('answer one question from the built index, without a server'))
     .argument('<question>', 'the question, in plain language')
     .option('-k, --k <k>', 'how many passages (1 to SEARCH_MAX_K)')
@@ -48,6 +50,18 @@ export function createProgram(): Command {
     .option('--all', 'show the weaker matches too, not only the hits likely to answer')
     .option('--json', 'print JSON instead of text (every hit, each with its confident flag)')
     .action(async (question, flags) => (await import('./commands/query.js')).runQuery(question, flags));
+  common(program.command('put').description('add or replace a document in the index, kept by the index (not the corpus folder)'))
+    .argument('<file>', 'the file to read: text, Markdown, HTML, PDF or Word (.docx)')
+    .option('--as <path>', "its path in the index ('notes/harbour.md'); the file's name by default")
+    .option('--type <media>', 'its media type (text/markdown, application/pdf…); its extension by default')
+    .action(async (file, flags) => (await import('./commands/documents.js')).runPut(file, flags));
+  common(program.command('delete').description('delete a document put with `put` (or over the API) from the index'))
+    .argument('<path>', 'its path in the index')
+    .action(async (source, flags) => (await import('./commands/documents.js')).runDelete(source, flags));
+  common(program.command('list').description("the index's documents: where each came from, its title, passages and size"))
+    .option('--origin <origin>', 'only documents from the corpus `folder`, or put over the `api`')
+    .option('--json', 'print JSON')
+    .action(async (flags) => (await import('./commands/documents.js')).runList(flags));
   common(program.command('eval').description('hit@1, hit@3 and MRR@10 of key-phrase questions over the corpus folder'))
     .argument('<questions>', 'JSON file: [{ "q": question, "key": [verbatim phrases] }]')
     .option('--offtopic <file>', 'JSON file of questions no document answers ([{ "q" }]): how often no hit is confident')

@@ -48,6 +48,8 @@ export const operatorSettings = {
   METRICS: bool(true),
   MAX_QUERY_CHARS: int(1000, 1, 100000),
   MAX_BODY_BYTES: int(16384, 256, 10485760),
+  MAX_DOCUMENT_BYTES: int(50 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  DATABASE_POOL_SIZE: int(8, 1, 1000),
 };
 
 /**
@@ -131,7 +133,16 @@ export function searchSettings(config: Config, depth = config.SEARCH_DEPTH) {
     depth,
     keywordShare: { min: config.FUSION_KEYWORD_MIN, max: config.FUSION_KEYWORD_MAX, midpoint: config.FUSION_COVERAGE_MIDPOINT },
     dedup: config.SEARCH_DEDUP,
-    bm25: { k1: config.BM25_K1, b: config.BM25_B, delta: 0 },
+    bm25: { k1: config.BM25_K1, b: config.BM25_B },
+  };
+}
+
+/** What shapes an index a build makes under a config: the model as configured, chunking, HNSW. */
+export function buildSettings(config: Config) {
+  return {
+    model: JSON.stringify([config.EMBED_MODEL, config.EMBED_POOLING, config.EMBED_QUERY_PREFIX ?? null, config.EMBED_PASSAGE_PREFIX ?? null]),
+    chunking: { words: config.CHUNK_WORDS, overlap: config.CHUNK_OVERLAP, maxTokens: config.CHUNK_MAX_TOKENS },
+    hnsw: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
   };
 }
 

@@ -65,7 +65,7 @@ describe('the source layout', () => {
 
   it('has a folder comment for every stage, saying what it owns and may import', () => {
     const stages = new Set(files.map(stageOf).filter((s) => !TOP.includes(s)));
-    expect([...stages].sort()).toEqual(['commands', 'evaluation', 'http', 'index', 'ingest', 'live', 'model', 'search']);
+    expect([...stages].sort()).toEqual(['commands', 'evaluation', 'http', 'index', 'ingest', 'live', 'mcp', 'model', 'search']);
     for (const stage of stages) {
       const readme = readFileSync(path.join(SRC, stage, 'README.md'), 'utf8');
       expect(readme).toMatch(/^Owns: /m);

@@ -3,7 +3,8 @@
 import { AppError } from '../errors.js';
 import type { Skipped } from '../ingest/files.js';
 import { readCorpus } from '../ingest/corpus.js';
-import { buildIndexOf, upToDateManifest } from '../index/build.js';
+import { syncFolder } from '../index/build.js';
+import type { Embedder } from '../model/embedder.js';
 import { storeFor } from '../live/store-for.js';
 import { buildOptions, configFrom, embedderFor, log, progressReporter, type Flags } from './shared.js';
 
@@ -35,31 +36,35 @@ export async function runBuild(flags: Flags & { force?: boolean }): Promise<void
       log('build.stage', { stage });
     },
     signal: stopping.signal,
+    force: Boolean(force),
   };
-  const current = force ? null : await upToDateManifest(corpus.hash, options);
-  if (current) {
-    process.stdout.write(`Index is up to date: ${current.documents.length} document(s), ${current.passages} passages, built ${current.builtAt}.\n`);
-    reportSkipped(current.skipped);
-    await store.close();
-    return;
-  }
-  const embedder = await embedderFor(config);
+  // The model is loaded only when some text is new to the index.
+  let embedder: Embedder | null = null;
+  const model = async () => (embedder ??= await embedderFor(config));
   try {
     const started = performance.now();
-    const result = await buildIndexOf(embedder, corpus, options);
+    const result = await syncFolder(corpus, model, options);
+    const m = result.manifest;
+    if (result.upToDate) {
+      process.stdout.write(`Index is up to date: ${m.documents.length} document(s), ${m.passages} passages (${result.name}, built ${m.builtAt}).\n`);
+      reportSkipped(result.skipped);
+      return;
+    }
     const ended = performance.now();
     const seconds = (ended - started) / 1000;
     const times = phases.map((p, i) => ({ stage: p.stage, seconds: Number((((phases[i + 1]?.at ?? ended) - p.at) / 1000).toFixed(2)) }));
     log('build.done', { build: result.name, seconds: Number(seconds.toFixed(2)), phases: Object.fromEntries(times.map((t) => [t.stage, t.seconds])), skipped: result.skipped.length });
-    const m = result.manifest;
+    const what = result.rebuilt
+      ? `Indexed ${m.documents.length} document(s) (${result.extracted} read, ${result.reusedFiles} unchanged)`
+      : `Updated ${result.changed} document(s), removed ${result.removed} (${result.extracted} read; ${m.documents.length} in all)`;
     process.stdout.write(
-      `Indexed ${m.documents.length} document(s) (${result.extracted} read, ${result.reusedFiles} unchanged): ${m.passages} passages, ${m.vectors} vectors (${m.dimension}-d, ${m.modelId}; ` +
-        `${result.embedded} embedded, ${result.reused} reused) in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB → ${result.name} in ${store.where}\n` +
+      `${what}: ${m.passages} passages (${m.dimension}-d, ${m.modelId}; ${result.embedded} sentences embedded, ${result.reused} reused) ` +
+        `in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB → ${result.name} in ${store.where}\n` +
         `Steps: ${times.map((t) => `${t.stage} ${t.seconds.toFixed(2)} s`).join(', ')}\n`,
     );
     reportSkipped(result.skipped);
   } finally {
-    await embedder.dispose();
+    await (embedder as Embedder | null)?.dispose();
     await store.close();
   }
 }

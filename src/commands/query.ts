@@ -1,16 +1,11 @@
 // `query`: one question answered from the built index, without a server. Its options are checked by the API's own
 // request schema, so the command accepts and refuses what GET /search does.
 import { AppError } from '../errors.js';
+import { placeOf } from '../http/pages.js';
 import { searchOptionsOf, searchRequestSchemas } from '../http/schemas.js';
 import { createService } from '../live/service.js';
 import { search, type SearchHit } from '../search/search.js';
 import { configFrom, type Flags } from './shared.js';
-
-/** Where a hit is, as a reader says it: "title — page 3", "title › section"; empty when nothing is known. */
-export function placeOf(h: SearchHit): string {
-  const head = [h.title, h.page ? `page ${h.page}` : undefined].filter(Boolean).join(' — ');
-  return h.section && h.section !== h.title ? `${head}${head ? ' ' : ''}› ${h.section}` : head;
-}
 
 /**
  * The hits as text: the answering sentence in colour on a terminal (unless NO_COLOR), in [brackets] otherwise. Only

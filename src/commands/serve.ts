@@ -11,29 +11,20 @@ import type { Duplex } from 'node:stream';
 import { AppError, errorBody } from '../errors.js';
 import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
+import { allowedHostsFor } from '../mcp/http.js';
 import { createReindexer } from '../live/reindexer.js';
 import { createService } from '../live/service.js';
-import type { IndexStore } from '../index/store.js';
 import { storeFor } from '../live/store-for.js';
 import { watchCorpus } from '../live/watcher.js';
-import { readCorpus } from '../ingest/corpus.js';
-import { upToDateManifest } from '../index/build.js';
-import { buildOptions, configFrom, log, logger, type Flags } from './shared.js';
+import { createLiveWriter } from '../live/writer.js';
+import type { Embedder } from '../model/embedder.js';
+import { mcpEndpoint } from './mcp.js';
+import { configFrom, log, logger, type Flags } from './shared.js';
 
 export interface RunningServer {
   url: string;
   /** Stops everything the server started; resolves when all of it has ended. */
   close(): Promise<void>;
-}
-
-/** With watch on, an index that is missing, or older than the corpus, is rebuilt at start: edits made while no server watched are not lost. */
-async function catchUp(config: Config, store: IndexStore, reindexer: { request(reason: string): void }): Promise<void> {
-  try {
-    const corpus = await readCorpus(config.CORPUS_DIR);
-    if (!(await upToDateManifest(corpus.hash, buildOptions(config, store)))) reindexer.request('start: the index is missing or older than the corpus');
-  } catch (err) {
-    log('watch.catch-up.failed', { code: (err as AppError).code, message: (err as Error).message });
-  }
 }
 
 /** Node's own limits on slow clients, and the one JSON error body for what its HTTP parser refuses. */
@@ -71,8 +62,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log(event, fields);
   };
   const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log: reindexLog });
-  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, reindexer, { log, checkMs: config.WATCH_CHECK_MS }) : null;
-  if (config.WATCH) void catchUp(config, service.store, reindexer);
+  // This server's own changes: documents over the API, and the folder's edits, made in place with its model.
+  const writer = createLiveWriter({
+    config,
+    store: service.store,
+    embedder: async () => service.embedder as Embedder,
+    reload: () => service.reload(),
+    rebuild: (reason) => reindexer.request(reason),
+    debounceMs: config.WATCH_DEBOUNCE_MS,
+    log,
+  });
+  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, { request: (reason) => writer.requestSync(reason) }, { log, checkMs: config.WATCH_CHECK_MS }) : null;
+  // Edits made while no server watched are not lost: the folder is synced at start.
+  if (config.WATCH) writer.requestSync('start');
+  // The port is known once the server listens (PORT=0 picks one): /mcp reads the hosts it answers to per request.
+  let mcpHosts: string[] = [];
   const app = createApp({
     engine: () => service.engine(),
     health: () => ({
@@ -80,8 +84,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
       rebuild: reindexer.status(),
       ...(watcher ? { watch: watcher.state() } : {}),
       ...(watcher?.lastError() ? { watchError: watcher.lastError() } : {}),
+      ...(writer.lastError() ? { syncError: writer.lastError() } : {}),
     }),
     readDocument: (source) => service.readDocument(source),
+    documents: {
+      current: () => {
+        const { reader } = service.engine();
+        return { index: reader.name, documents: reader.manifest.documents };
+      },
+      writer: config.ADMIN_TOKEN ? { put: (source, bytes, type) => writer.put(source, bytes, type), remove: (source) => writer.remove(source) } : undefined,
+      maxBytes: config.MAX_DOCUMENT_BYTES,
+    },
     limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 },
     admin: config.ADMIN_TOKEN ? { token: config.ADMIN_TOKEN, reindex: () => (reindexer.request('admin'), { ...reindexer.status() }) } : undefined,
     onInternalError: (err) =>
@@ -93,12 +106,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     cacheSize: config.QUERY_CACHE_SIZE,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    mcp: mcpEndpoint(config, service, () => mcpHosts, writer),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
   try {
     await once(server, 'listening');
   } catch (err) {
-    await Promise.all([watcher?.close(), reindexer.close(), service.close()]);
+    await Promise.all([watcher?.close(), reindexer.close(), writer.close(), service.close()]);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AppError('PORT_IN_USE', config.PORT, config.HOST);
     throw err;
   }
@@ -106,7 +120,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let stopping = false;
   // Once stopping, every answer tells its client to close the connection instead of sending another request on it.
   server.on('request', (_req, res) => stopping && res.setHeader('connection', 'close'));
-  const url = `http://${config.HOST}:${(server.address() as AddressInfo).port}`;
+  const { port } = server.address() as AddressInfo;
+  mcpHosts = allowedHostsFor(config.HOST, port);
+  const url = `http://${config.HOST}:${port}`;
   await service.follow(config.INDEX_POLL_MS, log);
   log('server.listening', { url, indexReady, watch: config.WATCH, admin: Boolean(config.ADMIN_TOKEN) });
 
@@ -116,7 +132,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
-    await Promise.all([watcher?.close(), reindexer.close(), drained]);
+    await Promise.all([watcher?.close(), reindexer.close(), writer.close(), drained]);
     clearTimeout(grace);
     await service.close();
   };

@@ -2,10 +2,10 @@
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
-import { embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
+import { buildSettings, embedderOptions, loadConfig, searchSettings, type Config } from '../config.js';
 import type { Corpus } from '../ingest/corpus.js';
 import type { Embedder } from '../model/embedder.js';
-import { buildIndexOf, upToDateManifest, type BuildOptions } from '../index/build.js';
+import { buildIndexOf, type BuildOptions } from '../index/build.js';
 import type { IndexStore } from '../index/store.js';
 import { readerOptions, storeFor } from '../live/store-for.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
@@ -40,13 +40,7 @@ export function log(event: string, fields: Record<string, unknown> = {}): void {
 }
 
 export function buildOptions(config: Config, store: IndexStore, onProgress?: BuildOptions['onProgress']): BuildOptions {
-  return {
-    store,
-    model: JSON.stringify([config.EMBED_MODEL, config.EMBED_POOLING, config.EMBED_QUERY_PREFIX ?? null, config.EMBED_PASSAGE_PREFIX ?? null]),
-    chunking: { words: config.CHUNK_WORDS, overlap: config.CHUNK_OVERLAP, maxTokens: config.CHUNK_MAX_TOKENS },
-    hnsw: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
-    onProgress,
-  };
+  return { store, ...buildSettings(config), onProgress };
 }
 
 /** Progress of the embedding on stderr, in tokens: a bar on a terminal, a log line every `every` tokens elsewhere. */
@@ -75,8 +69,7 @@ export function progressReporter(label: string, every = 50_000): BuildOptions['o
 export async function engineFor(config: Config, embedder: Embedder, corpus: Corpus, depth?: number): Promise<{ engine: SearchEngine; rebuilt: boolean; store: IndexStore }> {
   const store = storeFor(config);
   const options = buildOptions(config, store, progressReporter('build'));
-  const fresh = await upToDateManifest(corpus.hash, options);
-  if (!fresh) await buildIndexOf(embedder, corpus, options);
+  const result = await buildIndexOf(embedder, corpus, options);
   const reader = await store.open(readerOptions(config, embedder, depth));
-  return { engine: createSearchEngine(reader, embedder, searchSettings(config, depth)), rebuilt: !fresh, store };
+  return { engine: createSearchEngine(reader, embedder, searchSettings(config, depth)), rebuilt: !result.upToDate, store };
 }

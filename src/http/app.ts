@@ -7,7 +7,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { rateLimiter } from 'hono-rate-limiter';
 import { AppError, errorBody } from '../errors.js';
 import type { SearchEngine } from '../search/engine.js';
-import { adminRoutes, type AdminDeps } from './routes/admin.js';
+import { adminGuard, adminRoutes, type AdminDeps } from './routes/admin.js';
+import { documentRoutes, type DocumentRouteDeps } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes, type ViewedDocument } from './routes/pages.js';
 import { searchRoutes } from './routes/search.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   readDocument?: (source: string) => Promise<ViewedDocument | null>;
   /** The admin routes; without them, /admin/* does not exist. */
   admin?: AdminDeps;
+  /** The document API: listing always; putting and deleting with `writer` and the admin token. Absent: no /documents. */
+  documents?: Omit<DocumentRouteDeps, 'guard'>;
   /** Called with unexpected errors (5xx), for logging. */
   onInternalError?: (err: unknown) => void;
   /** Structured request log (pino or alike); one line a request, with its id. Off when absent. Probes (/health,
@@ -43,16 +46,18 @@ export interface AppDeps {
   cacheSize?: number;
   /** The client's address, for rate limiting (the socket's on Node). */
   clientAddress?: (c: Context) => string;
+  /** The MCP endpoint's routes (src/mcp/http.ts), mounted at /mcp under the search's rate limit; absent: no /mcp. */
+  mcp?: Hono;
 }
 
 /** Routes that load balancers and scrapers call all day: logged at debug when they succeed. */
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
 /** Errors answered before the request's body is read. */
-const UNREAD_BODY = new Set<AppError['code']>(['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']);
+const UNREAD_BODY = new Set<AppError['code']>(['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'DOCUMENT_TOO_LARGE']);
 
 /** Errors a client should retry after a moment, and how many seconds to wait. */
-const RETRY_AFTER: Partial<Record<AppError['code'], number>> = { OVERLOADED: 1, REQUEST_TIMEOUT: 1, INDEX_NOT_READY: 5 };
+const RETRY_AFTER: Partial<Record<AppError['code'], number>> = { OVERLOADED: 1, REQUEST_TIMEOUT: 1, INDEX_NOT_READY: 5, BUILD_IN_PROGRESS: 5, DATABASE_UNAVAILABLE: 2 };
 
 /** Request ids, the request log, and the security headers of every response. */
 function useCommon(app: Hono, deps: AppDeps): void {
@@ -82,25 +87,25 @@ function useCommon(app: Hono, deps: AppDeps): void {
   );
 }
 
-/** CORS on GET /search only, and the per-client rate limit of /search. */
+/** CORS on GET /search only, and the per-client rate limit of /search (and /mcp). */
 function useSearchGuards(app: Hono, deps: AppDeps): void {
   if (deps.corsOrigin) {
     const allow = cors({ origin: deps.corsOrigin === '*' ? '*' : deps.corsOrigin.split(',').map((o) => o.trim()), allowMethods: ['GET', 'POST'], allowHeaders: ['content-type'] });
     app.use('/search', (c, next) => (['GET', 'POST', 'OPTIONS'].includes(c.req.method) ? allow(c, next) : next()));
   }
   if (deps.rateLimitPerMinute) {
-    app.use(
-      '/search',
-      rateLimiter({
-        windowMs: 60_000,
-        limit: deps.rateLimitPerMinute,
-        standardHeaders: 'draft-6',
-        keyGenerator: (c) => deps.clientAddress?.(c) ?? 'unknown',
-        handler: () => {
-          throw new AppError('RATE_LIMITED', deps.rateLimitPerMinute!);
-        },
-      }),
-    );
+    // One count per client for /search and /mcp alike: a search through MCP is a search.
+    const limit = rateLimiter({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute,
+      standardHeaders: 'draft-6',
+      keyGenerator: (c) => deps.clientAddress?.(c) ?? 'unknown',
+      handler: () => {
+        throw new AppError('RATE_LIMITED', deps.rateLimitPerMinute!);
+      },
+    });
+    app.use('/search', limit);
+    if (deps.mcp) app.use('/mcp', limit);
   }
 }
 
@@ -130,10 +135,13 @@ export function createApp(deps: AppDeps): Hono {
     const { registry } = deps.metrics;
     app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
   }
-  app.route('/', pageRoutes({ limits: deps.limits, routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics) }, readDocument: deps.readDocument }));
+  app.route('/', pageRoutes({ limits: deps.limits, routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics), documents: Boolean(deps.documents) }, readDocument: deps.readDocument }));
+  if (deps.mcp) app.route('/mcp', deps.mcp);
+  const onFailure = (client: string, failures: number) => deps.logger?.info({ event: 'admin.unauthorized', client, failures }, 'admin.unauthorized');
+  const guard = deps.admin ? adminGuard(deps.admin.token, { clientAddress: deps.clientAddress, onFailure }) : undefined;
+  if (deps.documents) app.route('/documents', documentRoutes({ ...deps.documents, guard }));
   if (deps.admin) {
-    const onFailure = (client: string, failures: number) => deps.logger?.info({ event: 'admin.unauthorized', client, failures }, 'admin.unauthorized');
-    app.route('/admin', adminRoutes(deps.admin, { clientAddress: deps.clientAddress, onFailure }));
+    app.route('/admin', adminRoutes(deps.admin, guard!));
   }
 
   // A known path with another method: 405 with the methods it takes, as the README promises.

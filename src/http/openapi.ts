@@ -2,6 +2,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../errors.js';
+import { documentDeletedSchema, documentListRequestSchema, documentListSchema, documentPathSchema, documentResponseSchema } from './document-schemas.js';
 import { errorBodySchema, healthSchema, readySchema, reindexResponseSchema, searchRequestSchemas, searchResponseSchema, viewRequestSchema, type AppLimits } from './schemas.js';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -17,6 +18,60 @@ function errors(codes: ErrorCode[]) {
 export interface DocumentedRoutes {
   admin: boolean;
   metrics: boolean;
+  /** /documents: listing; with `admin`, putting and deleting too. */
+  documents?: boolean;
+}
+
+/** The document API: listing and reading always, putting and deleting with the admin token. */
+function registerDocuments(registry: OpenAPIRegistry, admin: boolean): void {
+  const indexErrors: ErrorCode[] = ['INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'DATABASE_UNAVAILABLE'];
+  registry.registerPath({
+    method: 'get',
+    path: '/documents',
+    operationId: 'listDocuments',
+    tags: ['documents'],
+    summary: 'The documents of the index in use, in path order, a page at a time',
+    request: { query: documentListRequestSchema },
+    responses: { 200: json(documentListSchema, 'A page of documents'), ...errors(['INVALID_REQUEST', ...indexErrors]) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/documents/{path}',
+    operationId: 'getDocument',
+    tags: ['documents'],
+    summary: 'One document of the index: where it came from, its title, size, passages, when indexed',
+    request: { params: documentPathSchema },
+    responses: { 200: json(documentResponseSchema, 'The document'), ...errors(['DOCUMENT_NOT_FOUND', ...indexErrors]) },
+  });
+  if (!admin) return;
+  const changeErrors: ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED', 'DOCUMENT_PATH_INVALID', 'DOCUMENT_FROM_FOLDER', 'BUILD_IN_PROGRESS', 'INDEX_INVALID', 'DATABASE_UNAVAILABLE', 'INDEX_WRITE_FAILED'];
+  registry.registerPath({
+    method: 'put',
+    path: '/documents/{path}',
+    operationId: 'putDocument',
+    tags: ['documents'],
+    summary: 'Add or replace a document: its bytes as the body, read as its Content-Type (or its extension) says',
+    security: [{ adminToken: [] }],
+    request: {
+      params: documentPathSchema,
+      body: { description: 'The file\'s bytes: text, Markdown, HTML, PDF or Word (.docx).', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+    },
+    responses: {
+      201: json(documentResponseSchema, 'Indexed: the version named holds it'),
+      200: json(documentResponseSchema, 'The same bytes were already indexed: nothing changed'),
+      ...errors([...changeErrors, 'DOCUMENT_UNSUPPORTED', 'DOCUMENT_TOO_LARGE', 'DOCUMENT_EMPTY', 'DOCUMENT_UNREADABLE']),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/documents/{path}',
+    operationId: 'deleteDocument',
+    tags: ['documents'],
+    summary: 'Delete a document put over this API, every passage of it',
+    security: [{ adminToken: [] }],
+    request: { params: documentPathSchema },
+    responses: { 200: json(documentDeletedSchema, 'Deleted: the version named is without it'), ...errors([...changeErrors, 'DOCUMENT_NOT_FOUND']) },
+  });
 }
 
 /** The search routes: GET and POST, both names of the question accepted by each. */
@@ -85,6 +140,7 @@ export function createOpenApiDocument(limits: AppLimits, routes: DocumentedRoute
   const registry = new OpenAPIRegistry();
   registerSearch(registry, limits);
   registerOperations(registry, routes);
+  if (routes.documents) registerDocuments(registry, routes.admin);
   const page = (path: string, operationId: string, summary: string, description = 'HTML page') =>
     registry.registerPath({ method: 'get', path, operationId, tags: ['pages'], summary, responses: { 200: { description } } });
   page('/', 'searchPage', 'The search page (HTML)');

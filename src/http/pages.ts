@@ -20,6 +20,15 @@ const STYLE = `
   pre { white-space: pre-wrap; word-wrap: break-word; font-family: inherit; }
 `;
 
+/**
+ * Where a hit is, as a reader says it: "title — page 3", "title › section"; empty when nothing is known. The command
+ * line and the MCP tools say it so; the search page's script below says it the same way.
+ */
+export function placeOf(h: { title?: string; page?: number; section?: string }): string {
+  const head = [h.title, h.page ? `page ${h.page}` : undefined].filter(Boolean).join(' — ');
+  return h.section && h.section !== h.title ? `${head}${head ? ' ' : ''}› ${h.section}` : head;
+}
+
 /** The search page's script: asks /search, shows the hits with the answering sentence marked and where each is. */
 const SEARCH_SCRIPT = `const form = document.getElementById('search');
 const input = document.getElementById('q');
@@ -156,13 +165,31 @@ export function viewWindow(text: string, start: number, end: number, context = V
   return { from, to };
 }
 
+/** What a view shows of a document: the passage kept within the text, the window around it, its page (PDF, from 1). */
+export interface DocumentView {
+  start: number;
+  end: number;
+  from: number;
+  to: number;
+  page?: number;
+}
+
+/** The part of `doc` a view shows around the passage `start`…`end`, and the page the passage starts on. */
+export function documentView(doc: { text: string; pages?: number[] }, start: number, end: number): DocumentView {
+  end = Math.min(end, doc.text.length);
+  start = Math.min(start, end);
+  const { from, to } = viewWindow(doc.text, start, end);
+  if (!doc.pages) return { start, end, from, to };
+  let page = 0;
+  while (page + 1 < doc.pages.length && doc.pages[page + 1] <= start) page++;
+  return { start, end, from, to, page: page + 1 };
+}
+
 /** A document's extracted text with one passage marked and scrolled to (#hit); the part around it when it is long. */
 export function documentPage(source: string, doc: { text: string; title?: string; pages?: number[] }, start: number, end: number): string {
   const { text } = doc;
-  const { from, to } = viewWindow(text, start, end);
-  let page = 0;
-  while (doc.pages && page + 1 < doc.pages.length && doc.pages[page + 1] <= start) page++;
-  const where = [doc.title ? source : '', doc.pages ? `page ${page + 1} of ${doc.pages.length}` : ''].filter(Boolean).join(' · ');
+  const { start: markStart, end: markEnd, from, to, page } = documentView(doc, start, end);
+  const where = [doc.title ? source : '', doc.pages ? `page ${page} of ${doc.pages.length}` : ''].filter(Boolean).join(' · ');
   const before = from > 0 ? `<p class="meta">… ${from.toLocaleString('en')} characters before</p>` : '';
   const after = to < text.length ? `<p class="meta">… ${(text.length - to).toLocaleString('en')} characters after</p>` : '';
   const heading = escapeHtml(doc.title ?? source);
@@ -173,7 +200,7 @@ export function documentPage(source: string, doc: { text: string; title?: string
 <body><main>
 <p><a href="/">← Search</a></p>
 <h1>${heading}</h1>${where ? `<p class="meta">${escapeHtml(where)}</p>` : ''}${before}
-<pre>${escapeHtml(text.slice(from, start))}<mark id="hit" tabindex="-1">${escapeHtml(text.slice(start, end))}</mark>${escapeHtml(text.slice(end, to))}</pre>${after}
+<pre>${escapeHtml(text.slice(from, markStart))}<mark id="hit" tabindex="-1">${escapeHtml(text.slice(markStart, markEnd))}</mark>${escapeHtml(text.slice(markEnd, to))}</pre>${after}
 </main></body></html>`;
 }
 

@@ -158,6 +158,10 @@ export const healthSchema = z
     lastError: z.object({ code: z.string(), message: z.string() }).optional(),
     watch: z.enum(['watching', 'lost']).optional().meta({ description: 'With watch on: whether the corpus folder is watched.' }),
     watchError: z.object({ message: z.string(), at: z.string() }).optional().meta({ description: 'The corpus watcher\'s last error, if any.' }),
+    syncError: z
+      .object({ message: z.string(), code: z.string().optional(), at: z.string() })
+      .optional()
+      .meta({ description: 'With watch on: why the last sync of the corpus folder\'s edits failed, until one succeeds.' }),
     rebuild: z
       .object({
         running: z.boolean(),

@@ -1,28 +1,22 @@
-// The store boundary: what a query needs of one build (BuildReader), and what a build, a server and the commands need
-// of a store (IndexStore). The files store (files/) and the Postgres store (postgres/) implement both; nothing above
-// this folder knows which one it talks to.
+// The store boundary: what a query needs of one index version (BuildReader), and what a change, a server and the
+// commands need of a store (IndexStore, IndexWriter). A store keeps what a change made — documents, passages, sentence
+// vectors, the keyword postings — and reads it back; the ranking, the keyword scoring and the manifest checks live
+// above it, once. The files store (files/) and the Postgres store (postgres/) implement it.
 import type { ExtractedDocument } from '../ingest/document.js';
-import type { IndexManifest, PassageRecord } from './manifest.js';
-import type { Bm25Params } from './lexical.js';
+import type { KeywordData, PostingSource } from './keywords.js';
+import type { IndexExpectation, IndexManifest, PassageRecord, SourceFilter } from './manifest.js';
 
-export type { ExtractedDocument, IndexManifest, PassageRecord };
+export type { ExtractedDocument, IndexExpectation, IndexManifest, PassageRecord, SourceFilter };
 
-/** Which passages a search may return: those of the documents named (a `source` filter resolved); all when absent. */
-export type SourceFilter = ReadonlySet<string> | undefined;
-
-/** The best blocks (paragraphs) for a query's words, with the passages of each, and the query's coverage. */
-export interface KeywordBlocks {
-  /** Best first (ties to the lower block); `score` is the block's BM25. */
-  hits: { block: number; score: number; passages: number[] }[];
-  /** The IDF of the query terms the best block holds over the IDF of all of them (unseen terms at the highest IDF). */
-  coverage: number;
-  /** The sum of the query terms' IDFs, each time asked: the BM25 of an average block holding each term once. */
-  queryIdf: number;
+/** The keyword side of a version: postings for the scorer, and the passages each block stands for. */
+export interface KeywordReader extends PostingSource {
+  /** The passage labels of each block asked. */
+  blockPassages(blocks: number[]): Promise<Map<number, number[]>>;
 }
 
-/** One build, read-only, as a query sees it. Labels number passages from 0; rows number distinct sentences. */
+/** One version of an index, read-only, as a query sees it. Labels number passages; rows number sentence vectors. */
 export interface BuildReader {
-  /** The build's name: what responses and /health name. */
+  /** The version's name: what responses and /health name. */
   readonly name: string;
   readonly manifest: IndexManifest;
   /**
@@ -30,73 +24,102 @@ export interface BuildReader {
    * With a filter, only passages of its documents, still `k` of them when the filter holds that many.
    */
   nearest(query: Float32Array, k: number, filter?: SourceFilter): Promise<number[]>;
-  /** The best `depth` blocks by BM25 over the query's terms (as `terms` makes them), of the filter's documents only. */
-  keywordBlocks(query: string, depth: number, filter?: SourceFilter): Promise<KeywordBlocks>;
+  readonly keywords: KeywordReader;
   /** Passage records by label. */
   passages(labels: number[]): Promise<Map<number, PassageRecord>>;
   /** The cosine of the query to each sentence row (sentence vectors are unit length). */
   cosines(query: Float32Array, rows: number[]): Promise<Map<number, number>>;
-  /** A document's extracted text, title, pages and sections, as indexed; null when the build has no such document. */
+  /** A document's extracted text, title, pages and sections, as indexed; null when the version has no such document. */
   document(source: string): Promise<ExtractedDocument | null>;
+  /**
+   * Runs `work` on one consistent version: every read inside it sees the same data (a database reads in one
+   * snapshot). `work` gets the reader to use; its name is the version it saw.
+   */
+  snapshot<T>(work: (reader: BuildReader) => Promise<T>): Promise<T>;
 }
 
-/** What a reader is opened with: the embedder it must match and the search's own settings. */
+/** What a reader is opened with: the embedder it must match, and HNSW's search breadth. */
 export interface ReaderOptions {
   expect: IndexExpectation;
   efSearch: number;
-  bm25: Bm25Params;
 }
 
-/** What a server expects of an index: the embedder it answers queries with. */
-export interface IndexExpectation {
-  modelId: string;
-  dimension: number;
-  /** The embedder's fingerprint (model, pooling, prefixes): vectors made under another compare as nonsense. */
-  fingerprint: string;
-}
-
-/** What the next build can take from a row of the current one, by text hash. */
-export interface ReusableRow {
-  tokens?: number;
+/** What the next change can take from the index for a sentence text, by its hash. */
+export interface KnownSentence {
+  tokens: number;
   vector?: Float32Array;
 }
 
-/** A complete build, as the build's steps leave it for the store to save. */
-export interface BuildData {
-  manifest: IndexManifest;
-  /** Every document's extracted text: what /view shows and what the next build reuses for unchanged files. */
+/** Documents a change indexes, as the build made them: everything a store keeps of them. Labels and rows from 0. */
+export interface SegmentData {
+  /** The documents, with their extracted text: what /view shows and what a rebuild re-chunks. */
   documents: ExtractedDocument[];
+  /** Passages in document order; a passage's `sentences[].row` is a row of the vectors below. */
   passages: PassageRecord[];
-  /** Unit vectors of every distinct sentence text, row-major, `manifest.vectors` rows. */
+  /** Unit vectors of every distinct sentence text, row-major. */
   textVectors: Float32Array;
-  /** SHA-1 of each row's text, 20 bytes a row. */
+  /** SHA-1 of each row's text (folded), 20 bytes a row. */
   textHashes: Uint8Array;
   /** Token count of each row's text. */
   textTokens: Uint16Array;
   /** Unit vector of each passage (the normalised sum of its sentences'), row-major by label. */
   passageVectors: Float32Array;
+  /** The keyword blocks of these passages (blocks.ts) and their postings. */
+  keywords: KeywordData;
+  /** The passage labels of each block. */
+  blockPassages: number[][];
+}
+
+/** One change being written: documents added, documents removed, then committed as the next version or dropped. */
+export interface IndexWriter {
+  /**
+   * What the index knows of these sentence texts, seen from inside the change (as IndexStore.knownSentences): the
+   * version before it, the documents it removes included, until it commits.
+   */
+  known(hashes: string[], withVectors: boolean): Promise<Map<string, KnownSentence>>;
+  /** Removes, at the commit, every passage, sentence and keyword posting of these documents as they were before. */
+  remove(sources: string[]): Promise<void>;
+  /** Adds a set of new documents. Their sources must not be in the index (remove them first). */
+  add(segment: SegmentData): Promise<void>;
+  /** Keeps the original bytes of a document put over the API, so that a rebuild can read it again. */
+  keepBlob(sha256: string, bytes: Buffer): Promise<void>;
+  /** Makes everything written the next version, at once, with this manifest; returns its name. */
+  commit(manifest: IndexManifest): Promise<string>;
+  /** Drops everything written; the current version stays as it was. */
+  abort(): Promise<void>;
 }
 
 export interface IndexStore {
   /** Where the index is, for messages and /health: a folder, or a database without its credentials. */
   readonly where: string;
-  /** The current build's name, or null when nothing has been built. */
+  /** The current version's name, or null when nothing has been built. */
   currentName(): Promise<string | null>;
-  /** The current build's manifest, or null; never throws for a damaged build (it is then not up to date). */
+  /** The current version's manifest, or null; never throws for a damaged index (it is then not up to date). */
   currentManifest(): Promise<IndexManifest | null>;
-  /** Opens the current build. Throws INDEX_NOT_READY, INDEX_INVALID or INDEX_MODEL_MISMATCH. */
-  open(options: ReaderOptions): Promise<BuildReader>;
-  /** What the current build knows of each text, when its files or rows verify; empty otherwise. */
-  reusableRows(fingerprint: string): Promise<Map<string, ReusableRow>>;
-  /** The current build's documents by `reuseKey`, when it was read by readers of version `extractor`; empty otherwise. */
-  reusableDocuments(extractor: number): Promise<Map<string, ExtractedDocument>>;
-  /** Takes the one build lock of the store; returns its release. Throws BUILD_IN_PROGRESS. */
-  lock(): Promise<() => Promise<void>>;
-  /** Saves a complete build and makes it current at once; a stopped or failed save leaves the current one as it was. */
-  save(build: BuildData, signal?: AbortSignal): Promise<string>;
-  /** Calls `onChange` when the store announces a new current build (a database's NOTIFY); returns the way to stop. */
+  /**
+   * Opens the current version. `previous`, a reader this store opened before, lends what has not changed (an
+   * unchanged segment is not read again). Throws INDEX_NOT_READY, INDEX_INVALID or INDEX_MODEL_MISMATCH.
+   */
+  open(options: ReaderOptions, previous?: BuildReader): Promise<BuildReader>;
+  /**
+   * What the current version knows of these sentence texts (SHA-1 of the folded text, hex): token counts, and
+   * vectors when `withVectors` (the caller knows they were made under its embedder). Unknown texts are absent.
+   */
+  knownSentences(hashes: string[], withVectors: boolean): Promise<Map<string, KnownSentence>>;
+  /** The current version's extracted documents of these sources (all when absent). */
+  documents(sources?: string[]): Promise<Map<string, ExtractedDocument>>;
+  /** The original bytes of a document put over the API, by SHA-256; null when not kept. */
+  blob(sha256: string): Promise<Buffer | null>;
+  /** Takes the one write lock of the store, waiting up to `waitMs`; returns its release. Throws BUILD_IN_PROGRESS. */
+  lock(waitMs?: number): Promise<() => Promise<void>>;
+  /**
+   * Starts a change (under the lock): `replaceAll` starts from an empty index. A change stopped by `signal` or
+   * aborted leaves the current version as it was.
+   */
+  begin(options: { replaceAll: boolean; dimension: number; hnsw: { M: number; efConstruction: number }; signal?: AbortSignal }): Promise<IndexWriter>;
+  /** Calls `onChange` when the store announces a new version (a database's NOTIFY); returns the way to stop. */
   listen?(onChange: () => void): Promise<() => Promise<void>>;
-  /** Records that server `id` serves `build`, so that the build is not removed under it (a shared store). */
-  report?(id: string, build: string | null): Promise<void>;
+  /** Records that server `id` serves `version`, so that what it reads is not removed under it (a shared store). */
+  report?(id: string, version: string | null): Promise<void>;
   close(): Promise<void>;
 }

@@ -257,6 +257,31 @@ function runsOf(doc: ChunkSource, seen: Set<string>): Sentence[][] {
   return runs;
 }
 
+/** The sentences of each run of a document's blocks (see runsOf), with offsets into its text; not yet cut to size. */
+export function sentenceRuns(doc: ChunkSource): Sentence[][] {
+  return runsOf(doc, new Set<string>()).map((blocks) => blocks.flatMap((block) => splitSentences(block)));
+}
+
+/**
+ * Passages of a document from its sentence runs: a sentence over the token limit cut at word boundaries, then
+ * windows of about `options.words` words within each run. Throws RangeError for sizes that cannot make windows.
+ */
+export function windowsOf(text: string, runs: Sentence[][], options: ChunkingOptions, count: TokenCounter): Chunk[] {
+  if (options.words < 1) throw new RangeError('words must be at least 1');
+  if (options.overlap < 0 || options.overlap >= options.words) throw new RangeError('overlap must be in [0, words)');
+  const chunks: Chunk[] = [];
+  runs.forEach((run, index) => {
+    const sentences = run.flatMap((s) => (count(s.text) > options.maxTokens ? splitLong(s, options.maxTokens, count) : [s]));
+    const sizes = sentences.map((s) => countWords(s.text));
+    for (const [first, last] of windowBounds(sizes, options.words, options.overlap)) {
+      const start = sentences[first].start;
+      const end = sentences[last].end;
+      chunks.push({ start, end, text: text.slice(start, end), run: index, sentences: sentences.slice(first, last + 1) });
+    }
+  });
+  return chunks;
+}
+
 /**
  * Splits a document into passages: sentence windows of about `options.words` words within each run of blocks (see
  * runsOf). A block of five words or more that the document has already shown (its normalized text) is skipped, so a
@@ -264,18 +289,5 @@ function runsOf(doc: ChunkSource, seen: Set<string>): Sentence[][] {
  * on that document alone. Throws RangeError for sizes that cannot make windows.
  */
 export function chunkDocument(doc: ChunkSource, options: ChunkingOptions, count: TokenCounter): Chunk[] {
-  const seen = new Set<string>();
-  if (options.words < 1) throw new RangeError('words must be at least 1');
-  if (options.overlap < 0 || options.overlap >= options.words) throw new RangeError('overlap must be in [0, words)');
-  const chunks: Chunk[] = [];
-  runsOf(doc, seen).forEach((blocks, run) => {
-    const sentences = blocks.flatMap((block) => splitSentences(block)).flatMap((s) => (count(s.text) > options.maxTokens ? splitLong(s, options.maxTokens, count) : [s]));
-    const sizes = sentences.map((s) => countWords(s.text));
-    for (const [first, last] of windowBounds(sizes, options.words, options.overlap)) {
-      const start = sentences[first].start;
-      const end = sentences[last].end;
-      chunks.push({ start, end, text: doc.text.slice(start, end), run, sentences: sentences.slice(first, last + 1) });
-    }
-  });
-  return chunks;
+  return windowsOf(doc.text, sentenceRuns(doc), options, count);
 }

@@ -95,6 +95,7 @@ export async function extractCorpus(corpus: Corpus, previous: Map<string, Extrac
 function collect(corpus: Corpus, outcomes: Outcome[]): ExtractedCorpus {
   const documents: ExtractedDocument[] = [];
   const skipped = [...corpus.skipped];
+<<<<<<< HEAD
   const changed: Skipped[] = [];
   const files: CorpusFile[] = [];
   corpus.files.forEach((file, i) => {
@@ -106,6 +107,25 @@ function collect(corpus: Corpus, outcomes: Outcome[]): ExtractedCorpus {
     else files.push(sha256 === file.sha256 ? file : { ...file, sha256 });
   });
   if (changed.length || files.some((f, i) => f !== corpus.files[i])) Object.assign(corpus, corpusOf(files, [...corpus.skipped, ...changed]));
+=======
+  let extracted = 0;
+  let reused = 0;
+  for (const file of corpus.files) {
+    signal?.throwIfAborted();
+    const known = previous.get(reuseKey(file));
+    let got: Extraction;
+    if (known) {
+      reused++;
+      got = known;
+    } else {
+      extracted++;
+      got = await extractFile(file);
+    }
+    if ('skipped' in got) skipped.push({ source: file.source, code: got.code, reason: got.skipped, ...(got.code === 'removed' ? {} : { sha256: file.sha256 }) });
+    else if (!got.text.trim()) skipped.push({ source: file.source, code: 'empty', reason: 'no text', sha256: file.sha256 });
+    else documents.push({ source: file.source, format: file.format, sha256: file.sha256, text: got.text, ...placeFields(got) });
+  }
+>>>>>>> main
   skipped.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   const reused = outcomes.filter((o) => o.reused).length;
   return { documents, skipped, extracted: outcomes.length - reused, reused, hash: corpus.hash };

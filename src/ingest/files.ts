@@ -23,13 +23,16 @@ export type SkipCode =
   | 'link'
   | 'removed'
   | 'not-a-file'
-  | 'changed';
+  | 'changed'
+  | 'conflict';
 
 /** A file left out, and why: a code, and the reason in words. */
 export interface Skipped {
   source: string;
   code: SkipCode;
   reason: string;
+  /** For a file read and found to give no text: the hash of its bytes, so the same bytes are not read again. */
+  sha256?: string;
 }
 
 /** Why a file was not read, or its bytes and their SHA-256. */

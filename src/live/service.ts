@@ -7,6 +7,7 @@ import { createEmbedder } from '../model/transformers-embedder.js';
 import { AppError } from '../errors.js';
 import type { ExtractedDocument, IndexStore } from '../index/store.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
+import { calibrationOf, carryCalibration } from '../search/search.js';
 import { readerOptions, storeFor } from './store-for.js';
 
 export interface Service {
@@ -75,8 +76,17 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
   const load = async () => {
     const name = await store.currentName();
     if (current && name === current.reader.name) return;
-    const reader = await store.open(readerOptions(config, model));
-    current = createSearchEngine(reader, model, searchSettings(config));
+    const previous = current;
+    // What has not changed since the version in use is lent to the next (the files store's unchanged segments).
+    const reader = await store.open(readerOptions(config, model), previous?.reader);
+    const engine = createSearchEngine(reader, model, searchSettings(config));
+    if (!previous || !carryCalibration(previous, engine)) {
+      const calibration = calibrationOf(engine);
+      // A new version is calibrated before it serves, so no search waits for it; the first is calibrated as it starts.
+      if (previous) await calibration;
+      else calibration.catch(() => undefined);
+    }
+    current = engine;
   };
 
   const service: Service = {
@@ -115,7 +125,8 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
     async close() {
       for (const stop of stops.splice(0)) await stop();
       await loading?.catch(() => undefined);
-      await model.dispose();
+      // A model given to the service is its giver's to dispose.
+      if (!embedder) await model.dispose();
       await store.close();
     },
   };

@@ -2,6 +2,7 @@
 // Scores differ from corpus to corpus (a long book holds a few words of any question), so no fixed threshold does;
 // each index is probed with everyday questions of many kinds that a document collection is rarely about, and a hit is
 // confident when it scores well above what those questions typically reach.
+import type { IndexManifest } from '../index/manifest.js';
 
 /**
  * Questions on subjects a document collection is rarely about (kitchen, sport, gadgets, errands, computers, science
@@ -138,6 +139,23 @@ export function thresholdOf(scores: number[]): number {
   if (!found.length) return -Infinity;
   const spread = (quantile(found, 0.75) - quantile(found, 0.25)) / IQR_PER_SD;
   return quantile(found, 0.5) + PROBE_SPREAD_Z * spread;
+}
+
+/**
+ * Passages that differ between two versions of an index: those of every document added, removed or indexed anew.
+ * A calibration is kept across small changes (search.ts) and made again once they add up.
+ */
+export function changedPassages(a: IndexManifest, b: IndexManifest): number {
+  const before = new Map(a.documents.map((d) => [d.source, d]));
+  let changed = 0;
+  for (const d of b.documents) {
+    const old = before.get(d.source);
+    before.delete(d.source);
+    if (!old) changed += d.passages;
+    else if (old.sha256 !== d.sha256 || old.indexedAt !== d.indexedAt) changed += Math.max(old.passages, d.passages);
+  }
+  for (const gone of before.values()) changed += gone.passages;
+  return changed;
 }
 
 /** The calibration of an index from `best`, the best hit's score a question gets there (-Infinity for none). */

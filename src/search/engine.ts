@@ -1,5 +1,5 @@
 // A build's reader wired to the query embedder and the ranking settings: all a query needs, whichever store.
-import type { Bm25Params } from '../index/lexical.js';
+import type { Bm25Params } from '../index/keywords.js';
 import type { BuildReader } from '../index/store.js';
 import type { QueryEmbedder } from '../model/embedder.js';
 
@@ -20,7 +20,7 @@ export interface SearchSettings {
   keywordShare: KeywordShare;
   /** Leave out passages that repeat what a better hit already shows. */
   dedup: boolean;
-  /** BM25 parameters of the keyword side (given to the reader when it is opened). */
+  /** BM25 parameters of the keyword side. */
   bm25: Bm25Params;
 }
 

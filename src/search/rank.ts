@@ -1,5 +1,6 @@
 // Query → both sides' candidates → fused ranking: embeds the question, takes the vector and the keyword candidates
 // from the build's reader, and scores each passage by the closest of its sentences and by its block's keywords.
+import { scoreBlocks } from '../index/keywords.js';
 import type { PassageRecord, SourceFilter } from '../index/store.js';
 import { checkFinite } from '../model/embedder.js';
 import { checkDeadline } from './deadline.js';
@@ -54,11 +55,13 @@ export function meaningOf(passage: PassageRecord, cosine: (row: number) => numbe
  * paragraph has many), each scored by its block's BM25 over the query's IDF sum; and the query's coverage.
  */
 export async function keywordCandidates(engine: SearchEngine, query: string, depth: number, filter?: SourceFilter): Promise<{ hits: { label: number; score: number }[]; coverage: number }> {
-  const found = await engine.reader.keywordBlocks(query, depth, filter);
+  const { keywords } = engine.reader;
+  const found = await scoreBlocks(keywords, query, depth, engine.settings.bm25, filter);
+  const passages = found.hits.length ? await keywords.blockPassages(found.hits.map((h) => h.block)) : new Map<number, number[]>();
   const hits: { label: number; score: number }[] = [];
   for (const block of found.hits) {
     if (hits.length >= depth) break;
-    for (const label of block.passages) hits.push({ label, score: block.score / found.queryIdf });
+    for (const label of passages.get(block.block) ?? []) hits.push({ label, score: block.score / found.queryIdf });
   }
   return { hits, coverage: found.coverage };
 }

@@ -2,11 +2,11 @@
 import type { PassageRecord } from '../index/store.js';
 import type { SearchEngine } from './engine.js';
 import type { Candidate } from './fusion.js';
-import { terms } from '../index/lexical.js';
+import { terms } from '../index/keywords.js';
 import { checkDeadline } from './deadline.js';
 import { rank, type Ranking, type SearchTimings } from './rank.js';
 import { matchSources } from './sources.js';
-import { calibrate, PROBE_QUESTIONS, type Calibration } from './confidence.js';
+import { calibrate, changedPassages, PROBE_QUESTIONS, type Calibration } from './confidence.js';
 
 export interface SearchHit {
   id: string;
@@ -45,6 +45,8 @@ export interface SearchOptions {
 
 export interface SearchResult {
   hits: SearchHit[];
+  /** The version of the index that answered. */
+  index: string;
   /** The score above which a hit of this index is confident (see confidence.ts). */
   threshold: number;
   timings: SearchTimings;
@@ -72,14 +74,21 @@ export function answeringSentence(passage: PassageRecord, cosine: (row: number) 
   return best;
 }
 
+/** The text of a passage's sentence, white space folded: the same sentence wherever it stands, in any document. */
+export function sentenceKey(passage: PassageRecord, s: { start: number; end: number }): string {
+  return passage.text.slice(s.start - passage.start, s.end - passage.start).replace(/\s+/g, ' ').trim();
+}
+
 /**
  * A passage adds nothing new when its answering sentence is already shown, or when more than half of its sentences
- * are: overlapping windows and repeated text would otherwise fill the top results with the same words.
+ * are: overlapping windows and repeated text would otherwise fill the top results with the same words. Sentences are
+ * compared by their text, so a sentence repeated in another document counts as shown.
  */
-export function isRedundant(passage: PassageRecord, answering: number, shown: Set<number>): boolean {
-  if (shown.has(passage.sentences[answering].row)) return true;
-  const repeated = passage.sentences.filter((s) => shown.has(s.row)).length;
-  return repeated * 2 > passage.sentences.length;
+export function isRedundant(passage: PassageRecord, answering: number, shown: Set<string>): boolean {
+  const keys = passage.sentences.map((s) => sentenceKey(passage, s));
+  if (shown.has(keys[answering])) return true;
+  const repeated = keys.filter((k) => shown.has(k)).length;
+  return repeated * 2 > keys.length;
 }
 
 /** The hit a passage gives, with its answering sentence marked and where it is (title, page, section) when known. */
@@ -119,7 +128,7 @@ export function selectHits(
 ): SearchHit[] {
   const queryTerms = new Set(terms(query));
   const hits: SearchHit[] = [];
-  const shown = new Set<number>();
+  const shown = new Set<string>();
   const perDocument = new Map<string, number>();
   for (const c of candidates) {
     const score = Number(c.score.toFixed(6));
@@ -129,23 +138,27 @@ export function selectHits(
     if (taken >= perSource) continue;
     const answering = answeringSentence(p, ranking.cosine, queryTerms);
     if (engine.settings.dedup && isRedundant(p, answering, shown)) continue;
-    for (const x of p.sentences) shown.add(x.row);
+    for (const x of p.sentences) shown.add(sentenceKey(p, x));
     perDocument.set(p.source, taken + 1);
     hits.push(hitOf(p, answering, score, engine.titles.get(p.source), threshold));
   }
   return hits;
 }
 
-const calibrations = new WeakMap<object, Promise<Calibration>>();
+/** A calibration and the passages changed since it was made (carried across versions by carryCalibration). */
+const calibrations = new WeakMap<object, { calibration: Promise<Calibration>; drift: number }>();
+
+/** A calibration is made anew once the passages changed since it was made pass this share of the index. */
+export const RECALIBRATE_SHARE = 0.1;
 
 /**
- * The confidence threshold of an engine's index (confidence.ts): made by the first search of a build (its probe
- * questions embedded in one batch) and kept with the build's manifest, whatever engine or reader wraps it.
+ * The confidence threshold of an engine's index (confidence.ts): made by the first search of a version (its probe
+ * questions embedded in one batch) and kept with the version's manifest, whatever engine or reader wraps it.
  */
 export function calibrationOf(engine: SearchEngine): Promise<Calibration> {
-  let found = calibrations.get(engine.reader.manifest);
-  if (!found) {
-    found = (async () => {
+  let held = calibrations.get(engine.reader.manifest);
+  if (!held) {
+    const calibration = (async () => {
       const vectors = await engine.embedder.embedQueries(PROBE_QUESTIONS);
       return calibrate(async (q, i) => {
         const ranking = await rank(engine, q, { vector: vectors[i] });
@@ -153,10 +166,24 @@ export function calibrationOf(engine: SearchEngine): Promise<Calibration> {
       });
     })();
     // A calibration that failed (the store went away) is tried again by the next search.
-    found.catch(() => calibrations.delete(engine.reader.manifest));
-    calibrations.set(engine.reader.manifest, found);
+    calibration.catch(() => calibrations.delete(engine.reader.manifest));
+    calibrations.set(engine.reader.manifest, (held = { calibration, drift: 0 }));
   }
-  return found;
+  return held.calibration;
+}
+
+/**
+ * Lets the next version of an index (`to`) keep the calibration of `from` while the passages changed since it was
+ * made stay under RECALIBRATE_SHARE of the index: a document put or edited barely moves what off-topic questions
+ * score, and calibrating costs a hundred searches. Returns whether it was kept.
+ */
+export function carryCalibration(from: SearchEngine, to: SearchEngine): boolean {
+  const held = calibrations.get(from.reader.manifest);
+  if (!held || from.reader.manifest === to.reader.manifest) return Boolean(held);
+  const drift = held.drift + changedPassages(from.reader.manifest, to.reader.manifest);
+  if (drift > RECALIBRATE_SHARE * Math.max(1, to.reader.manifest.passages)) return false;
+  calibrations.set(to.reader.manifest, { calibration: held.calibration, drift });
+  return true;
 }
 
 const addTimings = (a: SearchTimings, b: SearchTimings): SearchTimings => ({
@@ -172,13 +199,18 @@ const addTimings = (a: SearchTimings, b: SearchTimings): SearchTimings => ({
  * ranking is taken again four times deeper (the query embedded once), until enough or nothing more is left.
  */
 export async function search(engine: SearchEngine, query: string, options: SearchOptions): Promise<SearchResult> {
+  const { threshold } = await calibrationOf(engine);
+  // Every read of one search sees one version of the index.
+  return engine.reader.snapshot((reader) => searchIn(reader === engine.reader ? engine : { ...engine, reader }, query, options, threshold));
+}
+
+async function searchIn(engine: SearchEngine, query: string, options: SearchOptions, threshold: number): Promise<SearchResult> {
   const { k, offset = 0, minScore = -Infinity, perSource = Infinity, signal } = options;
   const filter = options.source === undefined ? undefined : matchSources(engine.reader.manifest.documents, options.source);
   const wanted = offset + k;
   let depth = Math.max(engine.settings.depth, wanted);
   let timings: SearchTimings = { embedMs: 0, vectorMs: 0, lexicalMs: 0, fusionMs: 0 };
   let vector: Float32Array | undefined;
-  const { threshold } = await calibrationOf(engine);
   for (;;) {
     const ranking = await rank(engine, query, { depth, filter, vector, signal });
     checkDeadline(signal);
@@ -189,7 +221,7 @@ export async function search(engine: SearchEngine, query: string, options: Searc
     timings = addTimings(timings, { ...ranking.timings, fusionMs: ranking.timings.fusionMs + performance.now() - t });
     const last = ranking.candidates.at(-1);
     const cutByScore = last !== undefined && Number(last.score.toFixed(6)) < minScore;
-    if (hits.length >= wanted || ranking.exhausted || cutByScore) return { hits: hits.slice(offset), threshold, timings };
+    if (hits.length >= wanted || ranking.exhausted || cutByScore) return { hits: hits.slice(offset), threshold, index: engine.reader.name, timings };
     depth *= 4;
   }
 }

@@ -5,8 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { buildIndex } from '../../src/index/build.js';
 import { createFilesStore } from '../../src/index/files/files-store.js';
-import { createFilesReader } from '../../src/index/files/reader.js';
-import { loadIndex } from '../../src/index/files/store.js';
 import type { IndexStore } from '../../src/index/store.js';
 import { createSearchEngine, type SearchEngine, type SearchSettings } from '../../src/search/engine.js';
 import { fixedEmbedder } from './fixed-embedder.js';
@@ -53,14 +51,14 @@ export const P3 = 'orchard.txt:196-253';
 /** The chunking the orchard's numbers are worked for. */
 export const ORCHARD_CHUNKING = { words: 14, overlap: 10, maxTokens: 512 };
 
-export const SETTINGS: SearchSettings = { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } };
+export const SETTINGS: SearchSettings = { depth: 50, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75 } };
 
 /** Builds the orchard into `store` (its corpus folder under `root`) and opens a search engine on it. */
 export async function orchardOn(store: IndexStore, root: string): Promise<SearchEngine> {
   const embedder = fixedEmbedder(SENTENCES, QUERIES);
   const corpusDir = await writeCorpus(root, { 'orchard.txt': DOCUMENT });
   await buildIndex(embedder, { corpusDir, store, model: 'fixed', chunking: ORCHARD_CHUNKING, hnsw: { M: 16, efConstruction: 100 } });
-  return createSearchEngine(await store.open({ expect: embedder, efSearch: 100, bm25: SETTINGS.bm25 }), embedder, SETTINGS);
+  return createSearchEngine(await store.open({ expect: embedder, efSearch: 100 }), embedder, SETTINGS);
 }
 
 /** A search engine over the orchard, built under `root`. */
@@ -68,8 +66,9 @@ export async function orchardEngine(root: string): Promise<SearchEngine> {
   const embedder = fixedEmbedder(SENTENCES, QUERIES);
   const corpusDir = await writeCorpus(root, { 'orchard.txt': DOCUMENT });
   const indexDir = path.join(root, 'index');
-  await buildIndex(embedder, { corpusDir, store: createFilesStore(indexDir), model: 'fixed', chunking: ORCHARD_CHUNKING, hnsw: { M: 16, efConstruction: 100 } });
-  return createSearchEngine(createFilesReader(await loadIndex(indexDir, embedder, 100), SETTINGS.bm25), embedder, SETTINGS);
+  const store = createFilesStore(indexDir);
+  await buildIndex(embedder, { corpusDir, store, model: 'fixed', chunking: ORCHARD_CHUNKING, hnsw: { M: 16, efConstruction: 100 } });
+  return createSearchEngine(await store.open({ expect: embedder, efSearch: 100 }), embedder, SETTINGS);
 }
 
 /**

@@ -8,8 +8,6 @@ import { buildIndex, type BuildResult } from '../../src/index/build.js';
 import { loadConfig } from '../../src/config.js';
 import { createApp, type AppDeps } from '../../src/http/app.js';
 import { createFilesStore } from '../../src/index/files/files-store.js';
-import { createFilesReader } from '../../src/index/files/reader.js';
-import { loadIndex } from '../../src/index/files/store.js';
 import type { PassageRecord } from '../../src/index/store.js';
 import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
 import { createService } from '../../src/live/service.js';
@@ -71,8 +69,8 @@ export const GARDEN =
 export async function gardenEngine(root: string): Promise<SearchEngine> {
   const { indexDir } = await buildReal(root, await writeCorpus(root, { 'garden.txt': GARDEN }), { words: 20, overlap: 0 });
   const embedder = await realEmbedder();
-  const reader = createFilesReader(await loadIndex(indexDir, embedder, 50), { k1: 1.5, b: 0.75, delta: 0 });
-  return createSearchEngine(reader, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.4, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75, delta: 0 } });
+  const reader = await createFilesStore(indexDir).open({ expect: embedder, efSearch: 50 });
+  return createSearchEngine(reader, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.4, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75 } });
 }
 
 /**
@@ -113,8 +111,11 @@ export function longDocument(sentences: number): string {
 }
 
 /** Every passage of the engine's build, in label order. */
-export async function allPassages(engine: SearchEngine): Promise<PassageRecord[]> {
-  const labels = Array.from({ length: engine.reader.manifest.passages }, (_, i) => i);
-  const found = await engine.reader.passages(labels);
+export async function allPassages(engine: Pick<SearchEngine, 'reader'>): Promise<PassageRecord[]> {
+  const { reader } = engine;
+  // Every passage is among the nearest `passages` to any vector: the labels of the version's live passages.
+  const any = Float32Array.from({ length: reader.manifest.dimension }, (_, i) => (i === 0 ? 1 : 0));
+  const labels = (await reader.nearest(any, reader.manifest.passages)).sort((a, b) => a - b);
+  const found = await reader.passages(labels);
   return labels.map((l) => found.get(l)!);
 }

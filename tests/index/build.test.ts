@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../src/index/build.js';
 import { createFilesStore } from '../../src/index/files/files-store.js';
-import { currentBuild } from '../../src/index/files/store.js';
+import { currentVersion } from '../../src/index/files/commits.js';
 import { pdfWithoutText, writeFiles } from '../helpers/documents.js';
 import { fixedEmbedder } from '../helpers/fixed-embedder.js';
 import { removeDir, tempDir, writeCorpus } from '../helpers/real.js';
@@ -22,7 +22,7 @@ describe('a model giving NaN', () => {
     const broken = fixedEmbedder({ 'A calm sentence.': [1, 0, 0, 0], 'A broken sentence.': [Number.NaN, 0, 0, 0] }, {});
     const corpus = await writeCorpus(path.join(root, 'b'), { 'a.txt': 'A calm sentence.\n\nA broken sentence.' });
     await expect(buildIndex(broken, options(corpus))).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID' });
-    expect(await currentBuild(indexDir)).toBe(path.join(indexDir, first.name));
+    expect(await currentVersion(indexDir)).toBe(first.name);
   });
 });
 
@@ -65,6 +65,6 @@ describe('a folder whose files give no text', () => {
     expect(err).toMatchObject({ code: 'CORPUS_EMPTY' });
     expect((err as Error).message).toContain(`The corpus folder ${await realpath(corpusDir)} holds no document`);
     expect((err as Error).message).toMatch(/Skipped: blank\.md \(no text\); prices\.csv \(unsupported type \(\.csv\)\); scan\.pdf \(no text \(its 1 page/);
-    expect(await currentBuild(indexDir)).toBeNull();
+    expect(await currentVersion(indexDir)).toBeNull();
   });
 });

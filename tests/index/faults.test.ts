@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFilesStore } from '../../src/index/files/files-store.js';
-import { currentBuild, loadIndex } from '../../src/index/files/store.js';
+import { currentVersion } from '../../src/index/files/commits.js';
 import { buildIndex } from '../../src/index/build.js';
 import { realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
@@ -25,20 +25,21 @@ if (!canMount) {
 }
 
 describe('CURRENT that cannot be written', () => {
-  it('fails with INDEX_WRITE_FAILED and leaves no new build folder, no lock, and the previous build current', async () => {
+  it('fails with INDEX_WRITE_FAILED and leaves no new segment, no lock, and the previous version current', async () => {
     const root = await tempDir();
     try {
       const indexDir = path.join(root, 'index');
       const embedder = await realEmbedder();
       const options = (corpusDir: string) => ({ corpusDir, store: createFilesStore(indexDir), model: 'use-lite', chunking: { words: 30, overlap: 10, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } });
       const first = await buildIndex(embedder, options(await writeCorpus(path.join(root, 'a'), { 'a.txt': 'A first note.' })));
+      const segments = await readdir(path.join(indexDir, 'segments'));
       // CURRENT replaced by a folder with something in it: the rename that makes a build current fails.
       const current = await readFile(path.join(indexDir, 'CURRENT'), 'utf8');
       await rm(path.join(indexDir, 'CURRENT'));
       await mkdir(path.join(indexDir, 'CURRENT', 'x'), { recursive: true });
       await expect(buildIndex(embedder, options(await writeCorpus(path.join(root, 'b'), { 'b.txt': 'A second note.' })))).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
       const left = await readdir(indexDir);
-      expect(left.filter((e) => e.startsWith('build-')).sort()).toEqual([first.name]);
+      expect(await readdir(path.join(indexDir, 'segments'))).toEqual(segments);
       expect(left.filter((e) => e.includes('lock') || e.includes('.tmp-'))).toEqual([]);
       expect(current.trim()).toBe(first.name);
     } finally {
@@ -74,10 +75,11 @@ describe.runIf(canMount)('a full disk during a build', () => {
     const big = await writeCorpus(path.join(root, 'big'), { 'b.txt': sentences.join(' ') });
     await expect(buildIndex(embedder, options(big))).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
 
-    expect(await currentBuild(indexDir)).toBe(path.join(indexDir, first.name));
-    const index = await loadIndex(indexDir, embedder, 50);
-    expect(index.passages[0].text).toBe('A short note that fits on the disk.');
-    expect((await readdir(indexDir)).filter((e) => e.endsWith('.partial') || e.includes('.tmp-'))).toEqual([]);
+    expect(await currentVersion(indexDir)).toBe(first.name);
+    const reader = await createFilesStore(indexDir).open({ expect: embedder, efSearch: 50 });
+    expect((await reader.passages([0])).get(0)!.text).toBe('A short note that fits on the disk.');
+    expect((await readdir(path.join(indexDir, 'segments'))).filter((e) => e.endsWith('.partial'))).toEqual([]);
+    expect((await readdir(indexDir)).filter((e) => e.includes('.tmp-'))).toEqual([]);
   });
 
   it('fails with INDEX_WRITE_FAILED when there is no room at all, and leaves nothing behind', async () => {

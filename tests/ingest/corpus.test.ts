@@ -46,7 +46,8 @@ describe('readCorpus', () => {
     expect(sources).not.toContain('.hidden.txt');
     expect(sources).not.toContain('empty.txt');
     expect(c.skipped).toContainEqual({ source: 'image.png', code: 'unsupported', reason: 'unsupported type (.png)' });
-    expect(c.skipped).toContainEqual({ source: 'empty.txt', code: 'empty', reason: 'no text' });
+    // A file read and found to give no text keeps the hash of its bytes: the same bytes are not read again.
+    expect(c.skipped).toContainEqual({ source: 'empty.txt', code: 'empty', reason: 'no text', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     // Hidden files are never read, and not listed.
     expect(c.skipped.map((s) => s.source)).not.toContain('.hidden.txt');
   });
@@ -82,7 +83,7 @@ describe('readCorpus', () => {
 
   it('skips binary files with a reason instead of failing', async () => {
     const c = await documentsIn(corpus);
-    expect(c.skipped).toContainEqual({ source: 'binary.txt', code: 'binary', reason: expect.stringMatching(/^binary/) });
+    expect(c.skipped).toContainEqual({ source: 'binary.txt', code: 'binary', reason: expect.stringMatching(/^binary/), sha256: expect.any(String) });
   });
 
   it('hashes equal corpora equally and different ones differently', async () => {
@@ -117,7 +118,7 @@ describe('readCorpus', () => {
     execFileSync('mkfifo', [path.join(odd, 'pipe.txt')]);
     const c = await documentsIn(odd);
     expect(c.documents.map((d) => d.source)).toEqual(['notes.txt']);
-    expect(c.skipped).toContainEqual({ source: 'noise.txt', code: 'binary', reason: expect.stringMatching(/^binary/) });
+    expect(c.skipped).toContainEqual({ source: 'noise.txt', code: 'binary', reason: expect.stringMatching(/^binary/), sha256: expect.any(String) });
     // A FIFO is not a regular file: the walk names it and nothing blocks on it.
     expect(c.skipped).toContainEqual({ source: 'pipe.txt', code: 'not-a-file', reason: 'not a regular file' });
     expect(await readRegularFile(path.join(odd, 'pipe.txt'))).toEqual({ skipped: 'not a regular file', code: 'not-a-file' });

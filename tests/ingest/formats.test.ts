@@ -226,7 +226,7 @@ describe('extracting a corpus', () => {
     expect({ extracted: got.extracted, reused: got.reused }).toEqual({ extracted: 2, reused: 1 });
     expect(got.skipped).toEqual([
       { source: 'a.csv', code: 'unsupported', reason: 'unsupported type (.csv)' },
-      { source: 'blank.md', code: 'empty', reason: 'no text' },
+      { source: 'blank.md', code: 'empty', reason: 'no text', sha256: empty.sha256 },
     ]);
   });
 

@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config.js';
 import { readCorpus } from '../../src/ingest/corpus.js';
 import type { Embedder } from '../../src/model/embedder.js';
 import { createFilesStore } from '../../src/index/files/files-store.js';
-import { currentBuild, loadIndex, type LoadedIndex } from '../../src/index/files/store.js';
+import { currentVersion } from '../../src/index/files/commits.js';
+import type { BuildReader } from '../../src/index/store.js';
 import { buildIndex, upToDateManifest, type BuildOptions } from '../../src/index/build.js';
 import { acquireBuildLock } from '../../src/index/files/lock.js';
 import { createReindexer } from '../../src/live/reindexer.js';
@@ -35,10 +36,10 @@ function options(root: string, overrides: Partial<BuildOptions> = {}): BuildOpti
   };
 }
 
-/** Every distinct text a build embeds: the passages' sentences, whitespace folded. */
-function textsOf(index: LoadedIndex): Set<string> {
+/** Every distinct text a version holds: the passages' sentences, whitespace folded. */
+async function textsOf(reader: BuildReader): Promise<Set<string>> {
   const out = new Set<string>();
-  for (const p of index.passages) {
+  for (const p of await allPassages({ reader })) {
     for (const s of p.sentences) out.add(p.text.slice(s.start - p.start, s.end - p.start).replace(/\s+/g, ' ').trim());
   }
   return out;
@@ -62,21 +63,22 @@ describe('incremental builds', () => {
     expect(first.reused).toBe(0);
     return root;
   };
-  const load = (root: string) => loadIndex(path.join(root, 'index'), embedder, 50);
+  const load = (root: string) => createFilesStore(path.join(root, 'index')).open({ expect: embedder, efSearch: 50 });
   const editSecondParagraph = (root: string) =>
     writeFile(path.join(root, 'corpus', 'island.txt'), [PARAGRAPHS[0], PARAGRAPHS[1].replace('in summer', 'every Sunday in summer'), PARAGRAPHS[2]].join('\n\n'));
 
   it('re-embeds exactly the texts an edited paragraph changes', async () => {
     const root = await built();
-    const before = textsOf(await load(root));
+    const before = await textsOf(await load(root));
     await editSecondParagraph(root);
     const second = await buildIndex(embedder, options(root));
-    const after = textsOf(await load(root));
+    const after = await textsOf(await load(root));
     const changed = [...after].filter((t) => !before.has(t));
 
     expect(second.embedded).toBe(changed.length);
     expect(second.embedded).toBe(1); // the edited sentence; the windows holding it are means of sentence vectors
-    expect(second.reused).toBe(after.size - changed.length);
+    // Only the edited document is made again: its nine sentences, eight of them known to the index.
+    expect(second).toMatchObject({ changed: 1, removed: 1, reused: 8 });
   });
 
   it('gives the same vectors reused as embedded afresh', async () => {
@@ -84,12 +86,11 @@ describe('incremental builds', () => {
     await editSecondParagraph(root);
     expect((await buildIndex(embedder, options(root))).reused).toBeGreaterThan(0);
     const reused = await load(root);
-    const p = reused.passages[0];
+    const p = (await allPassages({ reader: reused })).find((x) => x.source === 'island.txt' && x.sentences.length > 1)!;
     const s = p.sentences[1];
     const fresh = await embedder.embedPassages([p.text.slice(s.start - p.start, s.end - p.start)]);
-    const d = reused.manifest.dimension;
-    const stored = reused.textVectors.subarray(s.row * d, (s.row + 1) * d);
-    expect(stored.reduce((s, x, i) => s + x * fresh[0][i], 0)).toBeGreaterThan(0.9999);
+    // The stored vector's cosine to the one just made.
+    expect((await reused.cosines(fresh[0], [s.row])).get(s.row)).toBeGreaterThan(0.9999);
   });
 
   it('re-embeds nothing when only the chunking changes', async () => {
@@ -142,7 +143,7 @@ describe('swapping a new index in under load', () => {
     const config = loadConfig({ INDEX_DIR: path.join(root, 'index'), CORPUS_DIR: path.join(root, 'corpus') }, {});
     const service = await createService(config, embedder);
     const app = createApp({ engine: () => service.engine(), health: () => service.health(), limits: { maxQueryChars: 500, defaultK: 5, maxK: 50, maxBodyBytes: 4096 } });
-    const oldBuild = path.basename((await currentBuild(config.INDEX_DIR))!);
+    const oldBuild = (await currentVersion(config.INDEX_DIR))!;
     const passagesOf = new Map<string, Set<string>>([[oldBuild, new Set((await allPassages(service.engine())).map((p) => p.id))]]);
 
     await writeFile(path.join(root, 'corpus', 'island.txt'), `${PARAGRAPHS.join('\n\n')}\n\nA bakery opened by the pier in May. It sells rye bread.`);
@@ -160,7 +161,7 @@ describe('swapping a new index in under load', () => {
       if (i % 10 === 0) await new Promise((r) => setImmediate(r));
     }
     await swap;
-    const newBuild = path.basename((await currentBuild(config.INDEX_DIR))!);
+    const newBuild = (await currentVersion(config.INDEX_DIR))!;
     passagesOf.set(newBuild, new Set((await allPassages(service.engine())).map((p) => p.id)));
 
     const responses = await Promise.all(requests);
@@ -195,7 +196,7 @@ describe('a build killed mid-way', () => {
   // Each kill lands while the build is in that step, as the build's own log says.
   it.each(['reuse', 'extract', 'chunk', 'embed', 'assemble'])('leaves an index that loads when killed in its %s step, and the next build cleans up', async (stage) => {
     const embedder = await realEmbedder();
-    const before = await currentBuild(path.join(root, 'index'));
+    const before = await currentVersion(path.join(root, 'index'));
     const child = startCommand(['build'], {
       env: { ...process.env, CORPUS_DIR: path.join(root, 'corpus'), INDEX_DIR: path.join(root, 'index'), MODELS_DIR, HNSW_EF_CONSTRUCTION: '400', LOG_LEVEL: 'info' },
     });
@@ -203,20 +204,19 @@ describe('a build killed mid-way', () => {
     child.kill('SIGKILL');
     await exited(child);
 
-    expect(await currentBuild(path.join(root, 'index'))).toBe(before);
-    const index = await loadIndex(path.join(root, 'index'), embedder, 50);
-    expect(index.passages.length).toBeGreaterThan(0);
+    expect(await currentVersion(path.join(root, 'index'))).toBe(before);
+    const reader = await createFilesStore(path.join(root, 'index')).open({ expect: embedder, efSearch: 50 });
+    expect(reader.manifest.passages).toBeGreaterThan(0);
 
-    // The dead builder's lock and partial folder do not stop the next build, which removes them.
+    // The dead builder's lock and partial segment do not stop the next build, which removes them.
     const result = await buildIndex(embedder, { ...options(root), corpusDir: await islandOnly(root) });
-    const left = await readdir(path.join(root, 'index'));
-    expect(left.filter((e) => e.endsWith('.partial'))).toEqual([]);
-    expect(left).not.toContain('build.lock');
-    expect(existsSync(path.join(root, 'index', result.name))).toBe(true);
+    expect((await readdir(path.join(root, 'index', 'segments'))).filter((e) => e.endsWith('.partial'))).toEqual([]);
+    expect(await readdir(path.join(root, 'index'))).not.toContain('build.lock');
+    expect(existsSync(path.join(root, 'index', 'commits', `${result.name}.json`))).toBe(true);
   });
 
   it('stops at SIGTERM before making anything current, and leaves no lock or partial folder', async () => {
-    const before = await currentBuild(path.join(root, 'index'));
+    const before = await currentVersion(path.join(root, 'index'));
     const child = startCommand(['build'], {
       env: { ...process.env, CORPUS_DIR: path.join(root, 'corpus'), INDEX_DIR: path.join(root, 'index'), MODELS_DIR, LOG_LEVEL: 'info' },
     });
@@ -225,10 +225,9 @@ describe('a build killed mid-way', () => {
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(1);
     expect(log()).toContain('BUILD_STOPPED');
-    expect(await currentBuild(path.join(root, 'index'))).toBe(before);
-    const left = await readdir(path.join(root, 'index'));
-    expect(left.filter((e) => e.endsWith('.partial'))).toEqual([]);
-    expect(left).not.toContain('build.lock');
+    expect(await currentVersion(path.join(root, 'index'))).toBe(before);
+    expect((await readdir(path.join(root, 'index', 'segments'))).filter((e) => e.endsWith('.partial'))).toEqual([]);
+    expect(await readdir(path.join(root, 'index'))).not.toContain('build.lock');
   });
 });
 

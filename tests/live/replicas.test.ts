@@ -49,7 +49,6 @@ describe('two servers on one database', () => {
     const traffic = (async () => {
       for (let i = 0; !done; i++) statuses.push((await ask(servers[i % 2].base, i % 3 ? KABUL_QUESTION : 'who feeds the puffins')).status);
     })();
-    const started = Date.now();
     await runBuild(env);
     const switched = await Promise.all(
       servers.map((s) =>
@@ -62,7 +61,6 @@ describe('two servers on one database', () => {
     done = true;
     await traffic;
     expect(switched[0]).toBe(switched[1]);
-    expect(Date.now() - started).toBeLessThan(30_000);
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });

@@ -3,7 +3,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentBuild } from '../../src/index/files/store.js';
+import { currentVersion } from '../../src/index/files/commits.js';
 import { exited } from '../../src/live/processes.js';
 import { isAlive } from '../../src/pids.js';
 import { ADMIN_TOKEN, MODELS_DIR, longDocument, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
@@ -44,7 +44,7 @@ describe('SIGTERM during a rebuild', () => {
     expect(isAlive(buildPid)).toBe(true);
     // One more asked for while it runs: queued, never to start.
     expect((await json(await reindex())).rebuild).toMatchObject({ running: true, queued: true });
-    const before = await currentBuild(indexDir);
+    const before = await currentVersion(indexDir);
 
     const started = Date.now();
     server.child.kill('SIGTERM');
@@ -56,7 +56,7 @@ describe('SIGTERM during a rebuild', () => {
     expect(isAlive(buildPid)).toBe(false);
 
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await currentBuild(indexDir)).toBe(before);
+    expect(await currentVersion(indexDir)).toBe(before);
     const left = await readdir(indexDir);
     expect(left.filter((e) => e.endsWith('.partial'))).toEqual([]);
     expect(left).not.toContain('build.lock');

@@ -2,7 +2,7 @@
 // depth, the request's signal, and the timings a search reports.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dot } from '../../src/index/files/reader.js';
+import { dot } from '../../src/index/files/view.js';
 import { checkDeadline } from '../../src/search/deadline.js';
 import { keywordCandidates, rank } from '../../src/search/rank.js';
 import { search, selectHits } from '../../src/search/search.js';

@@ -1,7 +1,7 @@
 // /admin/*: routes behind the admin bearer token, compared in constant time, a client's failed attempts throttled.
 // Absent when no token is set.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 
@@ -23,11 +23,14 @@ export interface AdminOptions {
   onFailure?: (client: string, failures: number) => void;
 }
 
-export function adminRoutes(admin: AdminDeps, options: AdminOptions = {}): Hono {
-  const routes = new Hono();
-  const expected = createHash('sha256').update(admin.token).digest();
+/**
+ * Middleware that lets a request through only with the bearer `token`; throws UNAUTHORIZED otherwise, and RATE_LIMITED
+ * once a client has sent ADMIN_FAILURES_ALLOWED wrong tokens within a minute.
+ */
+export function adminGuard(token: string, options: AdminOptions = {}): MiddlewareHandler {
+  const expected = createHash('sha256').update(token).digest();
   const failures = new LRUCache<string, { count: number; since: number }>({ max: 10_000 });
-  routes.use('*', async (c, next) => {
+  return async (c, next) => {
     const client = options.clientAddress?.(c) ?? 'unknown';
     const seen = failures.get(client);
     const live = seen && Date.now() - seen.since < WINDOW_MS ? seen : undefined;
@@ -45,7 +48,13 @@ export function adminRoutes(admin: AdminDeps, options: AdminOptions = {}): Hono 
       throw new AppError('UNAUTHORIZED');
     }
     await next();
-  });
+  };
+}
+
+/** /admin/*, behind `guard` (one adminGuard for every route the token opens, so failed attempts count once). */
+export function adminRoutes(admin: AdminDeps, guard: MiddlewareHandler): Hono {
+  const routes = new Hono();
+  routes.use('*', guard);
   routes.post('/reindex', (c) => c.json({ rebuild: admin.reindex() }, 202));
   return routes;
 }

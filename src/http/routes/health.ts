@@ -23,6 +23,8 @@ function publicHealth(health: Record<string, unknown>): Record<string, unknown> 
     const { code, at } = rebuild.lastError ?? {};
     out.rebuild = { ...rest, lastError: rebuild.lastError && { message: code ? `the build failed: ${code}` : 'the build failed; see the server\'s log', at } };
   }
+  const sync = health.syncError as { code?: string; at: string } | undefined;
+  if (sync) out.syncError = { ...(sync.code ? { code: sync.code } : {}), message: (sync.code && publicMessage(sync.code)) || 'the sync of the folder\'s edits failed; see the server\'s log', at: sync.at };
   return out;
 }
 

@@ -56,8 +56,8 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
       query: asked.query,
       hits: result.hits,
       threshold: Number(result.threshold.toFixed(6)),
-      // Which build answered: every hit of one response comes from this one build.
-      index: engine.reader.name,
+      // Which version answered: every hit of one response comes from this one version.
+      index: result.index,
       tookMs: Number((performance.now() - started).toFixed(2)),
     });
   };

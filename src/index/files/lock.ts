@@ -59,14 +59,16 @@ async function removeIfStale(dir: string, file: string): Promise<void> {
 }
 
 /**
- * Takes the build lock of `indexDir`; returns its release, which removes the lock only while it is still this
- * holder's. Throws BUILD_IN_PROGRESS when a live process holds it.
+ * Takes the build lock of `indexDir`, waiting up to `waitMs` for a live holder to let go; returns its release, which
+ * removes the lock only while it is still this holder's. Throws BUILD_IN_PROGRESS when a live process holds it.
  */
-export async function acquireBuildLock(indexDir: string): Promise<() => Promise<void>> {
+export async function acquireBuildLock(indexDir: string, waitMs = 0): Promise<() => Promise<void>> {
   await mkdir(indexDir, { recursive: true });
   const file = path.join(indexDir, LOCK);
   const token = randomBytes(8).toString('hex');
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const until = Date.now() + waitMs;
+  let holderPid: number | string = 'unknown';
+  for (let attempt = 0; ; attempt++) {
     if (await createExclusive(file, `${process.pid} ${token}`)) {
       return async () => {
         const holder = await readHolder(file);
@@ -74,8 +76,14 @@ export async function acquireBuildLock(indexDir: string): Promise<() => Promise<
       };
     }
     const holder = await readHolder(file);
-    if (holder && isAlive(holder.pid)) throw new AppError('BUILD_IN_PROGRESS', path.resolve(indexDir), holder.pid);
+    if (holder && isAlive(holder.pid)) {
+      holderPid = holder.pid;
+      if (Date.now() >= until) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
     if (holder) await removeIfStale(indexDir, file);
+    if (attempt >= 5 && Date.now() >= until) break;
   }
-  throw new AppError('BUILD_IN_PROGRESS', path.resolve(indexDir), 'unknown');
+  throw new AppError('BUILD_IN_PROGRESS', path.resolve(indexDir), holderPid);
 }

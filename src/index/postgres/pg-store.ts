@@ -1,34 +1,35 @@
-// The Postgres store: builds in the database (writer.ts), read by SQL (reader.ts), one build at a time under a lock
-// row with a heartbeat (a builder that dies lets go of it after LOCK_STALE_S), servers told of a new current build by
-// NOTIFY where the database delivers it, and by their own polling everywhere.
+// The Postgres store: every version's rows in the same tables, keyed by document (schema.ts); a change is one
+// transaction (writer.ts); reads by SQL (reader.ts). One writer at a time under a lock row with a heartbeat (a
+// writer that dies lets go of it after LOCK_STALE_S); servers told of a new version by NOTIFY where the database
+// delivers it, and by their own polling everywhere.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import { AppError } from '../../errors.js';
-import { HASH_BYTES, INDEX_FORMAT, buildName } from '../manifest.js';
-import { reuseKey } from '../../ingest/extract.js';
-import type { ExtractedDocument, IndexManifest, IndexStore, ReusableRow } from '../store.js';
-import { openPostgresReader } from './reader.js';
+import { checkManifest, versionName, type IndexManifest } from '../manifest.js';
+import type { ExtractedDocument, IndexStore } from '../store.js';
+import { createRecordCache, openPostgresReader } from './reader.js';
 import { ensureSchema } from './schema.js';
-import { connect, databaseError, schemaOf, type Db } from './sql.js';
-import { pruneBuilds, writeBuild } from './writer.js';
+import { connect, databaseError, type Db } from './sql.js';
+import { beginChange, knownOn } from './writer.js';
 
-/** A lock whose holder has not beaten for this long was left by a builder that died. */
+/** A lock whose holder has not beaten for this long was left by a writer that died. */
 const LOCK_STALE_S = 15;
 const HEARTBEAT_MS = 5000;
 
 export interface PostgresStore extends IndexStore {
-  report(id: string, build: string | null): Promise<void>;
+  report(id: string, version: string | null): Promise<void>;
   listen(onChange: () => void): Promise<() => Promise<void>>;
 }
 
 export interface PostgresStoreOptions {
   /** Reports errors of idle connections and of the listener; they never throw. */
   onError?: (err: Error) => void;
+  /** Connections of the pool (DATABASE_POOL_SIZE). */
+  poolSize?: number;
 }
 
-async function takeLock(db: Db): Promise<() => Promise<void>> {
-  const holder = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+async function tryLock(db: Db, holder: string): Promise<string | null> {
   const { rows } = await db.query(
     `INSERT INTO ps_lock (id, holder, heartbeat) VALUES (1, $1, now())
      ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, heartbeat = now()
@@ -36,9 +37,18 @@ async function takeLock(db: Db): Promise<() => Promise<void>> {
      RETURNING holder`,
     [holder, LOCK_STALE_S],
   );
-  if (!rows.length) {
-    const current = (await db.query(`SELECT holder FROM ps_lock WHERE id = 1`)).rows[0]?.holder ?? 'unknown';
-    throw new AppError('BUILD_IN_PROGRESS', db.where, current);
+  if (rows.length) return null;
+  return (await db.query(`SELECT holder FROM ps_lock WHERE id = 1`)).rows[0]?.holder ?? 'unknown';
+}
+
+async function takeLock(db: Db, waitMs: number): Promise<() => Promise<void>> {
+  const holder = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const other = await tryLock(db, holder);
+    if (other === null) break;
+    if (Date.now() >= until) throw new AppError('BUILD_IN_PROGRESS', db.where, other);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const beat = setInterval(() => void db.query(`UPDATE ps_lock SET heartbeat = now() WHERE id = 1 AND holder = $1`, [holder]).catch(() => undefined), HEARTBEAT_MS);
   beat.unref();
@@ -48,76 +58,53 @@ async function takeLock(db: Db): Promise<() => Promise<void>> {
   };
 }
 
-async function reusableRows(db: Db, manifest: IndexManifest | null, name: string | null, fingerprint: string): Promise<Map<string, ReusableRow>> {
-  const out = new Map<string, ReusableRow>();
-  if (!manifest || !name) return out;
-  const sameModel = JSON.parse(manifest.embedder)[0] === JSON.parse(fingerprint)[0];
-  const withVectors = manifest.embedder === fingerprint;
-  if (!sameModel) return out;
-  const s = schemaOf(name);
-  const page = 5000;
-  for (let from = 0; from < manifest.vectors; from += page) {
-    const { rows } = await db.query<{ hash: Buffer; tokens: number; embedding?: string }>(
-      `SELECT hash, tokens${withVectors ? ', embedding::text AS embedding' : ''} FROM ${s}.sentences WHERE row_id >= $1 AND row_id < $2`,
-      [from, from + page],
-    );
-    for (const r of rows) {
-      if (r.hash.length !== HASH_BYTES) continue;
-      out.set(r.hash.toString('hex'), { tokens: r.tokens, vector: r.embedding ? Float32Array.from(JSON.parse(r.embedding) as number[]) : undefined });
-    }
-  }
-  return out;
-}
-
 /** A store on the database at `url` (postgres://…). The tables are created, or their version checked, on first use. */
 export function createPostgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
   const onError = options.onError ?? (() => undefined);
-  const db = connect(url, onError);
+  const db = connect(url, { poolSize: options.poolSize, onError });
+  const records = createRecordCache();
   let ready: Promise<void> | null = null;
   // The tables once per store; a failure (the database down) is tried again on the next call.
   const schema = () => (ready ??= ensureSchema(db).catch((err) => ((ready = null), Promise.reject(err))));
-  const current = async () => {
+  const state = async () => {
     await schema();
-    const { rows } = await db.query<{ build: string; manifest: IndexManifest }>(`SELECT c.build, b.manifest FROM ps_current c JOIN ps_builds b ON b.name = c.build`);
-    return rows[0] ?? null;
+    const { rows } = await db.query<{ version: string; manifest: IndexManifest }>('SELECT version, manifest FROM ps_state');
+    return rows[0] ? { name: versionName(Number(rows[0].version)), manifest: rows[0].manifest } : null;
   };
+  const quiet = <T>(work: Promise<T>, fallback: T) => work.catch(() => fallback);
   return {
     where: db.where,
-    currentName: async () => (await current())?.build ?? null,
-    currentManifest: async () => (await current())?.manifest ?? null,
+    currentName: async () => (await state())?.name ?? null,
+    currentManifest: async () => (await state())?.manifest ?? null,
     async open(opts) {
-      const found = await current();
+      const found = await state();
       if (!found) throw new AppError('INDEX_NOT_READY', db.where);
-      const m = found.manifest;
-      if (m.format !== INDEX_FORMAT) throw new AppError('INDEX_INVALID', `${db.where} (${found.build})`, `format ${m.format} is not ${INDEX_FORMAT}; rebuild it`);
-      if (m.modelId !== opts.expect.modelId || m.dimension !== opts.expect.dimension || m.embedder !== opts.expect.fingerprint) {
-        throw new AppError('INDEX_MODEL_MISMATCH', `${db.where} (${found.build})`, `${m.embedder} (${m.dimension}-d)`, `${opts.expect.fingerprint} (${opts.expect.dimension}-d)`);
-      }
-      return openPostgresReader(db, found.build, m, opts.efSearch, opts.bm25);
+      checkManifest(found.manifest, opts.expect, `${db.where} (${found.name})`);
+      return openPostgresReader(db, found.name, found.manifest, opts.efSearch, records);
     },
-    async reusableRows(fingerprint) {
-      const found = await current().catch(() => null);
-      return reusableRows(db, found?.manifest ?? null, found?.build ?? null, fingerprint).catch(() => new Map());
-    },
-    async reusableDocuments(extractor) {
-      const found = await current().catch(() => null);
-      if (!found || found.manifest.extractor !== extractor) return new Map();
-      const { rows } = await db.query<{ document: ExtractedDocument }>(`SELECT document FROM ${schemaOf(found.build)}.documents`).catch(() => ({ rows: [] }));
-      return new Map(rows.map((r) => [reuseKey(r.document), r.document]));
-    },
-    async lock() {
+    knownSentences: (hashes, withVectors) => quiet(schema().then(() => knownOn({ query: (t: string, v?: unknown[]) => db.query(t, v) } as never, hashes, withVectors)), new Map()),
+    async documents(sources) {
       await schema();
-      return takeLock(db);
+      const { rows } = sources
+        ? await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = ANY($1::text[])', [sources])
+        : await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents');
+      return new Map(rows.map((r) => [r.document.source, r.document]));
     },
-    async save(build, signal) {
+    async blob(sha256) {
       await schema();
-      const name = buildName();
-      await writeBuild(db, name, build, signal);
-      await pruneBuilds(db, name).catch(onError);
-      return name;
+      const { rows } = await db.query<{ blob: Buffer }>('SELECT blob FROM ps_documents WHERE sha256 = $1 AND blob IS NOT NULL LIMIT 1', [sha256]);
+      return rows[0]?.blob ?? null;
     },
-    async report(id, build) {
-      await db.query(`INSERT INTO ps_servers (id, build, seen_at) VALUES ($1, $2, now()) ON CONFLICT (id) DO UPDATE SET build = EXCLUDED.build, seen_at = now()`, [id, build]);
+    async lock(waitMs = 0) {
+      await schema();
+      return takeLock(db, waitMs);
+    },
+    async begin(change) {
+      await schema();
+      return beginChange(db, change);
+    },
+    async report(id, version) {
+      await db.query(`INSERT INTO ps_servers (id, build, seen_at) VALUES ($1, $2, now()) ON CONFLICT (id) DO UPDATE SET build = EXCLUDED.build, seen_at = now()`, [id, version]);
     },
     async listen(onChange) {
       const client = new pg.Client({ connectionString: url });

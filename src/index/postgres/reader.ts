@@ -1,106 +1,80 @@
-// A build read from Postgres: the vector side by pgvector's HNSW index, the keyword side by BM25 computed in SQL over
-// the build's postings (the same formula as the files store's, not Postgres's own text ranking), passage records
-// cached as they are read (a build never changes).
-import { LRUCache } from 'lru-cache';
+// A version read from Postgres: the vector side by pgvector's HNSW index, the keyword side's postings by SQL (scored
+// by keywords.ts, as every store's are). A search reads inside one read-only snapshot, with the HNSW search breadth
+// set for that transaction only (SET LOCAL: a session setting would not follow a statement to a sharded table).
 import type pg from 'pg';
-import { terms, type Bm25Params } from '../lexical.js';
-import type { BuildReader, ExtractedDocument, IndexManifest, KeywordBlocks, PassageRecord, SourceFilter } from '../store.js';
-import { databaseError, inline, schemaOf, vectorLiteral, type Db } from './sql.js';
-
-/** hnsw.ef_search set on each pooled connection, so that it is set once per connection and value. */
-const efOf = new WeakMap<pg.PoolClient, number>();
+import { LRUCache } from 'lru-cache';
+import type { TermPostings } from '../keywords.js';
+import { versionName, type IndexManifest, type PassageRecord, type SourceFilter } from '../manifest.js';
+import type { BuildReader, ExtractedDocument, KeywordReader } from '../store.js';
+import { vectorLiteral, type Db } from './sql.js';
 
 /** The most hnsw.ef_search allows. */
 const MAX_EF = 1000;
 
-/** The best `depth` blocks by BM25 in SQL over the build's postings, the query's coverage and its IDF sum. */
-async function keywordBlocksOf(db: Db, s: string, stats: Stats, bm25: Bm25Params, query: string, depth: number, filter: SourceFilter): Promise<KeywordBlocks> {
-  const idf = (df: number) => Math.log(1 + (stats.blocks - df + 0.5) / (df + 0.5));
-  const asked = new Map<string, number>();
-  for (const t of terms(query)) asked.set(t, (asked.get(t) ?? 0) + 1);
-  const words = [...asked.keys()];
-  const [dfs, scored] = await Promise.all([
-    db.query<{ term: string; df: number }>(`SELECT term, df FROM ${s}.terms WHERE term = ANY($1::text[])`, [words]),
-    depth > 0 && words.length
-      ? db.query<{ block: number; score: number; passages: number[] }>(
-          `WITH q(term, times) AS (SELECT * FROM unnest($1::text[], $2::int[])),
-                w AS (SELECT q.term, q.times * ln(1 + ($3::float8 - t.df + 0.5) / (t.df + 0.5)) AS weight FROM q JOIN ${s}.terms t ON t.term = q.term)
-           SELECT p.block, b.passages,
-                  SUM(w.weight * (p.tf * ($4::float8 + 1)) / (p.tf + $4::float8 * (1 - $5::float8 + $5::float8 * b.length / $6::float8))) AS score
-             FROM w JOIN ${s}.postings p ON p.term = w.term JOIN ${s}.blocks b ON b.block = p.block
-            ${filter ? 'WHERE b.source = ANY($8::text[])' : ''}
-            GROUP BY p.block, b.passages ORDER BY score DESC, p.block ASC LIMIT $7`,
-          [words, words.map((w) => asked.get(w)), stats.blocks, bm25.k1, bm25.b, stats.avg_length, depth, ...(filter ? [[...filter]] : [])],
+type Query = <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+
+/** Passage records by label, shared by every reader of a store: a label is never given to another passage. */
+export type RecordCache = LRUCache<number, PassageRecord>;
+
+export function createRecordCache(max = 20_000): RecordCache {
+  return new LRUCache<number, PassageRecord>({ max });
+}
+
+/** The settings of a search's transaction: HNSW's breadth, and a filtered scan that goes on until it has k rows. */
+async function setSearch(q: Query, ef: number): Promise<void> {
+  await q(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(ef)]);
+}
+
+/** The reader's questions asked through `q` (one transaction's connection). */
+function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: number, records: RecordCache) {
+  const keywords: KeywordReader = {
+    async stats() {
+      const r = (await q<{ blocks: string; total_length: string }>('SELECT blocks, total_length FROM ps_state')).rows[0];
+      return { blocks: Number(r?.blocks ?? 0), totalLength: Number(r?.total_length ?? 0) };
+    },
+    async postings(terms, filter?: SourceFilter) {
+      const out = new Map<string, TermPostings>();
+      if (!terms.length || filter?.size === 0) return out;
+      const rows = (
+        await q<{ term: string; block: string; tf: number; length: number }>(
+          `SELECT p.term, p.block, p.tf, b.length FROM ps_postings p JOIN ps_blocks b ON b.source = p.source AND b.block = p.block
+            WHERE p.term = ANY($1::text[])${filter ? ' AND p.source = ANY($2::text[])' : ''}`,
+          filter ? [terms, [...filter]] : [terms],
         )
-      : Promise.resolve({ rows: [] as { block: number; score: number; passages: number[] }[] }),
-  ]);
-  const df = new Map(dfs.rows.map((r) => [r.term, Number(r.df)]));
-  const hits = scored.rows.map((r) => ({ block: r.block, score: Number(r.score), passages: r.passages }));
-  const held = hits.length
-    ? new Set((await db.query<{ term: string }>(`SELECT term FROM ${s}.postings WHERE block = $1 AND term = ANY($2::text[])`, [hits[0].block, words])).rows.map((r) => r.term))
-    : new Set<string>();
-  let total = 0;
-  let covered = 0;
-  let queryIdf = 0;
-  for (const [t, times] of asked) {
-    const w = idf(df.get(t) ?? 0);
-    total += w;
-    queryIdf += times * w;
-    if (held.has(t)) covered += w;
-  }
-  return { hits, coverage: total > 0 ? Math.min(1, covered / total) : 0, queryIdf };
-}
-
-interface Stats {
-  blocks: number;
-  avg_length: number;
-}
-
-/** A reader of build `name`; `cacheSize` passage records are kept in memory once read. */
-export async function openPostgresReader(db: Db, name: string, manifest: IndexManifest, efSearch: number, bm25: Bm25Params, cacheSize = 20_000): Promise<BuildReader> {
-  const s = schemaOf(name);
-  const stats = (await db.query<Stats>(`SELECT blocks, avg_length FROM ${s}.stats`)).rows[0];
-  if (!stats) throw new Error(`build ${name} has no keyword statistics`);
-  const records = new LRUCache<number, PassageRecord>({ max: cacheSize });
-
+      ).rows;
+      const df = new Map<string, number>();
+      if (filter) for (const r of (await q<{ term: string; n: string }>('SELECT term, count(*) AS n FROM ps_postings WHERE term = ANY($1::text[]) GROUP BY term', [terms])).rows) df.set(r.term, Number(r.n));
+      const byTerm = new Map<string, { block: number; tf: number; length: number }[]>();
+      for (const r of rows) (byTerm.get(r.term) ?? byTerm.set(r.term, []).get(r.term)!).push({ block: Number(r.block), tf: r.tf, length: r.length });
+      for (const term of new Set([...byTerm.keys(), ...df.keys()])) {
+        const list = byTerm.get(term) ?? [];
+        out.set(term, { df: filter ? (df.get(term) ?? 0) : list.length, forEach: (visit) => list.forEach((p) => visit(p.block, p.tf, p.length)) });
+      }
+      return out;
+    },
+    async blockPassages(blocks) {
+      const { rows } = await q<{ block: string; passages: string[] }>('SELECT block, passages FROM ps_blocks WHERE block = ANY($1::bigint[])', [blocks]);
+      return new Map(rows.map((r) => [Number(r.block), r.passages.map(Number)]));
+    },
+  };
   const nearest = async (query: Float32Array, k: number, filter?: SourceFilter) => {
     if (k <= 0 || filter?.size === 0) return [];
-    const ef = Math.min(MAX_EF, Math.max(efSearch, k));
-    let client: pg.PoolClient;
-    try {
-      client = await db.pool.connect();
-    } catch (err) {
-      throw databaseError(err, db.where);
-    }
-    try {
-      if (efOf.get(client) !== ef) {
-        // A filtered scan goes on through the graph until it has `k` rows that pass (pgvector 0.8's iterative scan).
-        await client.query(`SET hnsw.ef_search = ${ef}; SET hnsw.iterative_scan = relaxed_order`);
-        efOf.set(client, ef);
-      }
-      const q = vectorLiteral(query);
-      if (!filter) return (await client.query<{ label: number }>(inline(`SELECT label FROM ${s}.passages ORDER BY embedding <=> $1::vector LIMIT $2`, [q, k]))).rows.map((r) => r.label);
-      const sources = [...filter];
-      const approximate = await client.query<{ label: number }>(inline(`SELECT label FROM ${s}.passages WHERE source = ANY($3::text[]) ORDER BY embedding <=> $1::vector LIMIT $2`, [q, k, sources]));
-      if (approximate.rows.length >= k) return approximate.rows.map((r) => r.label);
-      // Short: every passage of the filter scored, exactly (the `+ 0` keeps the graph out of it).
-      const exact = await client.query<{ label: number }>(inline(`SELECT label FROM ${s}.passages WHERE source = ANY($3::text[]) ORDER BY (embedding <=> $1::vector) + 0, label LIMIT $2`, [q, k, sources]));
-      return exact.rows.map((r) => r.label);
-    } catch (err) {
-      throw databaseError(err, db.where);
-    } finally {
-      client.release();
-    }
+    await setSearch(q, Math.min(MAX_EF, Math.max(efSearch, k)));
+    const v = vectorLiteral(query);
+    const labels = (rows: { label: string }[]) => rows.map((r) => Number(r.label));
+    if (!filter) return labels((await q<{ label: string }>('SELECT label FROM ps_passages ORDER BY embedding <=> $1::vector LIMIT $2', [v, k])).rows);
+    const sources = [...filter];
+    const approximate = await q<{ label: string }>('SELECT label FROM ps_passages WHERE source = ANY($3::text[]) ORDER BY embedding <=> $1::vector LIMIT $2', [v, k, sources]);
+    if (approximate.rows.length >= k) return labels(approximate.rows);
+    // Short: every passage of the filter scored, exactly (the `+ 0` keeps the graph out of it).
+    return labels((await q<{ label: string }>('SELECT label FROM ps_passages WHERE source = ANY($3::text[]) ORDER BY (embedding <=> $1::vector) + 0, label LIMIT $2', [v, k, sources])).rows);
   };
-
-  const keywordBlocks = (query: string, depth: number, filter?: SourceFilter) => keywordBlocksOf(db, s, stats, bm25, query, depth, filter);
-
   return {
     name,
     manifest,
     nearest,
-    keywordBlocks,
-    async passages(labels) {
+    keywords,
+    async passages(labels: number[]) {
       // Read from the cache into the answer at once: a later insert may evict what was there a moment before.
       const out = new Map<number, PassageRecord>();
       const missing: number[] = [];
@@ -110,21 +84,52 @@ export async function openPostgresReader(db: Db, name: string, manifest: IndexMa
         else missing.push(l);
       }
       if (missing.length) {
-        const { rows } = await db.query<{ label: number; record: PassageRecord }>(`SELECT label, record FROM ${s}.passages WHERE label = ANY($1::int[])`, [missing]);
+        const { rows } = await q<{ label: string; record: PassageRecord }>('SELECT label, record FROM ps_passages WHERE label = ANY($1::bigint[])', [missing]);
         for (const r of rows) {
-          out.set(r.label, r.record);
-          records.set(r.label, r.record);
+          out.set(Number(r.label), r.record);
+          records.set(Number(r.label), r.record);
         }
       }
       return out;
     },
-    async cosines(query, rows) {
-      const found = await db.query<{ row_id: number; cos: number }>(`SELECT row_id, -(embedding <#> $1::vector) AS cos FROM ${s}.sentences WHERE row_id = ANY($2::int[])`, [vectorLiteral(query), rows]);
-      return new Map(found.rows.map((r) => [r.row_id, Number(r.cos)]));
+    async cosines(query: Float32Array, rows: number[]) {
+      const found = await q<{ row_id: string; cos: number }>('SELECT row_id, -(embedding <#> $1::vector) AS cos FROM ps_sentences WHERE row_id = ANY($2::bigint[])', [vectorLiteral(query), rows]);
+      return new Map(found.rows.map((r) => [Number(r.row_id), Number(r.cos)]));
     },
-    async document(source) {
-      const { rows } = await db.query<{ document: ExtractedDocument }>(`SELECT document FROM ${s}.documents WHERE source = $1`, [source]);
+    async document(source: string) {
+      const { rows } = await q<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = $1', [source]);
       return rows[0]?.document ?? null;
     },
   };
+}
+
+/**
+ * A reader of the current version, opened as `name` with `manifest`. Each of its questions asked alone reads in a
+ * snapshot of its own; `snapshot(work)` gives `work` a reader whose every question reads one snapshot, named after
+ * the version that snapshot holds.
+ */
+export function openPostgresReader(db: Db, name: string, manifest: IndexManifest, efSearch: number, records: RecordCache = createRecordCache()): BuildReader {
+  const alone = <T>(ask: (r: ReturnType<typeof readerOn>) => Promise<T>) => db.transaction((client) => ask(readerOn((t, v) => client.query(t, v), name, manifest, efSearch, records)), { readOnly: true });
+  const reader: BuildReader = {
+    name,
+    manifest,
+    nearest: (query, k, filter) => alone((r) => r.nearest(query, k, filter)),
+    keywords: {
+      stats: () => alone((r) => r.keywords.stats()),
+      postings: (terms, filter) => alone((r) => r.keywords.postings(terms, filter)),
+      blockPassages: (blocks) => alone((r) => r.keywords.blockPassages(blocks)),
+    },
+    passages: (labels) => alone((r) => r.passages(labels)),
+    cosines: (query, rows) => alone((r) => r.cosines(query, rows)),
+    document: (source) => alone((r) => r.document(source)),
+    snapshot: (work) =>
+      db.transaction(async (client) => {
+        const q: Query = (t, v) => client.query(t, v);
+        const version = (await q<{ version: string }>('SELECT version FROM ps_state')).rows[0]?.version;
+        const seen = version === undefined ? name : versionName(Number(version));
+        const inner = readerOn(q, seen, manifest, efSearch, records);
+        return work({ ...inner, snapshot: (w) => w(inner as BuildReader) } as BuildReader);
+      }, { readOnly: true }),
+  };
+  return reader;
 }

@@ -1,60 +1,86 @@
-// The project's tables, created and versioned here: the catalogue of builds, the pointer to the current one, the build
-// lock, the servers' last report. Each build's own tables live in a schema of their own (build.ts).
+// The project's tables, created and versioned here. Rows are keyed by document (`source` leads every key, so a
+// document's rows can live together and a change touches only its own); passages, sentence rows and keyword blocks
+// are numbered from one sequence. The version in use is one row (ps_state), changed in the same transaction as the
+// rows it describes.
 import { AppError } from '../../errors.js';
-import { inline, type Db } from './sql.js';
+import type { Db } from './sql.js';
+import type pg from 'pg';
 
-/** Bumped whenever the tables change shape: a database at another version is refused, never guessed at. */
-export const SCHEMA_VERSION = 1;
+/** Bumped whenever the tables change shape. An older database's index tables are replaced; a newer one is refused. */
+export const SCHEMA_VERSION = 2;
 
 const CREATE = `
   CREATE EXTENSION IF NOT EXISTS vector;
-  CREATE TABLE IF NOT EXISTS ps_schema (version int NOT NULL);
-  CREATE TABLE IF NOT EXISTS ps_builds (
-    name text PRIMARY KEY,
-    schema_name text NOT NULL,
-    status text NOT NULL CHECK (status IN ('building', 'ready')),
-    manifest jsonb NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
-  );
-  CREATE TABLE IF NOT EXISTS ps_current (
+  CREATE TABLE ps_schema (version int NOT NULL);
+  CREATE TABLE ps_state (
     id int PRIMARY KEY CHECK (id = 1),
-    build text NOT NULL REFERENCES ps_builds (name),
+    version bigint NOT NULL,
+    manifest jsonb NOT NULL,
+    blocks bigint NOT NULL,
+    total_length bigint NOT NULL,
+    dimension int NOT NULL,
+    hnsw jsonb NOT NULL,
     changed_at timestamptz NOT NULL DEFAULT now()
   );
-  CREATE TABLE IF NOT EXISTS ps_lock (id int PRIMARY KEY CHECK (id = 1), holder text, heartbeat timestamptz);
-  CREATE TABLE IF NOT EXISTS ps_servers (id text PRIMARY KEY, build text, seen_at timestamptz NOT NULL);
+  CREATE TABLE ps_lock (id int PRIMARY KEY CHECK (id = 1), holder text, heartbeat timestamptz);
+  CREATE TABLE ps_servers (id text PRIMARY KEY, build text, seen_at timestamptz NOT NULL);
+  CREATE SEQUENCE ps_ids;
+  CREATE TABLE ps_documents (
+    source text PRIMARY KEY,
+    format text NOT NULL,
+    sha256 text NOT NULL,
+    document jsonb NOT NULL,
+    blob bytea
+  );
 `;
 
+
+/** The tables whose columns hold vectors of one dimension, with their indexes. */
+export function dataTables(dimension: number, hnsw: { M: number; efConstruction: number }): string {
+  const d = Number(dimension);
+  return `
+    CREATE TABLE ps_sentences (source text NOT NULL, row_id bigint NOT NULL, hash bytea NOT NULL, tokens int NOT NULL, embedding vector(${d}) NOT NULL, PRIMARY KEY (source, row_id));
+    CREATE INDEX ps_sentences_hash ON ps_sentences (hash);
+    CREATE INDEX ps_sentences_row ON ps_sentences (row_id);
+    CREATE TABLE ps_passages (source text NOT NULL, label bigint NOT NULL, record jsonb NOT NULL, embedding vector(${d}) NOT NULL, PRIMARY KEY (source, label));
+    CREATE INDEX ps_passages_label ON ps_passages (label);
+    CREATE INDEX ps_passages_hnsw ON ps_passages USING hnsw (embedding vector_cosine_ops) WITH (m = ${Number(hnsw.M)}, ef_construction = ${Number(hnsw.efConstruction)});
+    CREATE TABLE ps_blocks (source text NOT NULL, block bigint NOT NULL, length int NOT NULL, passages bigint[] NOT NULL, PRIMARY KEY (source, block));
+    CREATE INDEX ps_blocks_block ON ps_blocks (block);
+    CREATE TABLE ps_postings (source text NOT NULL, term text NOT NULL, block bigint NOT NULL, tf int NOT NULL, PRIMARY KEY (source, term, block));
+    CREATE INDEX ps_postings_term ON ps_postings (term);
+  `;
+}
+
+export const DATA_TABLES = ['ps_postings', 'ps_blocks', 'ps_passages', 'ps_sentences'];
+
 /**
- * Creates the tables when the database has none, or checks their version when it has. Throws
- * DATABASE_SCHEMA_MISMATCH (another version) or DATABASE_UNAVAILABLE.
+ * Creates the tables when the database has none, replaces an older version's, or checks their version. Throws
+ * DATABASE_SCHEMA_MISMATCH (a newer version's tables) or DATABASE_UNAVAILABLE.
  */
 export async function ensureSchema(db: Db): Promise<void> {
   await db.transaction(async (client) => {
     // One creator at a time; the lock ends with the transaction.
     await client.query('SELECT pg_advisory_xact_lock(7160348)');
     const exists = await client.query(`SELECT to_regclass('ps_schema') IS NOT NULL AS present`);
-    if (!exists.rows[0].present) {
-      await client.query(CREATE);
-      await client.query(inline('INSERT INTO ps_schema (version) VALUES ($1)', [SCHEMA_VERSION]));
-      return;
+    if (exists.rows[0].present) {
+      const found = (await client.query('SELECT version FROM ps_schema')).rows[0]?.version;
+      if (found === SCHEMA_VERSION) return;
+      if (typeof found !== 'number' || found > SCHEMA_VERSION) throw new AppError('DATABASE_SCHEMA_MISMATCH', db.where, found ?? 'none', SCHEMA_VERSION);
+      await dropOld(client);
     }
-    const found = (await client.query('SELECT version FROM ps_schema')).rows[0]?.version;
-    if (found !== SCHEMA_VERSION) throw new AppError('DATABASE_SCHEMA_MISMATCH', db.where, found ?? 'none', SCHEMA_VERSION);
+    await client.query(CREATE);
+    await client.query('INSERT INTO ps_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
   });
 }
 
-/** The tables of one build, in its own schema; `dimension` sizes its vectors. */
-export function buildTables(schema: string, dimension: number): string {
-  return `
-    CREATE SCHEMA ${schema};
-    CREATE TABLE ${schema}.sentences (row_id int PRIMARY KEY, hash bytea NOT NULL, tokens int NOT NULL, embedding vector(${dimension}) NOT NULL);
-    CREATE TABLE ${schema}.passages (label int PRIMARY KEY, source text NOT NULL, record jsonb NOT NULL, embedding vector(${dimension}) NOT NULL);
-    CREATE INDEX ON ${schema}.passages (source);
-    CREATE TABLE ${schema}.blocks (block int PRIMARY KEY, source text NOT NULL, length int NOT NULL, passages int[] NOT NULL);
-    CREATE TABLE ${schema}.documents (source text PRIMARY KEY, format text NOT NULL, sha256 text NOT NULL, document jsonb NOT NULL);
-    CREATE TABLE ${schema}.postings (term text NOT NULL, block int NOT NULL, tf int NOT NULL, PRIMARY KEY (term, block));
-    CREATE TABLE ${schema}.terms (term text PRIMARY KEY, df int NOT NULL);
-    CREATE TABLE ${schema}.stats (blocks int NOT NULL, avg_length float8 NOT NULL);
-  `;
+/** Drops what an older schema version made: its tables and sequences (all named ps_…), and each build's schema. */
+async function dropOld(client: pg.PoolClient): Promise<void> {
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const { rows } = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ps\\_build%'`);
+  for (const r of rows) await client.query(`DROP SCHEMA ${quote(r.nspname)} CASCADE`);
+  const tables = await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'ps\\_%'`);
+  for (const t of tables.rows) await client.query(`DROP TABLE IF EXISTS ${quote(t.name)} CASCADE`);
+  const sequences = await client.query<{ name: string }>(`SELECT sequencename AS name FROM pg_sequences WHERE schemaname = current_schema() AND sequencename LIKE 'ps\\_%'`);
+  for (const q of sequences.rows) await client.query(`DROP SEQUENCE IF EXISTS ${quote(q.name)}`);
 }

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { createLexicalIndex, createTopK, terms } from '../../src/index/lexical.js';
+import { createKeywordIndex, createTopK, terms } from '../../src/index/keywords.js';
 
 const require = createRequire(import.meta.url);
 const winkBm25 = require('wink-bm25-text-search') as () => {
@@ -27,34 +27,34 @@ function reference(texts: string[], k1: number, b: number) {
 }
 
 describe('BM25 against an independent implementation', () => {
-  it('scores every matching text as wink-bm25-text-search does, for any texts, query, k1 and b', () => {
+  it('scores every matching text as wink-bm25-text-search does, for any texts, query, k1 and b', async () => {
     const text = fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 30 }).map((w) => w.join(' '));
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(text, { minLength: 3, maxLength: 25 }),
         fc.array(fc.constantFrom(...WORDS, 'absent'), { minLength: 1, maxLength: 5 }),
         fc.double({ min: 0.1, max: 3, noNaN: true }),
         fc.double({ min: 0, max: 1, noNaN: true }),
-        (texts, queryWords, k1, b) => {
+        async (texts, queryWords, k1, b) => {
           const query = queryWords.join(' ');
-          const ours = createLexicalIndex(texts, { k1, b, delta: 0 }).search(query, texts.length);
+          const ours = (await createKeywordIndex(texts, { k1, b }).search(query, texts.length)).hits;
           const theirs = reference(texts, k1, b)(query);
-          expect(ours.map((h) => h.label).sort((x, y) => x - y)).toEqual([...theirs.keys()].sort((x, y) => x - y));
-          for (const hit of ours) expect(Math.abs(hit.score - theirs.get(hit.label)!)).toBeLessThan(1e-8);
+          expect(ours.map((h) => h.block).sort((x, y) => x - y)).toEqual([...theirs.keys()].sort((x, y) => x - y));
+          for (const hit of ours) expect(Math.abs(hit.score - theirs.get(hit.block)!)).toBeLessThan(1e-8);
         },
       ),
       { numRuns: 200 },
     );
   });
 
-  it('keeps the best depth hits, best first, ties to the lower label', () => {
+  it('keeps the best depth hits, best first, ties to the lower block', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 80 }), fc.integer({ min: 0, max: 25 }), (scores, depth) => {
         const top = createTopK(depth);
-        scores.forEach((score, label) => top.offer({ label, score }));
+        scores.forEach((score, block) => top.offer({ block, score }));
         const expected = scores
-          .map((score, label) => ({ label, score }))
-          .sort((x, y) => y.score - x.score || x.label - y.label)
+          .map((score, block) => ({ block, score }))
+          .sort((x, y) => y.score - x.score || x.block - y.block)
           .slice(0, depth);
         expect(top.best()).toEqual(expected);
       }),
@@ -64,18 +64,18 @@ describe('BM25 against an independent implementation', () => {
 });
 
 describe('a keyword search within some texts', () => {
-  const index = createLexicalIndex(['pears ripen in autumn', 'pears and plums', 'boats at the quay', 'ripe pears in autumn light autumn']);
+  const index = createKeywordIndex(['pears ripen in autumn', 'pears and plums', 'boats at the quay', 'ripe pears in autumn light autumn']);
 
-  it('scores only the texts allowed, as the whole index scores them, and takes the coverage from the best allowed', () => {
-    const all = index.searchWithCoverage('autumn pears', 10);
-    const some = index.searchWithCoverage('autumn pears', 10, (label) => label === 1 || label === 2);
-    expect(some.hits).toEqual(all.hits.filter((h) => h.label === 1));
+  it('scores only the texts allowed, as the whole index scores them, and takes the coverage from the best allowed', async () => {
+    const all = await index.search('autumn pears', 10);
+    const some = await index.search('autumn pears', 10, (block) => block === 1 || block === 2);
+    expect(some.hits).toEqual(all.hits.filter((h) => h.block === 1));
     expect(all.coverage).toBeCloseTo(1, 12);
     // Text 1 holds "pears" but not "autumn": the coverage is pears' share of the query's IDF.
     expect(some.coverage).toBeLessThan(0.5);
     expect(some.coverage).toBeGreaterThan(0);
     expect(some.queryIdf).toBe(all.queryIdf);
     // Texts not allowed leave nothing behind for the next search.
-    expect(index.searchWithCoverage('autumn pears', 10)).toEqual(all);
+    expect(await index.search('autumn pears', 10)).toEqual(all);
   });
 });

@@ -1,0 +1,109 @@
+// The running server's own changes to the index, one at a time in this process: documents put and deleted over the
+// API, and the corpus folder's edits as the watcher sees them, each re-reading and re-embedding only what changed
+// with the model the server already has, then loaded before it answers. A change that needs the whole index made
+// again (no index yet, other settings) is left to the reindexer's build process.
+import { buildSettings, type Config } from '../config.js';
+import { syncFolder } from '../index/build.js';
+import { changeDocuments, type DocumentChange } from '../index/documents.js';
+import type { DocumentEntry } from '../index/manifest.js';
+import type { IndexStore } from '../index/store.js';
+import { readCorpus } from '../ingest/corpus.js';
+import type { Embedder } from '../model/embedder.js';
+
+/** What a change made: the version that holds it, and the document as indexed (absent once deleted). */
+export interface ChangeOutcome {
+  version: string;
+  /** Whether a new version was made (the same bytes put again change nothing). */
+  changed: boolean;
+  document?: DocumentEntry;
+}
+
+export interface LiveWriter {
+  /** Puts a document's bytes (read by its media type, or its path's extension); resolves once this server serves it. */
+  put(source: string, bytes: Buffer, contentType?: string): Promise<ChangeOutcome>;
+  /** Deletes a document put over the API; resolves once this server serves the version without it. */
+  remove(source: string): Promise<ChangeOutcome>;
+  /** Asks for the corpus folder to be synced (after a quiet spell of `debounceMs`); returns at once. */
+  requestSync(reason: string): void;
+  /** Resolves when no change is running or waiting. */
+  idle(): Promise<void>;
+  /** The last folder sync's failure, if the last one failed. */
+  lastError(): { message: string; code?: string; at: string } | null;
+  /** Runs no change after the one running, and waits for it. */
+  close(): Promise<void>;
+}
+
+export interface LiveWriterOptions {
+  config: Config;
+  store: IndexStore;
+  /** The server's model: it embeds what a change holds that the index does not know. */
+  embedder: () => Promise<Embedder>;
+  /** Loads the version a change made into the serving engine. */
+  reload: () => Promise<void>;
+  /** Asks the build process to make the index anew (a change that cannot be made in place). */
+  rebuild: (reason: string) => void;
+  debounceMs?: number;
+  /** How long a change waits for another process's to end before it is refused (BUILD_IN_PROGRESS). */
+  waitMs?: number;
+  log?: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export function createLiveWriter(options: LiveWriterOptions): LiveWriter {
+  const log = options.log ?? (() => undefined);
+  const buildOptions = () => ({ store: options.store, ...buildSettings(options.config), waitMs: options.waitMs ?? 10_000, maxBytes: options.config.MAX_DOCUMENT_BYTES });
+  let chain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+  let failure: { message: string; code?: string; at: string } | null = null;
+  /** Runs `work` after every change asked before it, whatever their outcome. */
+  const queued = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = chain.then(work, work);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  const document = async (changes: DocumentChange[]): Promise<ChangeOutcome> =>
+    queued(async () => {
+      const result = await changeDocuments(changes, options.embedder, buildOptions());
+      if (!result.upToDate) await options.reload();
+      log('documents.changed', { version: result.name, changed: !result.upToDate, sources: changes.map((c) => c.source) });
+      return { version: result.name, changed: !result.upToDate, document: result.manifest.documents.find((d) => d.source === changes[0].source) };
+    });
+  const sync = (reason: string) =>
+    queued(async () => {
+      if (closed) return;
+      try {
+        const result = await syncFolder(await readCorpus(options.config.CORPUS_DIR), options.embedder, { ...buildOptions(), incrementalOnly: true });
+        failure = null;
+        if (result.needsRebuild) return options.rebuild(`${reason}: the index must be made anew`);
+        if (result.upToDate) return;
+        await options.reload();
+        log('folder.synced', { reason, version: result.name, changed: result.changed, removed: result.removed, embedded: result.embedded });
+      } catch (err) {
+        failure = { message: (err as Error).message, code: (err as { code?: string }).code, at: new Date().toISOString() };
+        log('folder.sync.failed', { reason, ...failure });
+      }
+    });
+  return {
+    put: (source, bytes, contentType) => document([{ source, bytes, contentType }]),
+    remove: (source) => document([{ source }]),
+    requestSync(reason) {
+      if (closed) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = null;
+        void sync(reason);
+      }, options.debounceMs ?? 0);
+    },
+    async idle() {
+      while (timer) await new Promise((resolve) => setTimeout(resolve, 10));
+      await chain;
+    },
+    lastError: () => failure,
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await chain;
+    },
+  };
+}
