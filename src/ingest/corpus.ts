@@ -130,11 +130,7 @@ export async function readCorpus(dir: string, options: { listDir?: ListDir } = {
     const source = relative(root, file);
     const read = await readRegularFile(file);
     if ('skipped' in read) skipped.push({ source, code: read.code, reason: read.skipped });
-<<<<<<< HEAD
-    else files.push({ source, format: formatOf(file)!, sha256: read.sha256, path: file });
-=======
-    else files.push({ source, format: formatOf(file)!, sha256: createHash('sha256').update(read.bytes).digest('hex'), path: file, size: read.bytes.length });
->>>>>>> main
+    else files.push({ source, format: formatOf(file)!, sha256: read.sha256, path: file, size: read.bytes.length });
   }
   if (files.length === 0) throw corpusEmpty(root, skipped);
   return { ...corpusOf(files, skipped), dir: root };
@@ -142,11 +138,7 @@ export async function readCorpus(dir: string, options: { listDir?: ListDir } = {
 
 /** A file with its content hash. */
 export function fileOf(source: string, format: DocumentFormat, bytes: Buffer): CorpusFile {
-<<<<<<< HEAD
-  return { source, format, bytes, sha256: sha256Of(bytes) };
-=======
-  return { source, format, bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
->>>>>>> main
+  return { source, format, bytes, size: bytes.length, sha256: sha256Of(bytes) };
 }
 
 /** A plain-text document given as a string (a benchmark's, a test's), as the corpus reader would have found it. */

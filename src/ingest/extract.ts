@@ -15,6 +15,8 @@ export { withFurniture, type Extraction } from './reader.js';
 /** The bytes a file's text is to be read from, and their hash; or why it has none. */
 export type SteadyRead = { bytes: Buffer; sha256: string } | { skipped: string; code: Skipped['code'] };
 
+const CHANGED = { skipped: 'changed while being read (left for the next build)', code: 'changed' } as const;
+
 /**
  * A file's bytes, hashed as read. When they are not the bytes the walk hashed, the file changed since: it is read
  * again, and taken when the second read gives the walk's bytes or the first's; a file that differs all three times
@@ -26,7 +28,7 @@ export async function readSteadily(file: CorpusFile, read: (path: string) => Pro
   if ('skipped' in first || first.sha256 === file.sha256) return first;
   const second = await read(file.path!);
   if ('skipped' in second || second.sha256 === file.sha256 || second.sha256 === first.sha256) return second;
-  return { skipped: 'changed while being read (left for the next build)', code: 'changed' };
+  return CHANGED;
 }
 
 /**
@@ -48,8 +50,11 @@ export interface ExtractedCorpus {
   /** Files read by this build, and files whose text came from the previous one. */
   extracted: number;
   reused: number;
-  /** The corpus hash of what was read (corpusOf): the walk's, unless a file changed after the walk. */
-  hash: string;
+  /**
+   * The files whose bytes were not the walk's when read: the hash of the bytes read, or null for a file that kept
+   * changing and was left for the next build (skipped as `changed`). asRead applies it to the corpus.
+   */
+  reread: Map<string, string | null>;
 }
 
 /** One file's outcome: its text (from the previous build or read now) under the hash of its bytes, or a skip. */
@@ -65,9 +70,9 @@ async function extractOne(file: CorpusFile, previous: Map<string, ExtractedDocum
 
 /**
  * The documents of a corpus, in its order: each file's text from `previous` (by reuseKey) when there, else read in
- * the reader pool, `limits.workers` at a time. `signal` stops the work (the files being read are abandoned). A file
- * found changed since the walk is recorded as read: `corpus` is brought up to date (its files' hashes, its skipped
- * files and its hash), so the build records the corpus it indexed, and a file restored afterwards is read again.
+ * the reader pool, `limits.workers` at a time. `signal` stops the work (the files being read are abandoned), throwing
+ * its reason. A document carries the hash of the bytes its text was read from; `reread` names the files that changed
+ * since the walk, so the build can record the corpus it indexed (asRead) and read a file restored afterwards again.
  */
 export async function extractCorpus(corpus: Corpus, previous: Map<string, ExtractedDocument>, signal?: AbortSignal, limits: ExtractLimits = DEFAULT_LIMITS): Promise<ExtractedCorpus> {
   const outcomes: Outcome[] = new Array(corpus.files.length);
@@ -91,44 +96,43 @@ export async function extractCorpus(corpus: Corpus, previous: Map<string, Extrac
   return collect(corpus, outcomes);
 }
 
-/** The documents and skips of the outcomes, and `corpus` brought up to date with what was read. */
+/** Skips whose bytes say nothing about the file's next build: gone, or never read whole. */
+const UNSETTLED = new Set<Skipped['code']>(['removed', 'changed']);
+
+/** The documents and skips of the outcomes, and the files read from other bytes than the walk hashed. */
 function collect(corpus: Corpus, outcomes: Outcome[]): ExtractedCorpus {
   const documents: ExtractedDocument[] = [];
   const skipped = [...corpus.skipped];
-<<<<<<< HEAD
-  const changed: Skipped[] = [];
-  const files: CorpusFile[] = [];
+  const reread = new Map<string, string | null>();
   corpus.files.forEach((file, i) => {
     const { got, sha256 } = outcomes[i];
-    if ('skipped' in got) skipped.push({ source: file.source, code: got.code, reason: got.skipped });
-    else if (!got.text.trim()) skipped.push({ source: file.source, code: 'empty', reason: 'no text' });
+    // A skip keeps the hash of the bytes that gave it, so a later build does not read the same bytes again.
+    const hashed = 'code' in got && UNSETTLED.has(got.code) ? {} : { sha256 };
+    if ('skipped' in got) skipped.push({ source: file.source, code: got.code, reason: got.skipped, ...hashed });
+    else if (!got.text.trim()) skipped.push({ source: file.source, code: 'empty', reason: 'no text', sha256 });
     else documents.push({ source: file.source, format: file.format, sha256, text: got.text, ...placeFields(got) });
-    if ('code' in got && got.code === 'changed') changed.push(skipped[skipped.length - 1]);
-    else files.push(sha256 === file.sha256 ? file : { ...file, sha256 });
+    if ('code' in got && got.code === 'changed') reread.set(file.source, null);
+    else if (sha256 !== file.sha256) reread.set(file.source, sha256);
   });
-  if (changed.length || files.some((f, i) => f !== corpus.files[i])) Object.assign(corpus, corpusOf(files, [...corpus.skipped, ...changed]));
-=======
-  let extracted = 0;
-  let reused = 0;
-  for (const file of corpus.files) {
-    signal?.throwIfAborted();
-    const known = previous.get(reuseKey(file));
-    let got: Extraction;
-    if (known) {
-      reused++;
-      got = known;
-    } else {
-      extracted++;
-      got = await extractFile(file);
-    }
-    if ('skipped' in got) skipped.push({ source: file.source, code: got.code, reason: got.skipped, ...(got.code === 'removed' ? {} : { sha256: file.sha256 }) });
-    else if (!got.text.trim()) skipped.push({ source: file.source, code: 'empty', reason: 'no text', sha256: file.sha256 });
-    else documents.push({ source: file.source, format: file.format, sha256: file.sha256, text: got.text, ...placeFields(got) });
-  }
->>>>>>> main
   skipped.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   const reused = outcomes.filter((o) => o.reused).length;
-  return { documents, skipped, extracted: outcomes.length - reused, reused, hash: corpus.hash };
+  return { documents, skipped, extracted: outcomes.length - reused, reused, reread };
+}
+
+/**
+ * The corpus as a build read it: each file under the hash of the bytes read, a file left for the next build among
+ * the skipped (`changed`), and the hash over them. Equal to `corpus` when nothing changed since the walk.
+ */
+export function asRead(corpus: Corpus, reread: Map<string, string | null>): Corpus {
+  if (!reread.size) return corpus;
+  const files: CorpusFile[] = [];
+  const skipped = [...corpus.skipped];
+  for (const file of corpus.files) {
+    const sha256 = reread.get(file.source);
+    if (sha256 === null) skipped.push({ source: file.source, code: 'changed', reason: CHANGED.skipped });
+    else files.push(sha256 === undefined ? file : { ...file, sha256 });
+  }
+  return { ...corpusOf(files, skipped), ...(corpus.dir ? { dir: corpus.dir } : {}) };
 }
 
 /** The optional fields of an extracted text, copied only when present. */

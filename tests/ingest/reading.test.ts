@@ -1,4 +1,4 @@
-// Issue 24, sections 1 and 4: a folder the build may not list is skipped like an unreadable file, and a document's
+// A folder the build may not list is skipped like an unreadable file, and a document's
 // hash is the hash of the bytes its text was read from, so a file edited during a build and then restored is read
 // again by the next build.
 import { createHash } from 'node:crypto';
@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndexOf, upToDateManifest, type BuildOptions } from '../../src/index/build.js';
 import { createFilesStore } from '../../src/index/files/files-store.js';
-import { readCorpus } from '../../src/ingest/corpus.js';
-import { extractCorpus } from '../../src/ingest/extract.js';
+import { corpusOf, documentOf, readCorpus } from '../../src/ingest/corpus.js';
+import { asRead, extractCorpus } from '../../src/ingest/extract.js';
 import { fixedEmbedder } from '../helpers/fixed-embedder.js';
 import { removeDir, tempDir } from '../helpers/real.js';
 
@@ -48,13 +48,12 @@ describe('the walk', () => {
 });
 
 describe('hashing what is read', () => {
-  it('gives a document the hash of the bytes its text came from, and brings the corpus up to date', async () => {
+  it('gives a document the hash of the bytes its text came from, and the corpus as read the folder\'s hash', async () => {
     const dir = path.join(root, 'edited');
     await mkdir(dir);
     await writeFile(path.join(dir, 'note.txt'), 'Original words.');
     await writeFile(path.join(dir, 'other.txt'), 'Other words.');
     const corpus = await readCorpus(dir);
-    const walked = corpus.hash;
     // Edited after the walk hashed it, before it is read.
     await writeFile(path.join(dir, 'note.txt'), 'Edited words.');
     const read = await extractCorpus(corpus, new Map());
@@ -62,11 +61,20 @@ describe('hashing what is read', () => {
       ['note.txt', 'Edited words.', sha('Edited words.')],
       ['other.txt', 'Other words.', sha('Other words.')],
     ]);
-    // The corpus now says what was read: the folder as it is, not as the walk saw it.
-    expect(corpus.files.find((f) => f.source === 'note.txt')!.sha256).toBe(sha('Edited words.'));
-    expect(corpus.hash).toBe((await readCorpus(dir)).hash);
-    expect(read.hash).toBe(corpus.hash);
-    expect(corpus.hash).not.toBe(walked);
+    expect(read.reread).toEqual(new Map([['note.txt', sha('Edited words.')]]));
+    // The corpus as read is the folder as it is, not as the walk saw it.
+    const seen = asRead(corpus, read.reread);
+    expect(seen.files.find((f) => f.source === 'note.txt')!.sha256).toBe(sha('Edited words.'));
+    expect(seen.hash).toBe((await readCorpus(dir)).hash);
+    expect(seen.hash).not.toBe(corpus.hash);
+  });
+
+  it('names a file that kept changing while read as changed, keeping no hash for it', () => {
+    const corpus = corpusOf([documentOf('a.txt', 'A.'), documentOf('b.txt', 'B.')]);
+    const seen = asRead(corpus, new Map([['b.txt', null]]));
+    expect(seen.files.map((f) => f.source)).toEqual(['a.txt']);
+    expect(seen.skipped).toEqual([{ source: 'b.txt', code: 'changed', reason: 'changed while being read (left for the next build)' }]);
+    expect(seen.hash).not.toBe(corpusOf([documentOf('a.txt', 'A.')]).hash);
   });
 
   it('leaves no build up to date with text read from other bytes than the folder holds (edited during a build, then restored)', async () => {
