@@ -35,6 +35,13 @@ export interface Skipped {
   sha256?: string;
 }
 
+/** How many files were left out for each reason: skip code → count, the codes in order of first appearance. */
+export function countByCode(skipped: readonly Skipped[]): Partial<Record<SkipCode, number>> {
+  const counts: Partial<Record<SkipCode, number>> = {};
+  for (const s of skipped) counts[s.code] = (counts[s.code] ?? 0) + 1;
+  return counts;
+}
+
 /** Why a file was not read, or its bytes and their SHA-256. */
 export type FileRead = { bytes: Buffer; sha256: string } | { skipped: string; code: SkipCode };
 
