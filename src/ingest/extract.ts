@@ -40,6 +40,21 @@ export async function extractFile(file: CorpusFile, limits: ExtractLimits = DEFA
   return 'skipped' in read ? read : readDocument(read.bytes, file.format, limits);
 }
 
+/**
+ * Reads one file as extractCorpus does, in a worker of its own under every limit (time and memory too): for a file
+ * that comes alone, such as a document put over the API. Never throws for the file's content.
+ */
+export async function extractAlone(file: CorpusFile, limits: ExtractLimits = DEFAULT_LIMITS): Promise<Extraction> {
+  const read = await readSteadily(file);
+  if ('skipped' in read) return read;
+  const pool = createReaderPool({ ...limits, workers: 1 });
+  try {
+    return await pool.read(read.bytes, file.format);
+  } finally {
+    await pool.close();
+  }
+}
+
 /** The key under which a build finds the document a previous build read from the same bytes. */
 export const reuseKey = (d: { format: string; sha256: string }) => `${d.format}:${d.sha256}`;
 
