@@ -1,33 +1,20 @@
-// `npm run bench:hostile`: the hostile corpus of issue 24, all of it in one folder with a few ordinary documents, built
-// by the real `build` command in its own process. Prints each hostile file with what the build did with it (its skip
-// code, or indexed), each ordinary document indexed, and the build's peak RSS. Run as root, the build runs as `nobody`
-// so that the folder it may not read is really unreadable. `--large` then measures the extract and chunk steps on a
-// 30 MB document of each format (a PDF and a Word file as large as is realistic), each in a process of its own.
-import { spawn } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+// `npm run bench:hostile`: the hostile corpus, every kind of file that once stopped a build, in one folder with a few
+// ordinary documents, built by the real `build` command in its own process. Prints each hostile file with what the
+// build did with it (its skip code, or indexed), each ordinary document indexed, and the build's peak RSS: as the
+// build reports it (process.resourceUsage, worker threads included) and as `/usr/bin/time -v` measures the process.
+// Run as root, the build runs as `nobody` so that the folder it may not read is really unreadable. `--large` then
+// builds one large ordinary document of each format, each in a process of its own (bench-large.ts).
+import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { cliArguments } from '../src/live/processes.js';
+import { createFilesStore } from '../src/index/files/files-store.js';
 import { docxBytes, pdfBytes, webPage, writeFiles } from './documents.js';
-import { docxBomb, pdfPageTreeBomb, pdfStreamBomb, pdfXObjectBomb, prose, slowInputs } from './hostile-documents.js';
-import { measureLarge } from './bench-large.js';
+import { docxBomb, drawnProse, pdfPageTreeBomb, pdfStreamBomb, pdfXObjectBomb, prose, slowInputs } from './hostile-documents.js';
+import { measuredBuild, measureLarge } from './bench-large.js';
 import { ROOT, runIfMain } from './processes.js';
 
 const MB = 1024 * 1024;
-
-/** Sentences drawn from a small set, so that the large ordinary files embed a few thousand texts, not a million. */
-function drawn(chars: number, distinct: number, seed: number): string[] {
-  const sentences = prose(distinct * 120, seed).flatMap((p) => p.split(/(?<=\.) /)).slice(0, distinct);
-  const paragraphs: string[] = [];
-  let state = seed;
-  for (let size = 0; size < chars; ) {
-    const p = Array.from({ length: 5 }, () => sentences[(state = (state * 48271) % 2147483647) % sentences.length]).join(' ');
-    paragraphs.push(p);
-    size += p.length + 2;
-  }
-  return paragraphs;
-}
 
 /** A log of `bytes` bytes, one line an event and no blank line. */
 function log(bytes: number): string {
@@ -40,12 +27,12 @@ function log(bytes: number): string {
   return lines.join('\n');
 }
 
-/** The hostile files: name → [what issue 24 saw, what the build should do now, the bytes]. */
+/** The hostile files: name → [what it is, what the build should do now, the bytes]. */
 async function hostileFiles(): Promise<Record<string, [string, string, () => string | Buffer]>> {
   return {
     'hostile/log-8mb.txt': ['an 8 MB log, no blank line', 'indexed', () => log(8 * MB)],
-    'hostile/paragraph-16mb.txt': ['a 16 MB single paragraph', 'indexed', () => drawn(16 * MB, 400, 3).join(' ')],
-    'hostile/prose-30mb.md': ['30 MB of Markdown prose', 'indexed', () => drawn(30 * MB, 3000, 5).map((p, i) => (i % 40 ? p : `## Part ${i}\n\n${p}`)).join('\n\n')],
+    'hostile/paragraph-16mb.txt': ['a 16 MB single paragraph', 'indexed', () => drawnProse(16 * MB, 400, 3).join(' ')],
+    'hostile/prose-30mb.md': ['30 MB of Markdown prose', 'indexed', () => drawnProse(30 * MB, 3000, 5).map((p, i) => (i % 40 ? p : `## Part ${i}\n\n${p}`)).join('\n\n')],
     'hostile/bomb.docx': ['document.xml inflating to 150 MB', 'too-large', () => docxBomb(150 * MB)],
     'hostile/xobjects.pdf': ['form XObjects 10× per level, 7 levels', 'timeout', () => pdfXObjectBomb(7, 10)],
     'hostile/page-tree.pdf': ['a page tree of 10^6 pages', 'too-complex', () => pdfPageTreeBomb(6, 10)],
@@ -74,21 +61,14 @@ async function ordinaryFiles(): Promise<Record<string, string | Buffer>> {
   };
 }
 
-/** Runs `build` on the folder, as `nobody` when this runs as root; its output and its exit code. */
-function runBuild(env: NodeJS.ProcessEnv, asNobody: boolean): Promise<{ code: number | null; output: string; logs: string }> {
-  const child = spawn(process.execPath, [...cliArguments(), 'build'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
-  let output = '';
-  let logs = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (logs += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output, logs })));
-}
-
-/** The sources of the current build's documents, read from the files store's manifest. */
+/** The sources of the current version's documents, read from the files store. */
 async function indexedSources(indexDir: string): Promise<string[]> {
-  const current = (await readFile(path.join(indexDir, 'CURRENT'), 'utf8')).trim();
-  const manifest = JSON.parse(await readFile(path.join(indexDir, current, 'manifest.json'), 'utf8')) as { documents: { source: string }[] };
-  return manifest.documents.map((d) => d.source);
+  const store = createFilesStore(indexDir);
+  try {
+    return (await store.currentManifest())?.documents.map((d) => d.source) ?? [];
+  } finally {
+    await store.close();
+  }
 }
 
 async function writeCorpus(corpus: string): Promise<Record<string, [string, string, () => string | Buffer]>> {
@@ -111,9 +91,7 @@ async function runBenchHostile(flags: { large?: boolean; keep?: boolean }): Prom
     if (asNobody) await Promise.all([chmod(work, 0o755), chown(indexDir, 65534, 65534)]);
     out.write(`Hostile corpus written to ${corpus}; building${asNobody ? ' as nobody (this runs as root)' : ''}…\n`);
     const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: indexDir, MODELS_DIR: path.join(ROOT, 'models'), LOG_LEVEL: 'info' };
-    const started = performance.now();
-    const build = await runBuild(env, asNobody);
-    const seconds = (performance.now() - started) / 1000;
+    const build = await measuredBuild(env, asNobody);
     if (build.code !== 0) throw new Error(`build exited with ${build.code}: ${build.output.slice(-2000)}${build.logs.slice(-2000)}`);
     const skipped = new Map<string, { code: string; reason: string }>();
     for (const line of build.logs.split('\n')) {
@@ -131,9 +109,10 @@ async function runBenchHostile(flags: { large?: boolean; keep?: boolean }): Prom
     out.write('\n| ordinary file | outcome |\n| --- | --- |\n');
     for (const name of Object.keys(await ordinaryFiles())) out.write(`| ${name} | ${outcome(name)} |\n`);
     const summary = build.output.split('\n').find((l) => l.startsWith('Indexed')) ?? '';
-    const rss = Number(/peak RSS (\d+) MB/.exec(summary)?.[1]);
     out.write(`\n${summary}\n${build.output.split('\n').find((l) => l.startsWith('Steps')) ?? ''}\n`);
-    out.write(`Build: ${seconds.toFixed(1)} s, peak RSS ${rss} MB (${rss <= 2048 ? 'within' : 'OVER'} the 2 GB budget)\n`);
+    const peak = Math.max(build.reportedMb, build.timeMb || 0);
+    const byTime = build.timeMb ? `; /usr/bin/time -v: ${build.timeMb} MB` : '';
+    out.write(`Build: ${build.seconds.toFixed(1)} s, peak RSS ${build.reportedMb} MB as it reports${byTime} (${peak <= 2048 ? 'within' : 'OVER'} the 2 GB budget)\n`);
   } finally {
     await chmod(path.join(corpus, 'hostile/locked'), 0o755).catch(() => undefined);
     if (!flags.keep) await rm(work, { recursive: true, force: true });
@@ -144,8 +123,8 @@ async function runBenchHostile(flags: { large?: boolean; keep?: boolean }): Prom
 runIfMain(
   import.meta.url,
   new Command('bench:hostile')
-    .description("the hostile corpus of issue 24 through the real build: each file's outcome and the build's peak RSS")
-    .option('--large', 'then measure extract and chunk on a 30 MB document of each format, each in its own process')
+    .description("the hostile corpus through the real build: each file's outcome and the build's peak RSS")
+    .option('--large', 'then build one large document of each format (30 MB of text; 10 MB as PDF), each in its own process')
     .option('--keep', 'keep the temporary folder')
     .action(async (flags) => runBenchHostile(flags)),
 );

@@ -1,27 +1,57 @@
-// The memory of reading large ordinary documents (issue 24): a 30 MB text of prose written as plain text, Markdown,
-// HTML and Word, and a 10 MB one as PDF (some 4,000 pages), each read by the build's extract step (the reader pool)
-// and cut by its chunk step (token counts from the embedded model's tokenizer, which is loaded as a build loads it),
-// each in a process of its own whose peak RSS is its own. Embedding is left out: its memory is bounded separately.
-// Run by `npm run bench:hostile -- --large`, or alone: `tsx scripts/bench-large.ts [--measure <folder>]`.
+// The whole build of one large ordinary document per format: 30 MB of prose as plain text, Markdown, HTML and Word,
+// and 10 MB as PDF (some 4,000 pages), each built by the real `build` command in a process of its own, its peak RSS
+// measured by `/usr/bin/time -v` where there is one (and as the build reports it, process.resourceUsage, which counts
+// the reader workers too). The prose's sentences are drawn from a few thousand, so embedding stays short and the
+// figures are those of reading, chunking and assembling a document of that size.
+// Run by `npm run bench:hostile -- --large`, or alone: `tsx scripts/bench-large.ts`.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { chunkDocument, normalizeSpace } from '../src/ingest/chunking.js';
-import { readCorpus } from '../src/ingest/corpus.js';
-import { extractCorpus } from '../src/ingest/extract.js';
-import { createEmbedder } from '../src/model/transformers-embedder.js';
+import { cliArguments } from '../src/live/processes.js';
 import { docxBytes, pdfBytes, writeFiles } from './documents.js';
-import { prose } from './hostile-documents.js';
+import { drawnProse } from './hostile-documents.js';
 import { ROOT, runIfMain } from './processes.js';
 
-const HERE = fileURLToPath(import.meta.url);
+const TIME = '/usr/bin/time';
+
+export interface MeasuredBuild {
+  code: number | null;
+  output: string;
+  logs: string;
+  seconds: number;
+  /** Peak RSS as the build reports it, and as `time -v` measured it (NaN without /usr/bin/time). */
+  reportedMb: number;
+  timeMb: number;
+}
+
+/** Runs `build` with `env` in its own process (as `nobody` when `asNobody`), under `time -v` when there is one. */
+export async function measuredBuild(env: NodeJS.ProcessEnv, asNobody = false): Promise<MeasuredBuild> {
+  const timed = await access(TIME, constants.X_OK).then(() => true, () => false);
+  const command = [process.execPath, ...cliArguments(), 'build'];
+  const [file, ...args] = timed ? [TIME, '-v', ...command] : command;
+  const started = performance.now();
+  const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
+  let output = '';
+  let logs = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (logs += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const timeKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(logs)?.[1]);
+  return { code, output, logs, seconds: (performance.now() - started) / 1000, reportedMb: Number(/peak RSS (\d+) MB/.exec(output)?.[1]), timeMb: Math.round(timeKb / 1024) };
+}
+
+/** The build's step times, from its `Steps:` line: step → seconds. */
+export function stepsOf(output: string): Record<string, number> {
+  const line = output.split('\n').find((l) => l.startsWith('Steps:')) ?? '';
+  return Object.fromEntries([...line.matchAll(/(\w+) ([\d.]+) s/g)].map((m) => [m[1], Number(m[2])]));
+}
 
 /** One document of about `mb` MB of prose in a format, as a file name and its bytes. */
 async function documentOf(ext: string, mb: number): Promise<[string, string | Buffer]> {
-  const paragraphs = prose(mb * 1e6, 11);
+  const paragraphs = drawnProse(mb * 1024 * 1024, 3000, 11);
   const wrap = (p: string) => p.replace(/(.{1,72})(?: |$)/g, '$1\n').trim();
   if (ext === 'txt') return ['book.txt', paragraphs.join('\n\n')];
   if (ext === 'md') return ['book.md', paragraphs.map((p, i) => (i % 20 ? '' : `## Part ${i}\n\n`) + wrap(p.replace(/ (\w+) (\w+) /, ' *$1* [$2](https://example.org/$2) '))).join('\n\n')];
@@ -37,45 +67,27 @@ async function documentOf(ext: string, mb: number): Promise<[string, string | Bu
   return ['book.pdf', await pdfBytes(pages)];
 }
 
-/** In this process: the folder's one document extracted and chunked; prints a JSON line of figures. */
-async function measure(dir: string): Promise<void> {
-  const embedder = await createEmbedder({ model: 'use-lite', modelsDir: path.join(ROOT, 'models'), batchSize: 32, allowRemote: false });
-  const counts = new Map<string, number>();
-  const count = (text: string) => {
-    const key = normalizeSpace(text);
-    let n = counts.get(key);
-    if (n === undefined) counts.set(key, (n = embedder.tokenize(key).length));
-    return n;
-  };
-  let started = performance.now();
-  const read = await extractCorpus(await readCorpus(dir), new Map());
-  const extractS = (performance.now() - started) / 1000;
-  started = performance.now();
-  let passages = 0;
-  for (const doc of read.documents) passages += chunkDocument(doc, { words: 145, overlap: 50, maxTokens: embedder.maxTokens }, count).length;
-  const chunkS = (performance.now() - started) / 1000;
-  const chars = read.documents.reduce((s, d) => s + d.text.length, 0);
-  process.stdout.write(`${JSON.stringify({ extractS, chunkS, chars, passages, skipped: read.skipped, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
-  await embedder.dispose();
-}
-
-/** Writes each large document and measures it in a child process; prints a table. */
+/** Builds one large document of each format, each in a folder and a process of its own; prints a table. */
 export async function measureLarge(out: NodeJS.WritableStream): Promise<void> {
-  out.write('\n| document | file MB | text MB | extract s | chunk s | passages | peak RSS MB | skipped |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
+  out.write('\n| document | text MB | file MB | build s | extract s | chunk s | assemble s | passages | peak RSS MB (time -v / reported) | skipped |\n');
+  out.write('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
   for (const [ext, mb] of [['txt', 30], ['md', 30], ['html', 30], ['docx', 30], ['pdf', 10]] as const) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'passage-search-large-'));
+    const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-large-'));
     try {
       const [name, bytes] = await documentOf(ext, mb);
-      await writeFiles(dir, { [name]: bytes });
-      const child = spawn(process.execPath, ['--import', 'tsx', HERE, '--measure', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      const code = await new Promise((resolve) => child.on('exit', resolve));
-      if (code !== 0) throw new Error(`measuring ${name} exited with ${code}`);
-      const m = JSON.parse(output.trim().split('\n').at(-1)!) as { extractS: number; chunkS: number; chars: number; passages: number; skipped: { code: string }[]; peakRssMb: number };
-      out.write(`| ${name} | ${(bytes.length / 1e6).toFixed(1)} | ${(m.chars / 1e6).toFixed(1)} | ${m.extractS.toFixed(1)} | ${m.chunkS.toFixed(1)} | ${m.passages} | ${m.peakRssMb} | ${m.skipped.map((s) => s.code).join(', ') || 'none'} |\n`);
+      await writeFiles(path.join(work, 'corpus'), { [name]: bytes });
+      const env = { ...process.env, CORPUS_DIR: path.join(work, 'corpus'), INDEX_DIR: path.join(work, 'index'), MODELS_DIR: path.join(ROOT, 'models'), LOG_LEVEL: 'warn' };
+      const build = await measuredBuild(env);
+      if (build.code !== 0) throw new Error(`building ${name} exited with ${build.code}: ${build.output.slice(-2000)}${build.logs.slice(-2000)}`);
+      const steps = stepsOf(build.output);
+      const passages = /: (\d+) passages/.exec(build.output)?.[1] ?? '?';
+      const skipped = /Skipped \d+ file\(s\):\n {2}.* — (.*)/.exec(build.output)?.[1] ?? 'none';
+      out.write(
+        `| ${name} | ${mb} | ${(bytes.length / 1024 / 1024).toFixed(1)} | ${build.seconds.toFixed(0)} | ${steps.extract?.toFixed(1)} | ${steps.chunk?.toFixed(1)} | ` +
+          `${steps.assemble?.toFixed(1)} | ${passages} | ${build.timeMb || '–'} / ${build.reportedMb} | ${skipped} |\n`,
+      );
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true });
     }
   }
 }
@@ -83,7 +95,6 @@ export async function measureLarge(out: NodeJS.WritableStream): Promise<void> {
 runIfMain(
   import.meta.url,
   new Command('bench:large')
-    .description('extract and chunk a large document of each format, each in its own process: time and peak RSS')
-    .option('--measure <folder>', 'measure the folder given, in this process')
-    .action(async (flags: { measure?: string }) => (flags.measure ? measure(flags.measure) : measureLarge(process.stdout))),
+    .description('the whole build of one large document of each format, each in its own process: time and peak RSS')
+    .action(async () => measureLarge(process.stdout)),
 );

@@ -1,5 +1,5 @@
 // Hostile documents, made in code, for the tests and `npm run bench:hostile`: each is small, or ordinary, and once
-// stopped a whole build (issue 24). Zip archives and PDFs are written byte by byte here, since no library writes a
+// stopped a whole build. Zip archives and PDFs are written byte by byte here, since no library writes a
 // broken one on purpose.
 import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 
@@ -171,6 +171,22 @@ export function prose(chars: number, seed = 1): string[] {
   const paragraphs: string[] = [];
   for (let size = 0; size < chars; ) {
     const p = Array.from({ length: 3 + next(6) }, sentence).join(' ');
+    paragraphs.push(p);
+    size += p.length + 2;
+  }
+  return paragraphs;
+}
+
+/**
+ * Paragraphs of about `chars` characters in all, each five sentences drawn from `distinct` sentences of prose: text as
+ * large as a book whose sentences repeat, so that a build of it embeds a few thousand sentences, not a million.
+ */
+export function drawnProse(chars: number, distinct: number, seed: number): string[] {
+  const sentences = prose(distinct * 120, seed).flatMap((p) => p.split(/(?<=\.) /)).slice(0, distinct);
+  const paragraphs: string[] = [];
+  let state = seed;
+  for (let size = 0; size < chars; ) {
+    const p = Array.from({ length: 5 }, () => sentences[(state = (state * 48271) % 2147483647) % sentences.length]).join(' ');
     paragraphs.push(p);
     size += p.length + 2;
   }

@@ -1,4 +1,4 @@
-// Issue 24: small inputs that the readers once read in time growing with the square of their length, or worse. Each
+// Small inputs that the readers once read in time growing with the square of their length, or worse. Each
 // is sized so that the old code takes minutes (or overflows its stack) while the code now reads it at once; the
 // assertions are on what is read, never on the clock.
 import { describe, expect, it } from 'vitest';
