@@ -242,9 +242,8 @@ async function planFolder(corpus: Corpus, options: BuildOptions, force: boolean)
   if (rebuild) documents.push(...(await apiDocuments(store, api, base?.extractor === EXTRACTOR_VERSION)));
   skipped.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   if (!documents.length && !kept.length) throw corpusEmpty(corpus.dir ?? 'given', skipped);
-  // The corpus the index holds is the one read: a file edited after the walk is recorded under what was read of it.
-  const corpusHash = asRead(corpus, read.reread).hash;
-  return { base, rebuild, documents, remove, kept, corpusHash, skipped, blobs: [], extracted: read.extracted, reusedFiles: read.reused + kept.length };
+  // The corpus recorded is the one read (asRead): a file edited after the walk is under the hash of what was read.
+  return { base, rebuild, documents, remove, kept, corpusHash: asRead(corpus, read.reread).hash, skipped, blobs: [], extracted: read.extracted, reusedFiles: read.reused + kept.length };
 }
 
 /** The documents put over the API, for a rebuild: their text as indexed, or read again from their kept bytes. */
