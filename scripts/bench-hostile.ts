@@ -124,7 +124,7 @@ runIfMain(
   import.meta.url,
   new Command('bench:hostile')
     .description("the hostile corpus through the real build: each file's outcome and the build's peak RSS")
-    .option('--large', 'then build one large document of each format (30 MB of text; 10 MB as PDF), each in its own process')
+    .option('--large', 'then build one large document of each format (30 MB of text), each in its own process')
     .option('--keep', 'keep the temporary folder')
     .action(async (flags) => runBenchHostile(flags)),
 );

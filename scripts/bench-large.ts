@@ -1,9 +1,9 @@
-// The whole build of one large ordinary document per format: 30 MB of prose as plain text, Markdown, HTML and Word,
-// and 10 MB as PDF (some 4,000 pages), each built by the real `build` command in a process of its own, its peak RSS
+// The whole build of one large ordinary document per format: 30 MB of prose as plain text, Markdown, HTML, Word and
+// PDF (some 12,000 pages), each built by the real `build` command in a process of its own, its peak RSS
 // measured by `/usr/bin/time -v` where there is one (and as the build reports it, process.resourceUsage, which counts
 // the reader workers too). The prose's sentences are drawn from a few thousand, so embedding stays short and the
 // figures are those of reading, chunking and assembling a document of that size.
-// Run by `npm run bench:hostile -- --large`, or alone: `tsx scripts/bench-large.ts`.
+// Run by `npm run bench:hostile -- --large`, or alone: `npm run bench:large [-- --only pdf --mb 30]`.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdtemp, rm } from 'node:fs/promises';
@@ -67,14 +67,20 @@ async function documentOf(ext: string, mb: number): Promise<[string, string | Bu
   return ['book.pdf', await pdfBytes(pages)];
 }
 
-/** Builds one large document of each format, each in a folder and a process of its own; prints a table. */
-export async function measureLarge(out: NodeJS.WritableStream): Promise<void> {
+/** The documents built: format → MB of text. */
+const SIZES: Record<string, number> = { txt: 30, md: 30, html: 30, docx: 30, pdf: 30 };
+
+/**
+ * Builds one large document of each format (`only` those formats, `mb` MB of text each when given), each in a folder
+ * and a process of its own; prints a table.
+ */
+export async function measureLarge(out: NodeJS.WritableStream, only = Object.keys(SIZES), mb?: number): Promise<void> {
   out.write('\n| document | text MB | file MB | build s | extract s | chunk s | assemble s | passages | peak RSS MB (time -v / reported) | skipped |\n');
   out.write('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
-  for (const [ext, mb] of [['txt', 30], ['md', 30], ['html', 30], ['docx', 30], ['pdf', 10]] as const) {
+  for (const [ext, size] of Object.entries(SIZES).filter(([e]) => only.includes(e))) {
     const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-large-'));
     try {
-      const [name, bytes] = await documentOf(ext, mb);
+      const [name, bytes] = await documentOf(ext, mb ?? size);
       await writeFiles(path.join(work, 'corpus'), { [name]: bytes });
       const env = { ...process.env, CORPUS_DIR: path.join(work, 'corpus'), INDEX_DIR: path.join(work, 'index'), MODELS_DIR: path.join(ROOT, 'models'), LOG_LEVEL: 'warn' };
       const build = await measuredBuild(env);
@@ -83,7 +89,7 @@ export async function measureLarge(out: NodeJS.WritableStream): Promise<void> {
       const passages = /: (\d+) passages/.exec(build.output)?.[1] ?? '?';
       const skipped = /Skipped \d+ file\(s\):\n {2}.* — (.*)/.exec(build.output)?.[1] ?? 'none';
       out.write(
-        `| ${name} | ${mb} | ${(bytes.length / 1024 / 1024).toFixed(1)} | ${build.seconds.toFixed(0)} | ${steps.extract?.toFixed(1)} | ${steps.chunk?.toFixed(1)} | ` +
+        `| ${name} | ${mb ?? size} | ${(bytes.length / 1024 / 1024).toFixed(1)} | ${build.seconds.toFixed(0)} | ${steps.extract?.toFixed(1)} | ${steps.chunk?.toFixed(1)} | ` +
           `${steps.assemble?.toFixed(1)} | ${passages} | ${build.timeMb || '–'} / ${build.reportedMb} | ${skipped} |\n`,
       );
     } finally {
@@ -96,5 +102,7 @@ runIfMain(
   import.meta.url,
   new Command('bench:large')
     .description('the whole build of one large document of each format, each in its own process: time and peak RSS')
-    .action(async () => measureLarge(process.stdout)),
+    .option('--only <formats>', 'the formats to build, comma-separated (txt,md,html,docx,pdf)')
+    .option('--mb <n>', 'MB of text in each document (30 when not given)', Number)
+    .action(async (flags: { only?: string; mb?: number }) => measureLarge(process.stdout, flags.only?.split(','), flags.mb)),
 );

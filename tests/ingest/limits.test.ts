@@ -9,7 +9,7 @@ import { docxBomb, docxBytes, pdfPageTreeBomb, pdfStreamBomb, pdfXObjectBomb, sl
 /** The default limits (docs/reliability.md), spelled out, with the changes a test makes. */
 const limits = (changes: Partial<ExtractLimits>): ExtractLimits => ({
   maxInflatedBytes: 64 * 1024 * 1024,
-  maxPages: 10_000,
+  maxPages: 50_000,
   maxNesting: 256,
   workers: 2,
   heapMb: 640,
@@ -60,7 +60,7 @@ describe('the readers\' own limits', () => {
   it('refuses a PDF of more pages than the limit: a page tree listing one page 10 times a level', async () => {
     expect(await extractFile(fileOf('tree.pdf', 'pdf', pdfPageTreeBomb(3, 10)), limits({ maxPages: 100 }))).toEqual({ code: 'too-complex', skipped: 'too complex (1000 pages; the limit is 100)' });
     // A million pages, refused at once under the default limit.
-    expect(await extractFile(fileOf('tree.pdf', 'pdf', pdfPageTreeBomb(6, 10)))).toEqual({ code: 'too-complex', skipped: 'too complex (1000000 pages; the limit is 10000)' });
+    expect(await extractFile(fileOf('tree.pdf', 'pdf', pdfPageTreeBomb(6, 10)))).toEqual({ code: 'too-complex', skipped: 'too complex (1000000 pages; the limit is 50000)' });
   });
 
   it('refuses HTML nested deeper than the limit, which Readability reads in cubic time or a walk overflows on', async () => {
