@@ -155,6 +155,9 @@ export const healthSchema = z
         passages: z.number().int(),
         documents: z.number().int(),
         skipped: z.number().int().meta({ description: 'Files of the corpus folder the build left out; the build log names each and says why.' }),
+        skippedByCode: z
+          .record(z.string(), z.number().int())
+          .meta({ description: 'The files left out, counted by skip code (`too-large`, `too-complex`, `timeout`, `unreadable`, …; docs/usage.md).' }),
       })
       .nullable(),
     lastError: z.object({ code: z.string(), message: z.string() }).optional(),

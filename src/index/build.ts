@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CHUNKER_VERSION, type ChunkingOptions } from '../ingest/chunking.js';
 import { corpusEmpty, readCorpus, type Corpus, type CorpusFile } from '../ingest/corpus.js';
 import { EXTRACTOR_VERSION, type ExtractedDocument } from '../ingest/document.js';
-import { extractCorpus, reuseKey } from '../ingest/extract.js';
+import { asRead, extractCorpus, reuseKey } from '../ingest/extract.js';
 import type { Skipped } from '../ingest/files.js';
 import type { Embedder } from '../model/embedder.js';
 import { fingerprintModel, INDEX_FORMAT, type DocumentEntry, type DocumentOrigin, type IndexManifest } from './manifest.js';
@@ -231,7 +231,8 @@ async function planFolder(corpus: Corpus, options: BuildOptions, force: boolean)
   if (rebuild) documents.push(...(await apiDocuments(store, api, base?.extractor === EXTRACTOR_VERSION)));
   skipped.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   if (!documents.length && !kept.length) throw corpusEmpty(corpus.dir ?? 'given', skipped);
-  return { base, rebuild, documents, remove, kept, corpusHash: corpus.hash, corpusDir: corpus.dir ? path.resolve(corpus.dir) : base?.corpusDir, skipped, blobs: [], extracted: read.extracted, reusedFiles: read.reused + kept.length };
+  // The corpus recorded is the one read (asRead): a file edited after the walk is under the hash of what was read.
+  return { base, rebuild, documents, remove, kept, corpusHash: asRead(corpus, read.reread).hash, corpusDir: corpus.dir ? path.resolve(corpus.dir) : base?.corpusDir, skipped, blobs: [], extracted: read.extracted, reusedFiles: read.reused + kept.length };
 }
 
 /** The documents put over the API, for a rebuild: their text as indexed, or read again from their kept bytes. */

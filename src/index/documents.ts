@@ -6,7 +6,7 @@ import path from 'node:path';
 import { AppError } from '../errors.js';
 import { fileOf, FORMATS } from '../ingest/corpus.js';
 import type { DocumentFormat } from '../ingest/document.js';
-import { extractFile } from '../ingest/extract.js';
+import { extractAlone } from '../ingest/extract.js';
 import type { Embedder } from '../model/embedder.js';
 import { lazy, stageReporter, writePlan, type BuildOptions, type BuildResult, type ChangeContext, type Plan } from './build.js';
 import { INDEX_FORMAT, type DocumentEntry } from './manifest.js';
@@ -73,15 +73,18 @@ export function documentFormat(source: string, contentType?: string): DocumentFo
   return byName;
 }
 
-/** Reads a document put over the API by its format's reader; a catalogued error for what gives no text. */
+/**
+ * Reads a document put over the API by its format's reader, in a worker under the build's reading limits (a hostile
+ * document cannot hold the server's thread or memory); a catalogued error for what gives no text. A document past a
+ * reading limit (inflated size, nesting, pages, time, memory) is DOCUMENT_UNREADABLE, the limit named.
+ */
 async function readPut(source: string, bytes: Buffer, contentType: string | undefined, maxBytes: number) {
   if (bytes.length > maxBytes) throw new AppError('DOCUMENT_TOO_LARGE', maxBytes);
   const file = fileOf(source, documentFormat(source, contentType), bytes);
-  const got = await extractFile(file);
+  const got = await extractAlone(file);
   const name = JSON.stringify(source);
   if ('skipped' in got) {
     if (got.code === 'empty') throw new AppError('DOCUMENT_EMPTY', name, got.skipped);
-    if (got.code === 'too-large') throw new AppError('DOCUMENT_TOO_LARGE', maxBytes);
     throw new AppError('DOCUMENT_UNREADABLE', name, got.skipped);
   }
   if (!got.text.trim()) throw new AppError('DOCUMENT_EMPTY', name, 'no text');

@@ -1,11 +1,12 @@
 // Reads the corpus folder: every file below it once, by real path, in a stable order, with content hashes; files of a
 // format no reader knows are listed as skipped with their reason, never dropped without a word.
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
 import type { DocumentFormat } from './document.js';
-import { readRegularFile, type Skipped } from './files.js';
+import { readRegularFile, sha256Of, type Skipped } from './files.js';
 
 /** The formats read, by file extension; a file with no extension is read as plain text. */
 export const FORMATS: Record<string, DocumentFormat> = {
@@ -23,7 +24,8 @@ export const FORMATS: Record<string, DocumentFormat> = {
 
 /**
  * A file of the corpus as found: the hash of its bytes and the format its name says. A file of the folder keeps only
- * its path (its bytes are read again when it is extracted: a folder of large PDFs is never held in memory at once);
+ * its path (its bytes are read again when it is extracted: a folder of large PDFs is never held in memory at once;
+ * extraction hashes what it reads, and brings `sha256` up to date when the file changed after the walk);
  * a document given in code keeps its bytes.
  */
 export interface CorpusFile {
@@ -58,21 +60,31 @@ export function corpusEmpty(dir: string, skipped: Skipped[]): AppError {
 
 const inside = (root: string, target: string) => target === root || target.startsWith(root + path.sep);
 
+/** Lists a folder's entries: `readdir` with their types (a test gives its own, to refuse a folder as root cannot). */
+export type ListDir = (dir: string) => Promise<Dirent[]>;
+
+const listDir: ListDir = (dir) => readdir(dir, { withFileTypes: true });
+
+/** A folder the walk cannot list, skipped like a file: removed while the walk ran, or not readable. */
+function folderSkip(source: string, err: NodeJS.ErrnoException): Skipped {
+  if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { source, code: 'removed', reason: 'removed while being read' };
+  return { source, code: 'unreadable', reason: `unreadable folder (${err.code ?? err.message})` };
+}
+
 /**
  * The real paths of the documents below `root` (a real path), sorted. The walk goes by real path: each directory and
  * each file is visited once however many links lead to it, so links that point back up or at each other neither
  * loop nor repeat a file. Links leading outside the corpus folder, and links to nothing, are skipped with a reason.
  */
-async function listFiles(root: string, skipped: Skipped[]): Promise<string[]> {
+async function listFiles(root: string, skipped: Skipped[], list: ListDir): Promise<string[]> {
   const dirs = new Set<string>();
   const files = new Set<string>();
   const visit = async (dir: string): Promise<void> => {
     if (dirs.has(dir)) return;
     dirs.add(dir);
-    const listed = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-      // A folder removed while the walk runs is skipped like a file removed while it is read.
-      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
-      skipped.push({ source: relative(root, dir), code: 'removed', reason: 'removed while being read' });
+    // A folder removed while the walk runs, or one it may not read, is skipped like such a file, never fatal.
+    const listed = await list(dir).catch((err: NodeJS.ErrnoException) => {
+      skipped.push(folderSkip(relative(root, dir) || '.', err));
       return [];
     });
     const entries = listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -105,19 +117,20 @@ export function formatOf(file: string): DocumentFormat | null {
 
 /**
  * Reads every file of the corpus folder that a reader knows; the rest (unsupported, unreadable, too large, links
- * leading out) are listed in `skipped`, not fatal. Throws CORPUS_MISSING, or CORPUS_EMPTY when no file can be read.
+ * leading out, folders it may not list) are listed in `skipped`, not fatal. Throws CORPUS_MISSING, or CORPUS_EMPTY
+ * when no file can be read. `options.listDir` replaces the folder listing (tests).
  */
-export async function readCorpus(dir: string): Promise<Corpus> {
+export async function readCorpus(dir: string, options: { listDir?: ListDir } = {}): Promise<Corpus> {
   const root = await realpath(path.resolve(dir)).catch(() => path.resolve(dir));
   const info = await stat(root).catch(() => null);
   if (!info?.isDirectory()) throw new AppError('CORPUS_MISSING', root);
   const skipped: Skipped[] = [];
   const files: CorpusFile[] = [];
-  for (const file of await listFiles(root, skipped)) {
+  for (const file of await listFiles(root, skipped, options.listDir ?? listDir)) {
     const source = relative(root, file);
     const read = await readRegularFile(file);
     if ('skipped' in read) skipped.push({ source, code: read.code, reason: read.skipped });
-    else files.push({ source, format: formatOf(file)!, sha256: createHash('sha256').update(read.bytes).digest('hex'), path: file, size: read.bytes.length });
+    else files.push({ source, format: formatOf(file)!, sha256: read.sha256, path: file, size: read.bytes.length });
   }
   if (files.length === 0) throw corpusEmpty(root, skipped);
   return { ...corpusOf(files, skipped), dir: root };
@@ -125,7 +138,7 @@ export async function readCorpus(dir: string): Promise<Corpus> {
 
 /** A file with its content hash. */
 export function fileOf(source: string, format: DocumentFormat, bytes: Buffer): CorpusFile {
-  return { source, format, bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { source, format, bytes, size: bytes.length, sha256: sha256Of(bytes) };
 }
 
 /** A plain-text document given as a string (a benchmark's, a test's), as the corpus reader would have found it. */

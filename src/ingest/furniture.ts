@@ -1,7 +1,9 @@
 // Page furniture: what a document holds that is not its text. A Project Gutenberg licence header and footer (outside
 // the `*** START OF` / `*** END OF` lines), a table of contents, and lines that are only a heading ("CHAPTER XXXIV",
 // "ACT III. SCENE II.") in formats that have no markup for headings (plain text, PDF): the headings become sections,
-// the rest is left out of the index while the text keeps it. Pure, and linear in the text.
+// the rest is left out of the index while the text keeps it. Pure, and linear in the text: the tests at a line's end
+// are written out, since a pattern such as `\S(?:[ \t]*\.{3,}[ \t]*)\d$` tried from every dot of a run of dots is
+// quadratic in the run.
 import { countWords, splitBlocks, type Sentence, type Span } from './chunking.js';
 
 export interface Furniture {
@@ -33,9 +35,16 @@ const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
 const key = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
 const SPELLED = new Set('one two three four five six seven eight nine ten eleven twelve first second third fourth fifth sixth seventh eighth ninth tenth last'.split(' '));
+/** The length of the run of characters of `set` that ends `text` at `end` (exclusive). */
+function runBefore(text: string, end: number, set: string): number {
+  let at = end;
+  while (at > 0 && set.includes(text[at - 1])) at--;
+  return end - at;
+}
+
 /** Whether a word counts something: a roman numeral in capitals, digits, or a number in words ("Book the First"). */
 function numeral(word: string): boolean {
-  const w = word.replace(/[.:,]+$/, '');
+  const w = word.slice(0, word.length - runBefore(word, word.length, '.:,'));
   return /^[IVXLCDM]+$/.test(w) || /^\d{1,4}$/.test(w) || SPELLED.has(w.toLowerCase());
 }
 // Words that open a heading when a number follows them ("Letter 4", "ACT III"): alone they also start sentences.
@@ -120,9 +129,23 @@ function prose(block: Sentence): boolean {
   return wrapped >= 2 || (lines.length === 1 && countWords(lines[0]) > 12 && /[.!?]["'”’]?$/.test(lines[0]));
 }
 
+const DIGITS = '0123456789';
+const ROMAN_LOWER = 'ivxlc';
+const isBlank = (c: string | undefined) => c !== undefined && /\s/.test(c);
+
+/** A line without the page number it ends in after white space or dots: "Prices .... 12" → "Prices". */
+function withoutPageNumber(line: string): string {
+  const digits = runBefore(line, line.length, DIGITS);
+  const number = digits || runBefore(line, line.length, ROMAN_LOWER);
+  let at = line.length - number;
+  const gap = at;
+  while (at > 0 && (line[at - 1] === '.' || isBlank(line[at - 1]))) at--;
+  return number && at < gap ? line.slice(0, at) : line;
+}
+
 /** A contents entry's keys: the line, and the line without its number ("I. A Scandal" → "a scandal"). */
 function entryKeys(line: string): string[] {
-  const unpaged = line.replace(/(?:\s|\.)+(?:\d+|[ivxlc]+)$/, '');
+  const unpaged = withoutPageNumber(line);
   return [key(line), key(unpaged), key(withoutNumber(unpaged))].filter((k) => k.length > 0);
 }
 
@@ -144,12 +167,31 @@ function contentsAt(blocks: Sentence[], at: number): { end: number; last: number
   return { end: blocks[last].end, last, entries };
 }
 
-const PAGED = /\S(?:[ \t]{2,}|[ \t]*\.{3,}[ \t]*)(?:\d{1,4}|[ivxlc]{1,6})[ \t]*$/;
+/**
+ * Whether a line ends in a page number after dot leaders or a wide gap ("Prices .... 12", "Index   iv"): what
+ * `/\S(?:[ \t]{2,}|[ \t]*\.{3,}[ \t]*)(?:\d{1,4}|[ivxlc]{1,6})[ \t]*$/` says, read from the line's end.
+ */
+function paged(line: string): boolean {
+  const end = line.length - runBefore(line, line.length, ' \t');
+  const digits = runBefore(line, end, DIGITS);
+  const roman = digits ? 0 : runBefore(line, end, ROMAN_LOWER);
+  if (!(digits >= 1 && digits <= 4) && !(roman >= 1 && roman <= 6)) return false;
+  const gapEnd = end - digits - roman;
+  const spaces = runBefore(line, gapEnd, ' \t');
+  // A wide gap after anything that is not white space.
+  if (spaces >= 2 && gapEnd - spaces > 0 && !isBlank(line[gapEnd - spaces - 1])) return true;
+  const dots = runBefore(line, gapEnd - spaces, '.');
+  if (dots < 3) return false;
+  const before = gapEnd - spaces - dots;
+  const lead = before - runBefore(line, before, ' \t');
+  // Three dots after anything that is not white space, or four, the first of them standing for it.
+  return (lead > 0 && !isBlank(line[lead - 1])) || dots >= 4;
+}
 
 /** Lines of a block that end in a page number after dot leaders or a wide gap, and all its lines. */
 function pagedLines(block: Sentence): { paged: number; lines: number } {
   const lines = block.text.split('\n').filter((l) => l.trim());
-  return { paged: lines.filter((l) => PAGED.test(l)).length, lines: lines.length };
+  return { paged: lines.filter(paged).length, lines: lines.length };
 }
 
 /** The end (exclusive) of a run of blocks from `at` that lists entries with page numbers, or `at` when none does. */

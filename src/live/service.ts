@@ -6,6 +6,7 @@ import type { QueryEmbedder } from '../model/embedder.js';
 import { createEmbedder } from '../model/transformers-embedder.js';
 import { AppError } from '../errors.js';
 import type { ExtractedDocument, IndexStore } from '../index/store.js';
+import { countByCode } from '../ingest/files.js';
 import { createSearchEngine, type SearchEngine } from '../search/engine.js';
 import { calibrationOf, carryCalibration } from '../search/search.js';
 import { readerOptions, storeFor } from './store-for.js';
@@ -123,7 +124,7 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
       return {
         model: model.modelId,
         index: m
-          ? { build: current!.reader.name, corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length, skipped: m.skipped.length }
+          ? { build: current!.reader.name, corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length, skipped: m.skipped.length, skippedByCode: countByCode(m.skipped) }
           : null,
         ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
       };

@@ -49,3 +49,5 @@ Seal the union with \`grafting wax\` and bind it with tape until the buds break 
     'data/prices.csv': 'variety,price\nConference,1.20\nComice,1.45\n',
   });
 }
+
+export { docxBomb, docxOf, pdfPageTreeBomb, pdfStreamBomb, pdfXObjectBomb, slowInputs } from '../../scripts/hostile-documents.js';

@@ -12,7 +12,7 @@ import { readCorpus } from '../../src/ingest/corpus.js';
 import { createService, type Service } from '../../src/live/service.js';
 import { createLiveWriter, type LiveWriter } from '../../src/live/writer.js';
 import { buildSettings } from '../../src/config.js';
-import { pdfBytes } from '../helpers/documents.js';
+import { pdfBytes, pdfPageTreeBomb } from '../helpers/documents.js';
 import { ADMIN_TOKEN, SEED, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 
 const limits = { maxQueryChars: 500, defaultK: 5, maxK: 50, maxBodyBytes: 4096, maxScore: 2.5 };
@@ -96,6 +96,8 @@ describe('the document API', () => {
       [() => put('photo', Buffer.from([0x89, 0x50, 0x4e, 0x47]), 'image/png'), 415, 'DOCUMENT_UNSUPPORTED'],
       [() => put('blank.md', '---\ntitle: Only a title\n---\n', 'text/markdown'), 422, 'DOCUMENT_EMPTY'],
       [() => put('broken.pdf', 'not a pdf at all', 'application/pdf'), 422, 'DOCUMENT_UNREADABLE'],
+      // 1.4 KB whose page tree lists a million pages: past the reading limits, as in a build.
+      [() => put('pages.pdf', pdfPageTreeBomb(6, 10), 'application/pdf'), 422, 'DOCUMENT_UNREADABLE'],
       [() => put('big.txt', 'x '.repeat(3000)), 413, 'DOCUMENT_TOO_LARGE'],
       [() => put('garden.txt', 'Replaced from outside.'), 409, 'DOCUMENT_FROM_FOLDER'],
       [() => app.request('/documents/nothing-here.txt', { method: 'DELETE', headers: auth }), 404, 'DOCUMENT_NOT_FOUND'],

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/live/service.js';
+import { createApp } from '../../src/http/app.js';
 import { startCommand, stopProcess, tail } from '../../src/live/processes.js';
+import { pdfPageTreeBomb, slowInputs } from '../helpers/documents.js';
 import { MODELS_DIR, allPassages, buildReal, realApp, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 import { runBuild } from '../helpers/server.js';
 
@@ -97,6 +99,26 @@ describe('a server over an index of another folder', () => {
       expect((await serveUntil(other, /"event":"index\.other-corpus","index":"([^"]+)"/))?.[1]).toBe(first);
       await writeFile(path.join(first, 'a.txt'), 'The kettle is on the hob now.');
       expect(await serveUntil(first, /"event":"index\.corpus-changed"/)).not.toBeNull();
+    } finally {
+      await removeDir(root);
+    }
+  });
+});
+
+describe('files past a reading limit', () => {
+  it('are named by the build and counted by code in /health, and the rest of the corpus is indexed', async () => {
+    const root = await tempDir();
+    try {
+      const corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.', 'deep.html': slowInputs.nestedDivs(2_000), 'prices.csv': 'a,b\n' });
+      await writeFile(path.join(corpus, 'pages.pdf'), pdfPageTreeBomb(6, 10));
+      const built = await buildReal(root, corpus);
+      expect(built.manifest.documents.map((d) => d.source)).toEqual(['notes.txt']);
+      expect(built.skipped.map((s) => [s.source, s.code])).toEqual([['deep.html', 'too-complex'], ['pages.pdf', 'too-complex'], ['prices.csv', 'unsupported']]);
+      const service = await createService(loadConfig({ INDEX_DIR: built.indexDir, CORPUS_DIR: corpus }, {}), await realEmbedder());
+      const app = createApp({ engine: () => service.engine(), health: () => service.health(), limits: { maxQueryChars: 100, defaultK: 5, maxK: 50, maxBodyBytes: 1024 } });
+      const health = (await (await app.request('/health')).json()) as { index: { skipped: number; skippedByCode: Record<string, number> } };
+      expect(health.index).toMatchObject({ skipped: 3, skippedByCode: { 'too-complex': 2, unsupported: 1 } });
+      await service.close();
     } finally {
       await removeDir(root);
     }

@@ -1,6 +1,7 @@
 // Markdown: parsed (CommonMark and GitHub's tables, by micromark), never indexed as markup. Front matter is metadata
 // (its `title`), not text; headings open sections; paragraphs, list items, quotes, code and table rows are blocks of
-// their words alone — no `**`, no `[text](url)`, no HTML tags.
+// their words alone — no `**`, no `[text](url)`, no HTML tags. A long document is parsed in pieces (markdown-scan.ts),
+// one at a time, so its syntax tree is never held whole.
 import type { Nodes, Parents, RootContent } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { frontmatterFromMarkdown } from 'mdast-util-frontmatter';
@@ -10,6 +11,9 @@ import { frontmatter } from 'micromark-extension-frontmatter';
 import { gfm } from 'micromark-extension-gfm';
 import YAML from 'yaml';
 import { createTextBuilder, type ExtractedText } from '../document.js';
+import { DEFAULT_LIMITS } from '../limits.js';
+import { markdownPieces, PIECE_CHARS } from './markdown-scan.js';
+import { stripComments, stripTags } from './tags.js';
 
 type Builder = ReturnType<typeof createTextBuilder>;
 
@@ -44,7 +48,7 @@ function addNode(node: RootContent, b: Builder): void {
       return;
     case 'html':
       // Raw HTML in Markdown: its words, not its tags or comments.
-      b.block(node.value.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<[^>]*>/g, ' '));
+      b.block(stripTags(stripComments(node.value)));
       return;
     case 'table':
       for (const row of node.children) b.block(row.children.map((cell) => words(cell)).filter(Boolean).join(' · '));
@@ -65,18 +69,25 @@ function addChildren(node: Parents, b: Builder): void {
   for (const child of node.children as RootContent[]) addNode(child, b);
 }
 
-/** A Markdown document's text, title (front matter's, else its first top-level heading's) and sections. */
-export function extractMarkdown(source: string): ExtractedText {
-  const tree = fromMarkdown(source, {
-    extensions: [frontmatter(['yaml', 'toml']), gfm()],
-    mdastExtensions: [frontmatterFromMarkdown(['yaml', 'toml']), gfmFromMarkdown()],
-  });
+/**
+ * A Markdown document's text, title (front matter's, else its first top-level heading's) and sections, parsed in
+ * pieces of about `pieceChars`. Throws LimitExceeded (too-complex) when its quotes or lists nest deeper than
+ * `maxNesting`.
+ */
+export function extractMarkdown(source: string, maxNesting = DEFAULT_LIMITS.maxNesting, pieceChars = PIECE_CHARS): ExtractedText {
   const b = createTextBuilder();
   let title: string | undefined;
-  for (const node of tree.children) {
-    title ??= frontMatterTitle(node);
-    addNode(node, b);
-  }
-  const firstHeading = tree.children.find((n) => n.type === 'heading' && n.depth === 1);
-  return b.done(title ?? (firstHeading ? words(firstHeading) : undefined));
+  let heading: string | undefined;
+  markdownPieces(source, maxNesting, pieceChars).forEach((piece, i) => {
+    const tree = fromMarkdown(piece, {
+      extensions: [...(i === 0 ? [frontmatter(['yaml', 'toml'])] : []), gfm()],
+      mdastExtensions: [...(i === 0 ? [frontmatterFromMarkdown(['yaml', 'toml'])] : []), gfmFromMarkdown()],
+    });
+    for (const node of tree.children) {
+      title ??= frontMatterTitle(node);
+      if (heading === undefined && node.type === 'heading' && node.depth === 1) heading = words(node);
+      addNode(node, b);
+    }
+  });
+  return b.done(title ?? heading);
 }

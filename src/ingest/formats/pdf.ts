@@ -2,9 +2,14 @@
 // is a line's normal spacing; each page starts a page of the extracted text. Running headers and footers (a line at
 // the top or bottom of most pages, numbers aside: a URL, a date, "12/57") are left out, and a paragraph cut by a page
 // break mid-sentence is joined again across it. A PDF with no text layer at all (a scan) and a PDF that needs a
-// password are refused with their reason, not indexed empty.
+// password are refused with their reason, not indexed empty. Before pdf.js reads a page, the PDF's streams are
+// measured inflated and its pages counted (limits.ts): a stream bomb is too large, a page tree of a million pages
+// too complex.
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { createTextBuilder, type ExtractedText } from '../document.js';
+import { DEFAULT_LIMITS, isStackOverflow, LimitExceeded, type ReadLimits } from '../limits.js';
+import { megabytes } from './inflate.js';
+import { largestStream } from './pdf-streams.js';
 
 /** Why a PDF gives no text: it is encrypted, damaged, or holds no text layer. */
 export class PdfUnreadable extends Error {
@@ -51,6 +56,12 @@ function linesOf(items: TextItem[]): Line[] {
   return lines.filter((l) => l.text.trim());
 }
 
+/**
+ * Whether `before` ends in a letter and a hyphen and `after` starts in lower case: a word hyphenated across a line
+ * or a page. Only the ends are looked at (a pattern ending in `$` is tried from every character of the paragraph).
+ */
+const hyphenated = (before: string, after: string) => /\p{L}-$/u.test(before.slice(-3)) && /^\p{Ll}/u.test(after);
+
 /** Lines as paragraphs: a gap wider than 1.5 times the page's usual line spacing starts a new one. */
 function paragraphsOf(lines: Line[]): string[] {
   const gaps = lines.slice(1).map((l, i) => Math.abs(lines[i].y - l.y)).filter((g) => g > 0).sort((a, b) => a - b);
@@ -66,7 +77,7 @@ function paragraphsOf(lines: Line[]): string[] {
     const text = line.text.trim();
     // A line ending in a hyphen runs on into the next without a space, the hyphen kept: "white-" "haired" is one
     // word again, and no compound loses its hyphen (a PDF does not say which line-end hyphens were inserted).
-    if (/\p{L}-$/u.test(paragraph) && /^\p{Ll}/u.test(text)) paragraph += text;
+    if (hyphenated(paragraph, text)) paragraph += text;
     else paragraph = paragraph ? `${paragraph} ${text}` : text;
   });
   if (paragraph) out.push(paragraph);
@@ -97,10 +108,20 @@ export function withoutRunningLines(pages: Line[][]): Line[][] {
 }
 
 /** Whether a paragraph ends a sentence: the next page's first paragraph is then a paragraph of its own. */
-const endsSentence = (paragraph: string) => /[.!?:;\u2026]["'\u201d\u2019)\]]*$/u.test(paragraph.trim());
+const endsSentence = (paragraph: string) => /[.!?:;\u2026]["'\u201d\u2019)\]]*$/u.test(paragraph.trimEnd().slice(-64));
 
-/** A PDF's text by page, and its title from its metadata. Throws PdfUnreadable. */
-export async function extractPdf(bytes: Uint8Array): Promise<ExtractedText> {
+/** Throws LimitExceeded when a stream of `bytes` inflates past the limit. */
+async function checkStreams(bytes: Uint8Array, limits: ReadLimits): Promise<void> {
+  const largest = await largestStream(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits.maxInflatedBytes);
+  if (largest > limits.maxInflatedBytes) throw new LimitExceeded('too-large', `too large (a stream inflates to more than ${megabytes(limits.maxInflatedBytes)}, the limit)`);
+}
+
+/**
+ * A PDF's text by page, and its title from its metadata. Throws PdfUnreadable, and LimitExceeded past
+ * `limits.maxInflatedBytes` (one stream) or `limits.maxPages`.
+ */
+export async function extractPdf(bytes: Uint8Array, limits: ReadLimits = DEFAULT_LIMITS): Promise<ExtractedText> {
+  await checkStreams(bytes, limits);
   let pdf;
   try {
     pdf = await getDocument({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false, disableFontFace: true, useSystemFonts: false }).promise;
@@ -110,6 +131,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<ExtractedText> {
     throw new PdfUnreadable('unreadable', `unreadable (not a valid PDF: ${e.message})`);
   }
   try {
+    if (pdf.numPages > limits.maxPages) throw new LimitExceeded('too-complex', `too complex (${pdf.numPages} pages; the limit is ${limits.maxPages})`);
     const pages: Line[][] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       const page = await pdf.getPage(n);
@@ -125,7 +147,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<ExtractedText> {
       // A page that starts mid-sentence continues the paragraph the page before ended in.
       if (paragraphs.length && last && !endsSentence(last)) {
         const first = paragraphs.shift()!;
-        b.pageWithin(first, /\p{L}-$/u.test(last) && /^\p{Ll}/u.test(first));
+        b.pageWithin(first, hyphenated(last, first));
         last = first;
       } else b.page();
       for (const paragraph of paragraphs) {
@@ -138,7 +160,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<ExtractedText> {
     const info = (await pdf.getMetadata().catch(() => null))?.info as { Title?: unknown } | undefined;
     return b.done(typeof info?.Title === 'string' ? info.Title : undefined);
   } catch (err) {
-    if (err instanceof PdfUnreadable) throw err;
+    if (err instanceof PdfUnreadable || err instanceof LimitExceeded || isStackOverflow(err)) throw err;
     throw new PdfUnreadable('unreadable', `unreadable (${(err as Error).message})`);
   } finally {
     await pdf.destroy();

@@ -1,0 +1,129 @@
+// Files read in worker threads, a few at a time: each worker has a heap cap (V8's resourceLimits), each file a
+// deadline, and a worker that passes either is ended and replaced, its file skipped (`too-large`, `timeout`) while the
+// other files are read. A reader's stack overflow or crash ends only its worker. The workers run the compiled
+// reader-worker.js, or reader-worker.ts through tsx when this module runs from source (tests, tsx).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DocumentFormat } from './document.js';
+import { DEFAULT_LIMITS, deadlineFor, type ExtractLimits } from './limits.js';
+import type { Extraction } from './reader.js';
+import type { ReadDone, ReadTask } from './reader-worker.js';
+
+/** Reads files in the pool's workers; `close` ends them. */
+export interface ReaderPool {
+  /** The file's text, or why it has none; never throws. The bytes are given away to the worker (copied first). */
+  read(bytes: Uint8Array, format: DocumentFormat): Promise<Extraction>;
+  /** Ends every worker; files still waiting or being read are skipped as stopped. */
+  close(): Promise<void>;
+}
+
+interface Job {
+  id: number;
+  bytes: Uint8Array;
+  format: DocumentFormat;
+  done: (result: Extraction) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * The worker's code: the compiled reader-worker.js; from source, a bootstrap that registers tsx's loader in the
+ * worker (Node 20 does not carry `--import tsx` into a worker) and imports reader-worker.ts.
+ */
+function workerSource(): { url: URL } | { code: string } {
+  if (import.meta.url.endsWith('.js')) return { url: new URL('./reader-worker.js', import.meta.url) };
+  const tsx = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const api = pathToFileURL(path.join(tsx, 'dist', 'esm', 'api', 'index.mjs')).href;
+  const target = new URL('./reader-worker.ts', import.meta.url).href;
+  return { code: `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(target)}); });` };
+}
+
+function startWorker(heapMb: number): Worker {
+  const source = workerSource();
+  const resourceLimits = { maxOldGenerationSizeMb: heapMb };
+  const worker = 'url' in source ? new Worker(source.url, { execArgv: [], resourceLimits }) : new Worker(source.code, { eval: true, execArgv: [], resourceLimits });
+  // An idle worker does not keep the process alive; a file being read does, by its deadline's timer.
+  worker.unref();
+  return worker;
+}
+
+/** Why a worker that stopped on its own stopped, as its file's skip. */
+function failure(err: Error & { code?: string }, limits: ExtractLimits): Extraction {
+  if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') return { skipped: `too large (reading it needed more than ${limits.heapMb} MB of memory)`, code: 'too-large' };
+  return { skipped: `unreadable (the reader stopped: ${err.message})`, code: 'unreadable' };
+}
+
+/** A pool of up to `limits.workers` reader workers, started as files come. */
+export function createReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): ReaderPool {
+  const { maxInflatedBytes, maxPages, maxNesting } = limits;
+  const slots: Slot[] = [];
+  const waiting: Job[] = [];
+  let ids = 0;
+  let closed = false;
+
+  const finish = (slot: Slot, result: Extraction, end: boolean) => {
+    const job = slot.job;
+    clearTimeout(slot.timer);
+    slot.job = null;
+    if (end) {
+      slots.splice(slots.indexOf(slot), 1);
+      void slot.worker.terminate();
+    }
+    job?.done(result);
+    pump();
+  };
+
+  const start = (): Slot => {
+    const slot: Slot = { worker: startWorker(limits.heapMb), job: null };
+    slot.worker.on('message', (m: ReadDone) => slot.job?.id === m.id && finish(slot, m.result, false));
+    slot.worker.on('error', (err) => slots.includes(slot) && finish(slot, failure(err, limits), true));
+    slot.worker.on('exit', (code) => slots.includes(slot) && finish(slot, failure(new Error(`exit code ${code}`), limits), true));
+    slots.push(slot);
+    return slot;
+  };
+
+  const assign = (slot: Slot, job: Job) => {
+    slot.job = job;
+    const ms = deadlineFor(limits, job.bytes.byteLength);
+    const reason = `timeout (reading it took longer than ${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s, the limit for its size)`;
+    slot.timer = setTimeout(() => finish(slot, { skipped: reason, code: 'timeout' }, true), ms);
+    const task: ReadTask = { id: job.id, bytes: job.bytes, format: job.format, limits: { maxInflatedBytes, maxPages, maxNesting } };
+    slot.worker.postMessage(task, [job.bytes.buffer as ArrayBuffer]);
+  };
+
+  function pump(): void {
+    while (waiting.length && !closed) {
+      const slot = slots.find((s) => !s.job) ?? (slots.length < limits.workers ? start() : null);
+      if (!slot) return;
+      assign(slot, waiting.shift()!);
+    }
+  }
+
+  return {
+    read(bytes, format) {
+      if (closed) return Promise.resolve({ skipped: 'unreadable (reading stopped)', code: 'unreadable' });
+      // A copy of its own, so the caller's buffer (or a pool Node's small buffers share) is never detached.
+      const own = new Uint8Array(bytes);
+      return new Promise((done) => {
+        waiting.push({ id: ++ids, bytes: own, format, done });
+        pump();
+      });
+    },
+    async close() {
+      closed = true;
+      const stopped: Extraction = { skipped: 'unreadable (reading stopped)', code: 'unreadable' };
+      for (const job of waiting.splice(0)) job.done(stopped);
+      await Promise.all(slots.splice(0).map(async (slot) => {
+        clearTimeout(slot.timer);
+        slot.job?.done(stopped);
+        await slot.worker.terminate();
+      }));
+    },
+  };
+}
