@@ -55,7 +55,7 @@ async function documentOf(ext: string, mb: number): Promise<[string, string | Bu
   const wrap = (p: string) => p.replace(/(.{1,72})(?: |$)/g, '$1\n').trim();
   if (ext === 'txt') return ['book.txt', paragraphs.join('\n\n')];
   if (ext === 'md') return ['book.md', paragraphs.map((p, i) => (i % 20 ? '' : `## Part ${i}\n\n`) + wrap(p.replace(/ (\w+) (\w+) /, ' *$1* [$2](https://example.org/$2) '))).join('\n\n')];
-  if (ext === 'html') return ['book.html', `<!doctype html><html><head><title>Book</title></head><body><main><article>${paragraphs.map((p, i) => (i % 20 ? '' : `<h2>Part ${i}</h2>`) + `<p>${p}</p>`).join('\n')}</article></main></body></html>`];
+  if (ext === 'html') return ['book.html', `<!doctype html><html><head><title>Book</title></head><body><main><article>${paragraphs.map((p, i) => `${i % 20 ? '' : `<h2>Part ${i}</h2>`}<p>${p}</p>`).join('\n')}</article></main></body></html>`];
   if (ext === 'docx') return ['book.docx', await docxBytes(paragraphs)];
   const pages: string[][] = [[]];
   let size = 0;

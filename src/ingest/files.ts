@@ -2,7 +2,7 @@
 // limit and a time limit, hashed as read; and the reasons a file is left out.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /** Documents larger than this are skipped (and never read into memory whole). */
 export const MAX_DOCUMENT_BYTES = 100 * 1024 * 1024;
@@ -53,7 +53,7 @@ export const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes
  * blocking (so a FIFO put in a document's place cannot hang the reader) and read within `timeoutMs`.
  */
 export async function readRegularFile(file: string, maxBytes = MAX_DOCUMENT_BYTES, timeoutMs = 30_000): Promise<FileRead> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {

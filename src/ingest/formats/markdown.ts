@@ -6,7 +6,7 @@ import type { Nodes, Parents, RootContent } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { frontmatterFromMarkdown } from 'mdast-util-frontmatter';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
-import { toString } from 'mdast-util-to-string';
+import { toString as textOf } from 'mdast-util-to-string';
 import { frontmatter } from 'micromark-extension-frontmatter';
 import { gfm } from 'micromark-extension-gfm';
 import YAML from 'yaml';
@@ -17,7 +17,7 @@ import { stripComments, stripTags } from './tags.js';
 
 type Builder = ReturnType<typeof createTextBuilder>;
 
-const words = (node: Nodes) => toString(node, { includeHtml: false });
+const words = (node: Nodes) => textOf(node, { includeHtml: false });
 
 /** The `title` of YAML or TOML front matter, if it has one that is a string. */
 function frontMatterTitle(node: RootContent): string | undefined {

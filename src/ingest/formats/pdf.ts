@@ -5,7 +5,7 @@
 // password are refused with their reason, not indexed empty. Before pdf.js reads a page, the PDF's streams are
 // measured inflated and its pages counted (limits.ts): a stream bomb is too large, a page tree of a million pages
 // too complex.
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { getDocument, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { createTextBuilder, type ExtractedText } from '../document.js';
 import { DEFAULT_LIMITS, isStackOverflow, LimitExceeded, type ReadLimits } from '../limits.js';
 import { megabytes } from './inflate.js';
@@ -122,7 +122,7 @@ async function checkStreams(bytes: Uint8Array, limits: ReadLimits): Promise<void
  */
 export async function extractPdf(bytes: Uint8Array, limits: ReadLimits = DEFAULT_LIMITS): Promise<ExtractedText> {
   await checkStreams(bytes, limits);
-  let pdf;
+  let pdf: PDFDocumentProxy;
   try {
     pdf = await getDocument({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false, disableFontFace: true, useSystemFonts: false }).promise;
   } catch (err) {
