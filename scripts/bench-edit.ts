@@ -133,14 +133,15 @@ async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }>
  * at passages of `words` words (every vector reused), enough for about 100,000 passages; the server over it (time to
  * listen with the index loaded, and its RSS), and the live changes on it.
  */
-async function scale(shared: string, megabytes: number, words: number): Promise<void> {
+async function scale(shared: string, megabytes: number, words: number, keep = false): Promise<void> {
   const library = await booksBySize(path.join(shared, 'datasets', 'gutenberg'));
   const books = upTo(library, megabytes).map((f) => path.basename(f));
   const work = path.join(ROOT, '.cache', 'bench-edit-scale');
   const corpus = await corpusOf(path.join(work, 'corpus'), books, path.join(shared, 'datasets', 'gutenberg'));
   const index = path.join(work, 'index');
-  await rm(index, { recursive: true, force: true });
+  if (!keep) await rm(index, { recursive: true, force: true });
   const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: index, LOG_LEVEL: 'warn' };
+  // With --keep, the index an earlier run left is built again at the default size, reusing every vector.
   const first = await timedBuild(env, true);
   const small = { ...env, CHUNK_WORDS: String(words), CHUNK_OVERLAP: String(Math.round(words / 4)) };
   const second = await timedBuild(small, true);
@@ -163,7 +164,7 @@ async function scale(shared: string, megabytes: number, words: number): Promise<
   await liveChanges(corpus, index, books[Math.floor(books.length / 2)], { CHUNK_WORDS: small.CHUNK_WORDS, CHUNK_OVERLAP: small.CHUNK_OVERLAP });
 }
 
-export async function runBenchEdit(flags: Flags & { liveOnly?: boolean; scaleMb?: string; words?: string }): Promise<void> {
+export async function runBenchEdit(flags: Flags & { liveOnly?: boolean; scaleMb?: string; words?: string; keep?: boolean }): Promise<void> {
   const shared = path.resolve(ROOT, flags.shared ?? '../shared');
   const edits = Number(flags.edits ?? 3);
   const books = (await readFile(path.join(shared, 'eval', 'books-corpus.txt'), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
@@ -173,7 +174,7 @@ export async function runBenchEdit(flags: Flags & { liveOnly?: boolean; scaleMb?
   const book = books[0];
   if (flags.scaleMb) {
     execFileSync('npm', ['run', '-s', 'compile'], { cwd: ROOT, stdio: 'inherit' });
-    return scale(shared, Number(flags.scaleMb), Number(flags.words ?? 40));
+    return scale(shared, Number(flags.scaleMb), Number(flags.words ?? 40), Boolean(flags.keep));
   }
   if (flags.liveOnly) return liveChanges(path.join(work, 'all'), path.join(work, 'all-index'), book);
 
@@ -201,5 +202,6 @@ runIfMain(
     .option('--live-only', 'only the live changes, on the index an earlier run left')
     .option('--scale-mb <mb>', 'instead: the large index of the smallest books within this many MB, its server and live changes')
     .option('--words <n>', 'with --scale-mb: the passage size that makes it large (default 40)')
+    .option('--keep', 'with --scale-mb: start from the index an earlier run left (its vectors reused)')
     .action(runBenchEdit),
 );
