@@ -49,8 +49,23 @@ interface Row {
   changesFailed: number;
 }
 
-async function measure(store: string, databaseUrl: string, corpus: string, o: { modelsDir: string; seconds: number; connections: number; changeMs: number; asked: string[] }): Promise<Row> {
-  const env = { ...process.env, CORPUS_DIR: corpus, DATABASE_URL: databaseUrl, MODELS_DIR: o.modelsDir, PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, QUERY_CACHE_SIZE: '0', INDEX_POLL_MS: '1000' };
+async function measure(
+  store: string,
+  databaseUrl: string,
+  corpus: string,
+  o: { modelsDir: string; seconds: number; connections: number; changeMs: number; asked: string[] },
+): Promise<Row> {
+  const env = {
+    ...process.env,
+    CORPUS_DIR: corpus,
+    DATABASE_URL: databaseUrl,
+    MODELS_DIR: o.modelsDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ADMIN_TOKEN: TOKEN,
+    QUERY_CACHE_SIZE: '0',
+    INDEX_POLL_MS: '1000',
+  };
   const built = await timedBuild(env);
   const passages = Number((await run(databaseUrl, 'SELECT count(*) AS n FROM ps_passages'))[0].n);
   const servers = [await startServer(env), await startServer(env)];
@@ -72,7 +87,12 @@ async function measure(store: string, databaseUrl: string, corpus: string, o: { 
     }
   })();
   try {
-    const result = await spread(servers.map((s) => s.base), o.connections, o.seconds, o.asked);
+    const result = await spread(
+      servers.map((s) => s.base),
+      o.connections,
+      o.seconds,
+      o.asked,
+    );
     return {
       store,
       buildS: Number(built.seconds.toFixed(2)),
@@ -92,7 +112,9 @@ async function measure(store: string, databaseUrl: string, corpus: string, o: { 
   }
 }
 
-export async function runBenchCitus(flags: Flags & { databaseUrl?: string; citusUrl?: string; mb?: string; seconds?: string; connections?: string; changeMs?: string; shards?: string }): Promise<void> {
+export async function runBenchCitus(
+  flags: Flags & { databaseUrl?: string; citusUrl?: string; mb?: string; seconds?: string; connections?: string; changeMs?: string; shards?: string },
+): Promise<void> {
   const { databaseUrl, citusUrl, mb, seconds, connections, changeMs, shards, ...rest } = flags;
   if (!databaseUrl || !citusUrl) throw new Error('give --database-url (one PostgreSQL) and --citus-url (a Citus coordinator)');
   const config = configFrom(rest);
@@ -100,7 +122,13 @@ export async function runBenchCitus(flags: Flags & { databaseUrl?: string; citus
   let total = 0;
   const books = (await booksBySize(path.join(ROOT, '..', 'shared', 'datasets', 'gutenberg'))).filter((b) => (total += b.size) <= Number(mb ?? 5) * 1e6);
   const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-citus-'));
-  const o = { modelsDir: path.resolve(config.MODELS_DIR), seconds: Number(seconds ?? 20), connections: Number(connections ?? 16), changeMs: Number(changeMs ?? 500), asked };
+  const o = {
+    modelsDir: path.resolve(config.MODELS_DIR),
+    seconds: Number(seconds ?? 20),
+    connections: Number(connections ?? 16),
+    changeMs: Number(changeMs ?? 500),
+    asked,
+  };
   const out = process.stdout;
   const rows: Row[] = [];
   const made: Array<() => Promise<unknown>> = [];
@@ -109,8 +137,13 @@ export async function runBenchCitus(flags: Flags & { databaseUrl?: string; citus
     await mkdir(corpus);
     for (const b of books) await copyFile(b.file, path.join(corpus, path.basename(b.file)));
     const shardCount = Number(shards ?? 8);
-    out.write(`Citus beside one PostgreSQL: ${books.length} books (${(books.reduce((s, b) => s + b.size, 0) / 1e6).toFixed(2)} MB), ${shardCount} shards a table; ${o.connections} connections over 2 servers for ${o.seconds} s, a document put every ${o.changeMs} ms\n`);
-    for (const [store, url, settings] of [['postgres', databaseUrl, ''], ['citus', citusUrl, `-c citus.shard_count=${shardCount}`]] as const) {
+    out.write(
+      `Citus beside one PostgreSQL: ${books.length} books (${(books.reduce((s, b) => s + b.size, 0) / 1e6).toFixed(2)} MB), ${shardCount} shards a table; ${o.connections} connections over 2 servers for ${o.seconds} s, a document put every ${o.changeMs} ms\n`,
+    );
+    for (const [store, url, settings] of [
+      ['postgres', databaseUrl, ''],
+      ['citus', citusUrl, `-c citus.shard_count=${shardCount}`],
+    ] as const) {
       const schema = await schemaOn(url, settings);
       made.push(schema.drop);
       rows.push(await measure(store, schema.url, corpus, o));
@@ -119,10 +152,20 @@ export async function runBenchCitus(flags: Flags & { databaseUrl?: string; citus
     for (const drop of made) await drop().catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
-  out.write('\n| database | build s | passages | requests | req/s | p50 ms | p99 ms | failed | changes made | changes failed |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
-  for (const r of rows) out.write(`| ${r.store} | ${r.buildS} | ${r.passages} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.failed} | ${r.changes} | ${r.changesFailed} |\n`);
+  out.write(
+    '\n| database | build s | passages | requests | req/s | p50 ms | p99 ms | failed | changes made | changes failed |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n',
+  );
+  for (const r of rows)
+    out.write(
+      `| ${r.store} | ${r.buildS} | ${r.passages} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.failed} | ${r.changes} | ${r.changesFailed} |\n`,
+    );
   const [single, citus] = rows;
-  const ratios = { build: Number((citus.buildS / single.buildS).toFixed(2)), rps: Number((citus.rps / single.rps).toFixed(2)), p50: Number((citus.p50ms / single.p50ms).toFixed(2)), p99: Number((citus.p99ms / single.p99ms).toFixed(2)) };
+  const ratios = {
+    build: Number((citus.buildS / single.buildS).toFixed(2)),
+    rps: Number((citus.rps / single.rps).toFixed(2)),
+    p50: Number((citus.p50ms / single.p50ms).toFixed(2)),
+    p99: Number((citus.p99ms / single.p99ms).toFixed(2)),
+  };
   out.write(`\nCitus over one PostgreSQL, same run: build time ×${ratios.build}, req/s ×${ratios.rps}, p50 ×${ratios.p50}, p99 ×${ratios.p99}\n`);
   out.write(`${JSON.stringify({ rows, citusOverSingle: ratios })}\n`);
   if (rows.some((r) => r.failed > 0 || r.changesFailed > 0)) process.exitCode = 1;

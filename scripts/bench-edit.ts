@@ -69,7 +69,18 @@ async function visibleAfter(base: string, word: string, since: number): Promise<
 }
 
 async function liveChanges(corpus: string, index: string, book: string, settings: Record<string, string> = {}): Promise<void> {
-  const env = { ...process.env, ...settings, CORPUS_DIR: corpus, INDEX_DIR: index, PORT: '0', HOST: '127.0.0.1', WATCH: 'true', ADMIN_TOKEN: TOKEN, QUERY_CACHE_SIZE: '0', RATE_LIMIT_PER_MINUTE: '0' };
+  const env = {
+    ...process.env,
+    ...settings,
+    CORPUS_DIR: corpus,
+    INDEX_DIR: index,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WATCH: 'true',
+    ADMIN_TOKEN: TOKEN,
+    QUERY_CACHE_SIZE: '0',
+    RATE_LIMIT_PER_MINUTE: '0',
+  };
   const server = await startServer(env, true);
   // Words no book holds, new at each run: a change is visible when a search finds its word.
   const suffix = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].sort(() => Math.random() - 0.5).join('');
@@ -80,12 +91,15 @@ async function liveChanges(corpus: string, index: string, book: string, settings
     let i = 0;
     let finished!: (r: autocannon.Result) => void;
     const done = new Promise<autocannon.Result>((resolve) => (finished = resolve));
-    const load = autocannon({
-      url: server.base,
-      connections: 8,
-      duration: 1000,
-      requests: [{ setupRequest: (req) => ({ ...req, path: `/search?q=${encodeURIComponent(questions[i++ % questions.length])}&k=10` }) }],
-    }, (_err, result) => finished(result));
+    const load = autocannon(
+      {
+        url: server.base,
+        connections: 8,
+        duration: 1000,
+        requests: [{ setupRequest: (req) => ({ ...req, path: `/search?q=${encodeURIComponent(questions[i++ % questions.length])}&k=10` }) }],
+      },
+      (_err, result) => finished(result),
+    );
     try {
       await new Promise((r) => setTimeout(r, 2000));
       await changeWhileLoaded(server.base, corpus, book, putWord, editWord);
@@ -105,7 +119,11 @@ async function liveChanges(corpus: string, index: string, book: string, settings
 /** A document put over HTTP, then a file of the watched folder edited, each timed until a search finds its word. */
 async function changeWhileLoaded(base: string, corpus: string, book: string, putWord: string, editWord: string): Promise<void> {
   const put = performance.now();
-  const res = await fetch(`${base}/documents/notes/ledger.md`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/markdown' }, body: `# Ledger\n\nThe quartermaster wrote ${putWord} in the ledger.` });
+  const res = await fetch(`${base}/documents/notes/ledger.md`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/markdown' },
+    body: `# Ledger\n\nThe quartermaster wrote ${putWord} in the ledger.`,
+  });
   if (!res.ok) throw new Error(`PUT failed: ${res.status} ${await res.text()}`);
   const answered = (performance.now() - put) / 1000;
   const putVisible = await visibleAfter(base, putWord, put);
@@ -160,14 +178,19 @@ async function scale(shared: string, megabytes: number, words: number, keep = fa
     memory = await memoryOf(server.child.pid!);
     await stopProcess(server.child, 10_000);
   }
-  process.stdout.write(`Server over the ${passages(second)}-passage index: listening with it loaded in ${starts.map(f2).join(', ')} s; RSS ${memory.rssMb} MB (peak ${memory.peakMb} MB)\n`);
+  process.stdout.write(
+    `Server over the ${passages(second)}-passage index: listening with it loaded in ${starts.map(f2).join(', ')} s; RSS ${memory.rssMb} MB (peak ${memory.peakMb} MB)\n`,
+  );
   await liveChanges(corpus, index, books[Math.floor(books.length / 2)], { CHUNK_WORDS: small.CHUNK_WORDS, CHUNK_OVERLAP: small.CHUNK_OVERLAP });
 }
 
 export async function runBenchEdit(flags: Flags & { liveOnly?: boolean; scaleMb?: string; words?: string; keep?: boolean }): Promise<void> {
   const shared = path.resolve(ROOT, flags.shared ?? '../shared');
   const edits = Number(flags.edits ?? 3);
-  const books = (await readFile(path.join(shared, 'eval', 'books-corpus.txt'), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+  const books = (await readFile(path.join(shared, 'eval', 'books-corpus.txt'), 'utf8'))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const datasets = path.join(shared, 'datasets', 'gutenberg');
   const work = path.join(ROOT, '.cache', 'bench-edit');
   execFileSync('npm', ['run', '-s', 'compile'], { cwd: ROOT, stdio: 'inherit' });

@@ -23,14 +23,18 @@ async function paragraphsOf(file: string, chars: number): Promise<string[]> {
   const start = raw.indexOf('\n', raw.indexOf('*** START OF')) + 1;
   const end = raw.indexOf('*** END OF');
   const body = raw.slice(start, end > start ? end : undefined).slice(0, chars);
-  return body.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  return body
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
 }
 
 /** The book in one format. */
 async function render(ext: Ext, title: string, paragraphs: string[]): Promise<string | Buffer> {
   if (ext === 'txt') return paragraphs.join('\n\n');
   if (ext === 'md') return `---\ntitle: "${title}"\n---\n\n${paragraphs.join('\n\n')}\n`;
-  if (ext === 'html') return `<!doctype html><html><head><title>${escapeXml(title)}</title></head><body><nav><a href="/">Library</a></nav><main><article>${paragraphs.map((p) => `<p>${escapeXml(p)}</p>`).join('\n')}</article></main><footer>Project Gutenberg</footer></body></html>`;
+  if (ext === 'html')
+    return `<!doctype html><html><head><title>${escapeXml(title)}</title></head><body><nav><a href="/">Library</a></nav><main><article>${paragraphs.map((p) => `<p>${escapeXml(p)}</p>`).join('\n')}</article></main><footer>Project Gutenberg</footer></body></html>`;
   if (ext === 'pdf') {
     // About 2,500 characters a page, as a printed book has.
     const pages: string[][] = [[]];
@@ -85,13 +89,22 @@ async function measure(ext: Ext, dir: string, books: { title: string; paragraphs
   const source = books.map((b) => b.paragraphs.join('\n')).join('\n');
   const text = first.documents.map((d) => d.text).join('\n');
   const mb = books.reduce((s, b) => s + b.paragraphs.join('\n\n').length, 0) / 1e6;
-  return { format: ext, mb, firstS, rebuildS, recall: wordRecall(source, text), ...(ext === 'pdf' ? { pages: first.documents.reduce((s, d) => s + (d.pages?.length ?? 0), 0) } : {}) };
+  return {
+    format: ext,
+    mb,
+    firstS,
+    rebuildS,
+    recall: wordRecall(source, text),
+    ...(ext === 'pdf' ? { pages: first.documents.reduce((s, d) => s + (d.pages?.length ?? 0), 0) } : {}),
+  };
 }
 
 async function runBenchFormats(flags: { books?: string; chars?: string; datasets?: string }): Promise<void> {
   const library = await booksBySize(path.resolve(flags.datasets ?? path.join(ROOT, '..', 'shared', 'datasets', 'gutenberg')));
   const picked = library.slice(-Number(flags.books ?? 4));
-  const books = await Promise.all(picked.map(async (b) => ({ title: path.basename(b.file, '.txt'), paragraphs: await paragraphsOf(b.file, Number(flags.chars ?? 400_000)) })));
+  const books = await Promise.all(
+    picked.map(async (b) => ({ title: path.basename(b.file, '.txt'), paragraphs: await paragraphsOf(b.file, Number(flags.chars ?? 400_000)) })),
+  );
   const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-formats-'));
   const out = process.stdout;
   try {
@@ -103,9 +116,13 @@ async function runBenchFormats(flags: { books?: string; chars?: string; datasets
       out.write(`${ext} done\n`);
     }
     const base = rows[0];
-    out.write('\n| format | MB of text | read s | MB/s | ratio to plain text | words found | unchanged rebuild s | rebuild / first |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
+    out.write(
+      '\n| format | MB of text | read s | MB/s | ratio to plain text | words found | unchanged rebuild s | rebuild / first |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
+    );
     for (const r of rows) {
-      out.write(`| ${r.format}${r.pages ? ` (${r.pages} pages)` : ''} | ${r.mb.toFixed(2)} | ${r.firstS.toFixed(3)} | ${(r.mb / r.firstS).toFixed(1)} | ${(r.firstS / base.firstS).toFixed(1)} | ${(r.recall * 100).toFixed(2)} % | ${r.rebuildS.toFixed(4)} | ${(r.rebuildS / r.firstS).toFixed(4)} |\n`);
+      out.write(
+        `| ${r.format}${r.pages ? ` (${r.pages} pages)` : ''} | ${r.mb.toFixed(2)} | ${r.firstS.toFixed(3)} | ${(r.mb / r.firstS).toFixed(1)} | ${(r.firstS / base.firstS).toFixed(1)} | ${(r.recall * 100).toFixed(2)} % | ${r.rebuildS.toFixed(4)} | ${(r.rebuildS / r.firstS).toFixed(4)} |\n`,
+      );
     }
     out.write(`${JSON.stringify(rows)}\n`);
   } finally {

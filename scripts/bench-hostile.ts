@@ -32,7 +32,14 @@ async function hostileFiles(): Promise<Record<string, [string, string, () => str
   return {
     'hostile/log-8mb.txt': ['an 8 MB log, no blank line', 'indexed', () => log(8 * MB)],
     'hostile/paragraph-16mb.txt': ['a 16 MB single paragraph', 'indexed', () => drawnProse(16 * MB, 400, 3).join(' ')],
-    'hostile/prose-30mb.md': ['30 MB of Markdown prose', 'indexed', () => drawnProse(30 * MB, 3000, 5).map((p, i) => (i % 40 ? p : `## Part ${i}\n\n${p}`)).join('\n\n')],
+    'hostile/prose-30mb.md': [
+      '30 MB of Markdown prose',
+      'indexed',
+      () =>
+        drawnProse(30 * MB, 3000, 5)
+          .map((p, i) => (i % 40 ? p : `## Part ${i}\n\n${p}`))
+          .join('\n\n'),
+    ],
     'hostile/bomb.docx': ['document.xml inflating to 150 MB', 'too-large', () => docxBomb(150 * MB)],
     'hostile/xobjects.pdf': ['form XObjects 10× per level, 7 levels', 'timeout', () => pdfXObjectBomb(7, 10)],
     'hostile/page-tree.pdf': ['a page tree of 10^6 pages', 'too-complex', () => pdfPageTreeBomb(6, 10)],
@@ -112,7 +119,9 @@ async function runBenchHostile(flags: { large?: boolean; keep?: boolean }): Prom
     out.write(`\n${summary}\n${build.output.split('\n').find((l) => l.startsWith('Steps')) ?? ''}\n`);
     const peak = Math.max(build.reportedMb, build.timeMb || 0);
     const byTime = build.timeMb ? `; /usr/bin/time -v: ${build.timeMb} MB` : '';
-    out.write(`Build: ${build.seconds.toFixed(1)} s, peak RSS ${build.reportedMb} MB as it reports${byTime} (${peak <= 2048 ? 'within' : 'OVER'} the 2 GB budget)\n`);
+    out.write(
+      `Build: ${build.seconds.toFixed(1)} s, peak RSS ${build.reportedMb} MB as it reports${byTime} (${peak <= 2048 ? 'within' : 'OVER'} the 2 GB budget)\n`,
+    );
   } finally {
     await chmod(path.join(corpus, 'hostile/locked'), 0o755).catch(() => undefined);
     if (!flags.keep) await rm(work, { recursive: true, force: true });

@@ -29,7 +29,10 @@ export interface MeasuredBuild {
 
 /** Runs `build` with `env` in its own process (as `nobody` when `asNobody`), under `time -v` when there is one. */
 export async function measuredBuild(env: NodeJS.ProcessEnv, asNobody = false): Promise<MeasuredBuild> {
-  const timed = await access(TIME, constants.X_OK).then(() => true, () => false);
+  const timed = await access(TIME, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
   const command = [process.execPath, ...cliArguments(), 'build'];
   const [file, ...args] = timed ? [TIME, '-v', ...command] : command;
   const started = performance.now();
@@ -40,7 +43,14 @@ export async function measuredBuild(env: NodeJS.ProcessEnv, asNobody = false): P
   child.stderr.on('data', (d) => (logs += d));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const timeKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(logs)?.[1]);
-  return { code, output, logs, seconds: (performance.now() - started) / 1000, reportedMb: Number(/peak RSS (\d+) MB/.exec(output)?.[1]), timeMb: Math.round(timeKb / 1024) };
+  return {
+    code,
+    output,
+    logs,
+    seconds: (performance.now() - started) / 1000,
+    reportedMb: Number(/peak RSS (\d+) MB/.exec(output)?.[1]),
+    timeMb: Math.round(timeKb / 1024),
+  };
 }
 
 /** The build's step times, from its `Steps:` line: step → seconds. */
@@ -54,13 +64,21 @@ async function documentOf(ext: string, mb: number): Promise<[string, string | Bu
   const paragraphs = drawnProse(mb * 1024 * 1024, 3000, 11);
   const wrap = (p: string) => p.replace(/(.{1,72})(?: |$)/g, '$1\n').trim();
   if (ext === 'txt') return ['book.txt', paragraphs.join('\n\n')];
-  if (ext === 'md') return ['book.md', paragraphs.map((p, i) => (i % 20 ? '' : `## Part ${i}\n\n`) + wrap(p.replace(/ (\w+) (\w+) /, ' *$1* [$2](https://example.org/$2) '))).join('\n\n')];
-  if (ext === 'html') return ['book.html', `<!doctype html><html><head><title>Book</title></head><body><main><article>${paragraphs.map((p, i) => `${i % 20 ? '' : `<h2>Part ${i}</h2>`}<p>${p}</p>`).join('\n')}</article></main></body></html>`];
+  if (ext === 'md')
+    return [
+      'book.md',
+      paragraphs.map((p, i) => (i % 20 ? '' : `## Part ${i}\n\n`) + wrap(p.replace(/ (\w+) (\w+) /, ' *$1* [$2](https://example.org/$2) '))).join('\n\n'),
+    ];
+  if (ext === 'html')
+    return [
+      'book.html',
+      `<!doctype html><html><head><title>Book</title></head><body><main><article>${paragraphs.map((p, i) => `${i % 20 ? '' : `<h2>Part ${i}</h2>`}<p>${p}</p>`).join('\n')}</article></main></body></html>`,
+    ];
   if (ext === 'docx') return ['book.docx', await docxBytes(paragraphs)];
   const pages: string[][] = [[]];
   let size = 0;
   for (const p of paragraphs) {
-    if (size > 2500) (pages.push([]), (size = 0));
+    if (size > 2500) pages.push([]), (size = 0);
     pages.at(-1)!.push(p);
     size += p.length;
   }
@@ -82,7 +100,13 @@ export async function measureLarge(out: NodeJS.WritableStream, only = Object.key
     try {
       const [name, bytes] = await documentOf(ext, mb ?? size);
       await writeFiles(path.join(work, 'corpus'), { [name]: bytes });
-      const env = { ...process.env, CORPUS_DIR: path.join(work, 'corpus'), INDEX_DIR: path.join(work, 'index'), MODELS_DIR: path.join(ROOT, 'models'), LOG_LEVEL: 'warn' };
+      const env = {
+        ...process.env,
+        CORPUS_DIR: path.join(work, 'corpus'),
+        INDEX_DIR: path.join(work, 'index'),
+        MODELS_DIR: path.join(ROOT, 'models'),
+        LOG_LEVEL: 'warn',
+      };
       const build = await measuredBuild(env);
       if (build.code !== 0) throw new Error(`building ${name} exited with ${build.code}: ${build.output.slice(-2000)}${build.logs.slice(-2000)}`);
       const steps = stepsOf(build.output);

@@ -53,7 +53,10 @@ async function baseline(corpus: Corpus, questions: Question[], size: number): Pr
 
 /** The books of `list` (one file name a line) copied from `datasets` into `dir`, which is returned. */
 async function booksCorpus(list: string, datasets: string, dir: string): Promise<string> {
-  const names = (await readFile(list, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+  const names = (await readFile(list, 'utf8'))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   await mkdir(dir, { recursive: true });
   for (const name of names) await copyFile(path.join(datasets, name), path.join(dir, name));
   return dir;
@@ -93,12 +96,16 @@ export async function runBenchQuality(flags: Flags): Promise<void> {
     }
   }
   out.write(`\nThe service (defaults) against plain BM25 over ${size}-word windows, measured in this run.\n`);
-  out.write('\n| questions | ranking | hit@1 | hit@3 | MRR@10 | words per hit | confident answers | off-topic with no answer |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
+  out.write(
+    '\n| questions | ranking | hit@1 | hit@3 | MRR@10 | words per hit | confident answers | off-topic with no answer |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
+  );
   for (const r of rows) {
     const s = r.service;
     const b = r.baseline;
     out.write(`| ${r.set} (${r.n}) | plain BM25 | ${f3(b.hit1)} | ${f3(b.hit3)} | ${f3(b.mrr10)} | ${b.wordsPerHit} | | |\n`);
-    out.write(`| | the service | ${f3(s.hit1)} | ${f3(s.hit3)} | ${f3(s.mrr10)} | ${s.wordsPerHit} | ${(s.confidentAnswers * 100).toFixed(0)} % | ${(s.offtopicUnanswered * 100).toFixed(0)} % of ${offtopic.length} |\n`);
+    out.write(
+      `| | the service | ${f3(s.hit1)} | ${f3(s.hit3)} | ${f3(s.mrr10)} | ${s.wordsPerHit} | ${(s.confidentAnswers * 100).toFixed(0)} % | ${(s.offtopicUnanswered * 100).toFixed(0)} % of ${offtopic.length} |\n`,
+    );
     out.write(`| | ratio | ${ratio(s.hit1, b.hit1)} | ${ratio(s.hit3, b.hit3)} | ${ratio(s.mrr10, b.mrr10)} | ${ratio(s.wordsPerHit, b.wordsPerHit)} | | |\n`);
   }
   out.write(`${JSON.stringify(rows.map((r) => ({ ...r, service: { ...r.service, ranks: undefined, misses: undefined } })))}\n`);

@@ -83,9 +83,13 @@ export async function benchScale(options: { config: Config; books: string[]; wor
   out.write(`\nScale: ${books.length} books, ${megabytes.toFixed(1)} MB, one \`build\` process\n`);
   const build = await timedBuild(env);
   const version = await currentVersion(env.INDEX_DIR);
-  const commit = JSON.parse(await readFile(path.join(env.INDEX_DIR, 'commits', `${version}.json`), 'utf8')) as { manifest: { passages: number }; segments: { name: string }[] };
+  const commit = JSON.parse(await readFile(path.join(env.INDEX_DIR, 'commits', `${version}.json`), 'utf8')) as {
+    manifest: { passages: number };
+    segments: { name: string }[];
+  };
   let rows = 0;
-  for (const s of commit.segments) rows += (JSON.parse(await readFile(path.join(env.INDEX_DIR, 'segments', s.name, 'meta.json'), 'utf8')) as { rows: number }).rows;
+  for (const s of commit.segments)
+    rows += (JSON.parse(await readFile(path.join(env.INDEX_DIR, 'segments', s.name, 'meta.json'), 'utf8')) as { rows: number }).rows;
   const indexMb = (await folderBytes(path.join(env.INDEX_DIR, 'segments'))) / 1e6;
   const manifest = commit.manifest;
   const figures = {
@@ -98,7 +102,9 @@ export async function benchScale(options: { config: Config; books: string[]; wor
     indexMb: Number(indexMb.toFixed(1)),
   };
   out.write('\n| MB | passages | sentence vectors | build s | passages/s | peak RSS MB | index on disk MB |\n| --- | --- | --- | --- | --- | --- | --- |\n');
-  out.write(`| ${figures.megabytes} | ${figures.passages} | ${figures.sentenceVectors} | ${figures.buildS} | ${figures.passagesPerS} | ${figures.buildPeakRssMb} | ${figures.indexMb} |\n`);
+  out.write(
+    `| ${figures.megabytes} | ${figures.passages} | ${figures.sentenceVectors} | ${figures.buildS} | ${figures.passagesPerS} | ${figures.buildPeakRssMb} | ${figures.indexMb} |\n`,
+  );
 
   const questions = await questionsFrom(books, 500);
   const server = await startServer(env);
@@ -110,7 +116,9 @@ export async function benchScale(options: { config: Config; books: string[]; wor
     await loadLevel(server.base, questions, 4, 2);
     for (const c of levels) levelsOut.push(await loadLevel(server.base, questions, c, seconds));
     memory = await memoryOf(server.child.pid!);
-    out.write(`\nServer over that index (loaded in ${server.loadedS.toFixed(1)} s): RSS ${idle.rssMb} MB loaded, ${memory.rssMb} MB after the runs, peak ${memory.peakMb} MB\n`);
+    out.write(
+      `\nServer over that index (loaded in ${server.loadedS.toFixed(1)} s): RSS ${idle.rssMb} MB loaded, ${memory.rssMb} MB after the runs, peak ${memory.peakMb} MB\n`,
+    );
   } finally {
     server.child.kill('SIGTERM');
     await new Promise((r) => server.child.once('exit', r));
@@ -119,20 +127,29 @@ export async function benchScale(options: { config: Config; books: string[]; wor
   out.write('| connections | requests | req/s | p50 ms | p99 ms | errors |\n| --- | --- | --- | --- | --- | --- |\n');
   for (const l of levelsOut) out.write(`| ${l.connections} | ${l.requests} | ${l.rps} | ${l.p50ms} | ${l.p99ms} | ${l.errors} |\n`);
 
-  // In process, the server stopped: recall of the HNSW step and where a search's time goes.
+  const inProcess = await recallAndStages(config, env.INDEX_DIR, questions, out);
+  return { ...figures, serverRssMb: memory.rssMb, serverPeakRssMb: memory.peakMb, load: levelsOut, ...inProcess };
+}
+
+/** In process, the server stopped: recall of the HNSW step against exact search, and where a search's time goes. */
+async function recallAndStages(config: Config, indexDir: string, questions: string[], out: NodeJS.WritableStream) {
   const embedder = await embedderFor(config);
   try {
-    const reader = await createFilesStore(env.INDEX_DIR).open({ expect: embedder, efSearch: config.HNSW_EF_SEARCH });
+    const reader = await createFilesStore(indexDir).open({ expect: embedder, efSearch: config.HNSW_EF_SEARCH });
     const engine = createSearchEngine(reader, embedder, searchSettings(config));
     const sample = questions.filter((_, i) => i % Math.ceil(questions.length / 100) === 0);
     const curve = await hnswRecall(engine, sample, [50, 100, 200, 400], config.HNSW_EF_SEARCH);
-    out.write(`\nHNSW recall@10 against exact search over the ${reader.manifest.passages} passage vectors, ${sample.length} questions:\n\n| efSearch | recall@10 | ms/query |\n| --- | --- | --- |\n`);
+    out.write(
+      `\nHNSW recall@10 against exact search over the ${reader.manifest.passages} passage vectors, ${sample.length} questions:\n\n| efSearch | recall@10 | ms/query |\n| --- | --- | --- |\n`,
+    );
     for (const c of curve) out.write(`| ${c.ef}${c.ef === config.HNSW_EF_SEARCH ? ' (configured)' : ''} | ${c.recall10} | ${c.msPerQuery} |\n`);
     const split = await latencySplit(engine, questions.slice(0, 200));
     out.write(`\nSearch stages over that index, median ms of ${Math.min(200, questions.length)} questions asked one at a time (in process, no HTTP):\n\n`);
-    out.write(`| embed | vector | keyword | fusion | total |\n| --- | --- | --- | --- | --- |\n| ${split.embedMs} | ${split.vectorMs} | ${split.lexicalMs} | ${split.fusionMs} | ${split.totalMs} |\n`);
+    out.write(
+      `| embed | vector | keyword | fusion | total |\n| --- | --- | --- | --- | --- |\n| ${split.embedMs} | ${split.vectorMs} | ${split.lexicalMs} | ${split.fusionMs} | ${split.totalMs} |\n`,
+    );
     const configured = curve.find((c) => c.ef === config.HNSW_EF_SEARCH) ?? curve[curve.length - 1];
-    return { ...figures, serverRssMb: memory.rssMb, serverPeakRssMb: memory.peakMb, load: levelsOut, hnswRecall10: configured.recall10, split };
+    return { hnswRecall10: configured.recall10, split };
   } finally {
     await embedder.dispose();
   }

@@ -43,7 +43,10 @@ export async function embeddingThroughput(embedder: Embedder, modelDir: string, 
   const order = texts.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
   const feeds: Record<string, ort.Tensor>[] = [];
   for (let i = 0; i < order.length; i += batchSize) {
-    const batch = tokenizer(order.slice(i, i + batchSize).map((j) => texts[j]), { padding: true, truncation: true, max_length: embedder.maxTokens });
+    const batch = tokenizer(
+      order.slice(i, i + batchSize).map((j) => texts[j]),
+      { padding: true, truncation: true, max_length: embedder.maxTokens },
+    );
     feeds.push({
       input_ids: new ort.Tensor('int64', batch.input_ids.data as BigInt64Array, batch.input_ids.dims),
       attention_mask: new ort.Tensor('int64', batch.attention_mask.data as BigInt64Array, batch.attention_mask.dims),
@@ -92,7 +95,11 @@ export async function hnswRecall(engine: SearchEngine, queries: string[], efs: n
     let found = 0;
     const started = performance.now();
     for (const [i, q] of queryVectors.entries()) for (const label of await reader.nearest(q, 10)) if (exact[i].has(label)) found++;
-    curve.push({ ef, recall10: Number((found / (queryVectors.length * 10)).toFixed(4)), msPerQuery: Number(((performance.now() - started) / queryVectors.length).toFixed(3)) });
+    curve.push({
+      ef,
+      recall10: Number((found / (queryVectors.length * 10)).toFixed(4)),
+      msPerQuery: Number(((performance.now() - started) / queryVectors.length).toFixed(3)),
+    });
   }
   setEf(configuredEf);
   return curve;

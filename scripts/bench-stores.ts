@@ -48,12 +48,24 @@ async function measure(corpusName: string, corpus: string, work: string, modelsD
   const rows: Row[] = [];
   const filesEnv = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(work, `index-${corpusName}`), MODELS_DIR: modelsDir };
   const files = await timedBuild(filesEnv);
-  rows.push({ corpus: corpusName, store: 'files', buildS: files.seconds, mb: (await folderBytes(filesEnv.INDEX_DIR)) / 1e6, eval: questions && (await evalFigures(filesEnv, questions)) });
+  rows.push({
+    corpus: corpusName,
+    store: 'files',
+    buildS: files.seconds,
+    mb: (await folderBytes(filesEnv.INDEX_DIR)) / 1e6,
+    eval: questions && (await evalFigures(filesEnv, questions)),
+  });
   const database = await startDatabaseProcess(56_000 + Math.floor(Math.random() * 4000), path.join(work, `db-${corpusName}`));
   try {
     const pgEnv = { ...process.env, CORPUS_DIR: corpus, DATABASE_URL: database.url, MODELS_DIR: modelsDir };
     const built = await timedBuild(pgEnv);
-    rows.push({ corpus: corpusName, store: 'postgres', buildS: built.seconds, mb: (await databaseBytes(database.url)) / 1e6, eval: questions && (await evalFigures(pgEnv, questions)) });
+    rows.push({
+      corpus: corpusName,
+      store: 'postgres',
+      buildS: built.seconds,
+      mb: (await databaseBytes(database.url)) / 1e6,
+      eval: questions && (await evalFigures(pgEnv, questions)),
+    });
   } finally {
     await database.stop();
   }
@@ -72,7 +84,10 @@ export async function runBenchStores(flags: Flags & { books?: string; datasets?:
     const library = await booksBySize(path.resolve(String(datasets ?? path.join(ROOT, '..', 'shared', 'datasets', 'gutenberg'))));
     for (const b of library.slice(0, Number(books ?? 10))) await copyFile(b.file, path.join(tenBooks, path.basename(b.file)));
     const questions = path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json');
-    const rows = [...(await measure('seed', path.resolve(config.CORPUS_DIR), work, modelsDir, questions)), ...(await measure('books', tenBooks, work, modelsDir))];
+    const rows = [
+      ...(await measure('seed', path.resolve(config.CORPUS_DIR), work, modelsDir, questions)),
+      ...(await measure('books', tenBooks, work, modelsDir)),
+    ];
     out.write('\n| corpus | store | build s | ratio to files | index MB | seed questions (eval) |\n| --- | --- | --- | --- | --- | --- |\n');
     for (const r of rows) {
       const files = rows.find((x) => x.corpus === r.corpus && x.store === 'files')!;

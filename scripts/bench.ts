@@ -112,5 +112,5 @@ runIfMain(
     .option('--scale-mb <mb>', 'size of the large corpus: the smallest books that fit (default 20)')
     .option('--load-seconds <s>', 'length of each load level (default 20)')
     .option('--models-dir <dir>', 'where models are kept (MODELS_DIR)')
-    .action(async (flags) => runBench(flags))
+    .action(async (flags) => runBench(flags)),
 );

@@ -39,7 +39,9 @@ runIfMain(
     .action(async (flags: { port: string; data?: string }) => {
       const dev = await startDevDatabase({ port: Number(flags.port), dataDir: flags.data });
       process.stdout.write(`DATABASE_URL=${dev.url}\n`);
-      process.stderr.write(`PostgreSQL (PGlite) with pgvector on 127.0.0.1:${flags.port}, data ${flags.data ? `in ${path.resolve(flags.data)}` : 'in memory'}; Ctrl-C stops it.\n`);
+      process.stderr.write(
+        `PostgreSQL (PGlite) with pgvector on 127.0.0.1:${flags.port}, data ${flags.data ? `in ${path.resolve(flags.data)}` : 'in memory'}; Ctrl-C stops it.\n`,
+      );
       const stop = async () => {
         await dev.stop();
         process.exit(0);

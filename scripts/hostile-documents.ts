@@ -44,7 +44,11 @@ const WORD_NS = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';
 
 /** A Word file whose `word/document.xml` is the body given (raw WordprocessingML), and the parts mammoth needs. */
 export function docxOf(body: string | Buffer): Buffer {
-  const xml = Buffer.concat([Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="${WORD_NS}"><w:body>`), Buffer.from(body), Buffer.from('</w:body></w:document>')]);
+  const xml = Buffer.concat([
+    Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="${WORD_NS}"><w:body>`),
+    Buffer.from(body),
+    Buffer.from('</w:body></w:document>'),
+  ]);
   return zipBytes({
     '[Content_Types].xml': `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
     '_rels/.rels': `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
@@ -79,11 +83,16 @@ export function rawPdf(objects: (string | Buffer)[]): Buffer {
 /** A stream object: its dictionary's entries and its data, deflated when `deflate`. */
 function stream(entries: string, data: Buffer, deflate = false): Buffer {
   const body = deflate ? deflateSync(data, { level: 9 }) : data;
-  return Buffer.concat([Buffer.from(`<< ${entries}${deflate ? ' /Filter /FlateDecode' : ''} /Length ${body.length} >>\nstream\n`), body, Buffer.from('\nendstream')]);
+  return Buffer.concat([
+    Buffer.from(`<< ${entries}${deflate ? ' /Filter /FlateDecode' : ''} /Length ${body.length} >>\nstream\n`),
+    body,
+    Buffer.from('\nendstream'),
+  ]);
 }
 
 const FONT = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
-const page = (parent: number, contents: number, resources: string) => `<< /Type /Page /Parent ${parent} 0 R /MediaBox [0 0 612 792] /Contents ${contents} 0 R /Resources ${resources} >>`;
+const page = (parent: number, contents: number, resources: string) =>
+  `<< /Type /Page /Parent ${parent} 0 R /MediaBox [0 0 612 792] /Contents ${contents} 0 R /Resources ${resources} >>`;
 
 /** A one-page PDF whose page shows `text` (plain ASCII), drawn by form XObjects `levels` deep, each drawing the next `fanout` times. */
 export function pdfXObjectBomb(levels = 7, fanout = 10, text = 'Hello'): Buffer {
@@ -125,7 +134,13 @@ export function pdfPageTreeBomb(levels = 6, fanout = 10): Buffer {
 export function pdfStreamBomb(bytes: number): Buffer {
   const content = Buffer.alloc(bytes, 0x20);
   Buffer.from('BT /F1 12 Tf 72 700 Td (Inflated.) Tj ET').copy(content);
-  return rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', page(2, 5, '<< /Font << /F1 4 0 R >> >>'), FONT, stream('', content, true)]);
+  return rawPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    page(2, 5, '<< /Font << /F1 4 0 R >> >>'),
+    FONT,
+    stream('', content, true),
+  ]);
 }
 
 /** Small inputs the readers once read in time growing with the square of their length (or worse), by format. */
@@ -182,7 +197,9 @@ export function prose(chars: number, seed = 1): string[] {
  * large as a book whose sentences repeat, so that a build of it embeds a few thousand sentences, not a million.
  */
 export function drawnProse(chars: number, distinct: number, seed: number): string[] {
-  const sentences = prose(distinct * 120, seed).flatMap((p) => p.split(/(?<=\.) /)).slice(0, distinct);
+  const sentences = prose(distinct * 120, seed)
+    .flatMap((p) => p.split(/(?<=\.) /))
+    .slice(0, distinct);
   const paragraphs: string[] = [];
   let state = seed;
   for (let size = 0; size < chars; ) {

@@ -62,7 +62,18 @@ async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
   await cp(o.corpusDir, corpus, { recursive: true });
   const database = o.store === 'postgres' ? await startDatabaseProcess(55_000 + Math.floor(Math.random() * 5000), path.join(work, 'db')) : null;
   // Every request does the full search: with few distinct questions, the answer cache would measure only itself.
-  const env = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(work, `index-${o.store}`), MODELS_DIR: o.modelsDir, PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, QUERY_CACHE_SIZE: '0', INDEX_POLL_MS: '1000', ...(database ? { DATABASE_URL: database.url } : {}) };
+  const env = {
+    ...process.env,
+    CORPUS_DIR: corpus,
+    INDEX_DIR: path.join(work, `index-${o.store}`),
+    MODELS_DIR: o.modelsDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ADMIN_TOKEN: TOKEN,
+    QUERY_CACHE_SIZE: '0',
+    INDEX_POLL_MS: '1000',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  };
   const servers: Awaited<ReturnType<typeof startServer>>[] = [];
   try {
     await timedBuild(env);
@@ -70,11 +81,14 @@ async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
     const bases = servers.map((s) => s.base);
     const before = await buildOf(bases[0]);
     // Half-way, a document changes and the first server is asked to rebuild; every server must follow.
-    const swap = setTimeout(async () => {
-      const [first] = (await readdir(corpus)).filter((f) => /\.(txt|md)$/i.test(f));
-      await appendFile(path.join(corpus, first), '\n\nA paragraph added during the load test.');
-      await fetch(`${bases[0]}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
-    }, (o.seconds * 1000) / 2);
+    const swap = setTimeout(
+      async () => {
+        const [first] = (await readdir(corpus)).filter((f) => /\.(txt|md)$/i.test(f));
+        await appendFile(path.join(corpus, first), '\n\nA paragraph added during the load test.');
+        await fetch(`${bases[0]}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+      },
+      (o.seconds * 1000) / 2,
+    );
     const result = await spread(bases, o.connections, o.seconds, o.asked);
     clearTimeout(swap);
     const after = await Promise.all(bases.map(buildOf));
@@ -100,18 +114,30 @@ export async function runLoad(flags: Flags & { seconds?: string; connections?: s
   const stores: Store[] = store === 'files' || store === 'postgres' ? [store] : ['files', 'postgres'];
   const file = String(questions ?? path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json'));
   const asked = (JSON.parse(await readFile(file, 'utf8')) as { q: string }[]).map((x) => x.q);
-  const base = { replicas: Number(replicas ?? 1), seconds: Number(seconds ?? 60), connections: Number(connections ?? 32), asked, corpusDir: path.resolve(config.CORPUS_DIR), modelsDir: path.resolve(config.MODELS_DIR) };
+  const base = {
+    replicas: Number(replicas ?? 1),
+    seconds: Number(seconds ?? 60),
+    connections: Number(connections ?? 32),
+    asked,
+    corpusDir: path.resolve(config.CORPUS_DIR),
+    modelsDir: path.resolve(config.MODELS_DIR),
+  };
   const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-load-'));
   const out = process.stdout;
   const rows: LoadRow[] = [];
   try {
-    out.write(`Load: ${base.connections} connections over ${base.replicas} server(s) for ${base.seconds} s a store, ${asked.length} distinct questions, a rebuild swapped in at ${base.seconds / 2} s\n`);
+    out.write(
+      `Load: ${base.connections} connections over ${base.replicas} server(s) for ${base.seconds} s a store, ${asked.length} distinct questions, a rebuild swapped in at ${base.seconds / 2} s\n`,
+    );
     for (const s of stores) rows.push(await loadOne(work, { ...base, store: s }));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  out.write('\n| store | servers | requests | req/s | p50 ms | p99 ms | failed | rebuild swapped in on every server |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
-  for (const r of rows) out.write(`| ${r.store} | ${r.replicas} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.failed} | ${r.swapped ? 'yes' : 'no'} |\n`);
+  out.write(
+    '\n| store | servers | requests | req/s | p50 ms | p99 ms | failed | rebuild swapped in on every server |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
+  );
+  for (const r of rows)
+    out.write(`| ${r.store} | ${r.replicas} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.failed} | ${r.swapped ? 'yes' : 'no'} |\n`);
   const files = rows.find((r) => r.store === 'files');
   const pg = rows.find((r) => r.store === 'postgres');
   const ratio = files && pg ? Number((pg.rps / files.rps).toFixed(3)) : undefined;

@@ -38,8 +38,9 @@ export function createProgram(): Command {
     .addOption(new Option('--host <host>', 'address to listen on (HOST)'))
     .addOption(new Option('--watch', 'rebuild in the background when the corpus changes (WATCH)'))
     .action(async (flags) => (await import('./commands/serve.js')).runServe(flags));
-  common(program.command('mcp').description('serve the search to AI agents as an MCP server on stdin and stdout'))
-    .action(async (flags) => (await import('./commands/mcp.js')).runMcp(flags));
+  common(program.command('mcp').description('serve the search to AI agents as an MCP server on stdin and stdout')).action(async (flags) =>
+    (await import('./commands/mcp.js')).runMcp(flags),
+  );
   common(program.command('query').description('answer one question from the built index, without a server'))
     .argument('<question>', 'the question, in plain language')
     .option('-k, --k <k>', 'how many passages (1 to SEARCH_MAX_K)')
@@ -95,7 +96,10 @@ export async function main(argv = process.argv): Promise<void> {
     process.exit(process.exitCode ?? 0);
   } catch (err) {
     const code = err instanceof AppError ? err.code : 'INTERNAL';
-    const issues = err instanceof AppError && err.issues && !err.message.includes(err.issues[0].message) ? err.issues.map((i) => `\n  ${i.path}: ${i.message}`).join('') : '';
+    const issues =
+      err instanceof AppError && err.issues && !err.message.includes(err.issues[0].message)
+        ? err.issues.map((i) => `\n  ${i.path}: ${i.message}`).join('')
+        : '';
     process.stderr.write(`error ${code}: ${(err as Error).message}${issues}\n`);
     process.exit(1);
   }

@@ -8,7 +8,10 @@ import { AppError } from './errors.js';
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const num = (def: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(def);
 const bool = (def: boolean) =>
-  z.enum(['true', 'false', '1', '0', 'yes', 'no']).default(def ? 'true' : 'false').transform((v) => ['true', '1', 'yes'].includes(v));
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => ['true', '1', 'yes'].includes(v));
 
 /** What an operator sets: where things are, the model, the limits, the token, logging. Listed in .env.example. */
 export const operatorSettings = {
@@ -16,7 +19,9 @@ export const operatorSettings = {
   HOST: z
     .string()
     .min(1)
-    .refine((h) => isIP(h) !== 0 || (!/^[\d.]+$/.test(h) && /^[A-Za-z0-9.-]+$/.test(h)), { message: 'must be an IP address (127.0.0.1, 0.0.0.0, ::1) or a host name' })
+    .refine((h) => isIP(h) !== 0 || (!/^[\d.]+$/.test(h) && /^[A-Za-z0-9.-]+$/.test(h)), {
+      message: 'must be an IP address (127.0.0.1, 0.0.0.0, ::1) or a host name',
+    })
     .default('127.0.0.1'),
   CORPUS_DIR: z.string().min(1).default('corpus'),
   INDEX_DIR: z.string().min(1).default('index'),
@@ -82,16 +87,20 @@ export const rankingSettings = {
   BM25_B: num(0.75, 0, 1),
 };
 
-export const configSchema = z.object({ ...operatorSettings, ...rankingSettings }).refine((c) => c.CHUNK_OVERLAP < c.CHUNK_WORDS, {
-  path: ['CHUNK_OVERLAP'],
-  message: 'must be smaller than CHUNK_WORDS',
-}).refine((c) => c.FUSION_KEYWORD_MIN <= c.FUSION_KEYWORD_MAX, {
-  path: ['FUSION_KEYWORD_MIN'],
-  message: 'must not exceed FUSION_KEYWORD_MAX',
-}).refine((c) => c.SEARCH_DEFAULT_K <= c.SEARCH_MAX_K, {
-  path: ['SEARCH_DEFAULT_K'],
-  message: 'must not exceed SEARCH_MAX_K',
-});
+export const configSchema = z
+  .object({ ...operatorSettings, ...rankingSettings })
+  .refine((c) => c.CHUNK_OVERLAP < c.CHUNK_WORDS, {
+    path: ['CHUNK_OVERLAP'],
+    message: 'must be smaller than CHUNK_WORDS',
+  })
+  .refine((c) => c.FUSION_KEYWORD_MIN <= c.FUSION_KEYWORD_MAX, {
+    path: ['FUSION_KEYWORD_MIN'],
+    message: 'must not exceed FUSION_KEYWORD_MAX',
+  })
+  .refine((c) => c.SEARCH_DEFAULT_K <= c.SEARCH_MAX_K, {
+    path: ['SEARCH_DEFAULT_K'],
+    message: 'must not exceed SEARCH_MAX_K',
+  });
 
 export const invalid = (issues: { path: string; message: string }[]) =>
   new AppError('CONFIG_INVALID', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
@@ -109,7 +118,11 @@ function readProfile(file: string): Record<string, string> {
   if (!parsed.success) {
     throw invalid(parsed.error.issues.map((i) => ({ path: `RANKING_PROFILE ${file}${i.path.length ? ` ${i.path.join('.')}` : ''}`, message: i.message })));
   }
-  return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(parsed.data)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -182,5 +195,9 @@ export function settingsGiven(): Record<string, string> | undefined {
     throw new AppError('CONFIG_INVALID', `${CONFIG_VARIABLE} is not JSON: ${(err as Error).message}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppError('CONFIG_INVALID', `${CONFIG_VARIABLE} is not a JSON object`);
-  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(parsed)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }

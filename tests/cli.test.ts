@@ -28,7 +28,9 @@ describe('the command line', () => {
 
   beforeAll(async () => {
     root = await tempDir();
-    const corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard. Mugs hang above the sink.\n\nThe spare key is under the blue pot.' });
+    const corpus = await writeCorpus(root, {
+      'notes.txt': 'The kettle is in the left cupboard. Mugs hang above the sink.\n\nThe spare key is under the blue pot.',
+    });
     // Passages of about one sentence, so that the two paragraphs give several hits.
     env = { CORPUS_DIR: corpus, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CHUNK_WORDS: '8', CHUNK_OVERLAP: '0' };
     await runBuild(env);
@@ -48,7 +50,10 @@ describe('the command line', () => {
   it('reads .env from the working folder, the environment winning over it', async () => {
     const port = await freePort();
     const cwd = await tempDir();
-    await writeFile(path.join(cwd, '.env'), `PORT=${port}\nHOST=127.0.0.1\nCORPUS_DIR=${env.CORPUS_DIR}\nINDEX_DIR=${env.INDEX_DIR}\nMODELS_DIR=${MODELS_DIR}\nLOG_LEVEL=silent\n`);
+    await writeFile(
+      path.join(cwd, '.env'),
+      `PORT=${port}\nHOST=127.0.0.1\nCORPUS_DIR=${env.CORPUS_DIR}\nINDEX_DIR=${env.INDEX_DIR}\nMODELS_DIR=${MODELS_DIR}\nLOG_LEVEL=silent\n`,
+    );
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['PORT', 'HOST', 'CORPUS_DIR', 'INDEX_DIR', 'MODELS_DIR'].includes(k)));
     // LOG_LEVEL from the environment wins over the file's "silent": the address is logged.
     const child = startCommand(['serve'], { env: { ...clean, LOG_LEVEL: 'info' }, cwd, compiled: true });
@@ -75,7 +80,7 @@ describe('the command line', () => {
     }
   });
 
-  it('checks query\'s options as the API checks its parameters', async () => {
+  it("checks query's options as the API checks its parameters", async () => {
     for (const [args, path, says] of [
       [['-k', 'abc'], '-k', 'must be'],
       [['-k', '0'], '-k', 'must be'],
@@ -100,7 +105,10 @@ describe('the command line', () => {
     expect(good.code).toBe(0);
     expect(good.out).toContain('[The kettle is in the left cupboard.]');
     expect(good.out).not.toContain('weak match');
-    const second = await run(['query', 'where is the kettle', '-k', '1', '--offset', '1', '--source', '*.txt', '--group-by', 'source', '--group-size', '2', '--all'], { env });
+    const second = await run(
+      ['query', 'where is the kettle', '-k', '1', '--offset', '1', '--source', '*.txt', '--group-by', 'source', '--group-size', '2', '--all'],
+      { env },
+    );
     expect(second.out).toMatch(/^1\. notes\.txt:\d+-\d+ {2}score/);
     expect(second.out).not.toContain('[The kettle is in the left cupboard.]');
     expect(second.out).toMatch(/\[(Mugs hang above the sink\.|The spare key is under the blue pot\.)\]/);
@@ -118,7 +126,7 @@ describe('the command line', () => {
     expect(asJson.hits[0].score).toBeLessThanOrEqual(asJson.threshold);
   });
 
-  it('names a missing or malformed questions file in eval\'s error', async () => {
+  it("names a missing or malformed questions file in eval's error", async () => {
     const missing = await run(['eval', path.join(root, 'nope.json')], { env });
     expect(missing.code).toBe(1);
     expect(missing.err).toContain(`error EVAL_INPUT_INVALID: The evaluation input ${path.join(root, 'nope.json')} cannot be used: no such file`);
@@ -132,7 +140,9 @@ describe('the command line', () => {
     const npm = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
     try {
       await waitForLog(npm, /"url":"(http:\/\/[^"]+)"/);
-      const server = childrenOf(npm.pid!).flatMap((pid) => [pid, ...childrenOf(pid)]).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serve'));
+      const server = childrenOf(npm.pid!)
+        .flatMap((pid) => [pid, ...childrenOf(pid)])
+        .find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('serve'));
       expect(server).toBeDefined();
       npm.kill('SIGTERM');
       await exited(npm);
@@ -143,4 +153,3 @@ describe('the command line', () => {
     }
   });
 });
-

@@ -21,10 +21,11 @@ describe('loadConfig', () => {
 
   it('takes an IP address or a host name for HOST, and refuses what is neither', () => {
     for (const host of ['127.0.0.1', '0.0.0.0', '::1', '::', 'localhost', 'search.internal']) expect(loadConfig({}, { HOST: host }).HOST).toBe(host);
-    for (const host of ['999.1.1.1', '1.2.3', 'a host', 'http://x']) expect(() => loadConfig({}, { HOST: host }), host).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    for (const host of ['999.1.1.1', '1.2.3', 'a host', 'http://x'])
+      expect(() => loadConfig({}, { HOST: host }), host).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
-  it('takes a parent process\'s whole configuration as one JSON value, over its own environment', () => {
+  it("takes a parent process's whole configuration as one JSON value, over its own environment", () => {
     const saved = process.env.PASSAGE_SEARCH_CONFIG;
     try {
       process.env.PASSAGE_SEARCH_CONFIG = JSON.stringify(loadConfig({}, { PORT: '4321', WATCH: 'true' }));
@@ -74,7 +75,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { SEARCH_DEFAULT_K: '20', SEARCH_MAX_K: '10' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
-  it('lists the operator\'s settings in .env.example, and the ranking profile\'s in docs/usage.md only', async () => {
+  it("lists the operator's settings in .env.example, and the ranking profile's in docs/usage.md only", async () => {
     const { readFile } = await import('node:fs/promises');
     const example = await readFile('.env.example', 'utf8');
     const readme = await readFile('docs/usage.md', 'utf8');
@@ -99,7 +100,7 @@ describe('the ranking profile', () => {
     return file;
   };
 
-  it('sets ranking settings from its file, under the environment\'s', async () => {
+  it("sets ranking settings from its file, under the environment's", async () => {
     const file = await profile('p.json', JSON.stringify({ FUSION_KEYWORD_MIN: 0, FUSION_KEYWORD_MAX: 0.5, SEARCH_DEDUP: false, CHUNK_WORDS: 120 }));
     const c = loadConfig({}, { RANKING_PROFILE: file, FUSION_KEYWORD_MAX: '0.7' });
     expect(c).toMatchObject({ FUSION_KEYWORD_MIN: 0, FUSION_KEYWORD_MAX: 0.7, SEARCH_DEDUP: false, CHUNK_WORDS: 120, BM25_K1: 1.5 });

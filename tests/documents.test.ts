@@ -43,17 +43,22 @@ describe('a corpus of every format', () => {
   it('builds, naming the unsupported file and its reason on the terminal and in the JSON log', () => {
     expect(output).toMatch(/Indexed 5 document\(s\) \(5 read, 0 unchanged\)/);
     expect(output).toContain('Skipped 1 file(s):\n  data/prices.csv — unsupported type (.csv)\n');
-    const logged = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged).toContainEqual(expect.objectContaining({ event: 'corpus.skipped', source: 'data/prices.csv', code: 'unsupported' }));
   });
 
-  it('answers a question answered only on the PDF\'s second page with that PDF first, on page 2, under its title', async () => {
+  it("answers a question answered only on the PDF's second page with that PDF first, on page 2, under its title", async () => {
     const { body } = await get(`/search?q=${encodeURIComponent('When was the cider press at Holloway Farm rebuilt?')}`);
     expect(body.hits[0]).toMatchObject({ source: 'reports/orchard-report.pdf', page: 2, title: 'Orchard report 2026' });
-    expect((body.hits[0].highlight as { text: string }).text).toBe('The cider press at Holloway Farm was rebuilt in 1887 after a fire destroyed the old oak screw.');
+    expect((body.hits[0].highlight as { text: string }).text).toBe(
+      'The cider press at Holloway Farm was rebuilt in 1887 after a fire destroyed the old oak screw.',
+    );
   });
 
-  it('keeps the web page\'s boilerplate out of every passage and the Markdown\'s markup out of passages and highlights', async () => {
+  it("keeps the web page's boilerplate out of every passage and the Markdown's markup out of passages and highlights", async () => {
     const all = passages.map((p) => p.text).join('\n');
     for (const word of ['Shop our catalogue', 'cookies', 'newsletter', 'Copyright', 'Subscribe', 'window.analytics']) expect(all).not.toContain(word);
     for (const markup of ['**', '](', '---', 'title:', '`']) expect(all).not.toContain(markup);
@@ -69,7 +74,7 @@ describe('a corpus of every format', () => {
     expect(body.hits[0].source).toBe('notes/recettes.txt');
   });
 
-  it('gives the Word file\'s sections, and the web page\'s title and sections', async () => {
+  it("gives the Word file's sections, and the web page's title and sections", async () => {
     expect(passages.find((p) => p.text.startsWith('The committee approved'))).toMatchObject({ source: 'reports/budget.docx', section: 'Equipment' });
     const { body } = await get(`/search?q=${encodeURIComponent('why wrap each pear in newspaper')}`);
     expect(body.hits[0]).toMatchObject({ source: 'pages/pears.html', title: 'Keeping pears through winter', section: 'Wrapping' });

@@ -9,7 +9,6 @@ import { compile, runBuild, startServer } from './helpers/server.js';
 // Response bodies are checked field by field below.
 const json = async (res: Response): Promise<any> => res.json();
 
-
 describe('seed document end to end', () => {
   let root: string;
   let base: string;
@@ -97,7 +96,12 @@ describe('the compiled server stopped by SIGTERM', () => {
   it('stops cleanly on SIGTERM, finishing the requests it has taken', async () => {
     const url = `${server.base}/search?q=${encodeURIComponent(KABUL_QUESTION)}&k=50`;
     // Requests on open connections, then the signal while they are being answered.
-    const inFlight = Array.from({ length: 16 }, () => fetch(url).then((r) => r.status, (e: Error) => e.message));
+    const inFlight = Array.from({ length: 16 }, () =>
+      fetch(url).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      ),
+    );
     await new Promise((r) => setTimeout(r, 20));
     server.child.kill('SIGTERM');
     const code = await exited(server.child);

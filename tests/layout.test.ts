@@ -40,7 +40,8 @@ function relativeImports(text: string): string[] {
 function functionLengths(text: string): { name: string; lines: number }[] {
   const lines = text.split('\n');
   const out: { name: string; lines: number }[] = [];
-  const opener = /^\s*(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*(\w+)|(?:const|let)\s+(\w+)\s*=\s*(?:async\s*)?(?:\([^)]*\)|\w+)\s*(?::[^=]+)?=>\s*\{|(?:async\s+)?(\w+)\s*\([^)]*\)\s*(?::[^{]+)?\{\s*$)/;
+  const opener =
+    /^\s*(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*(\w+)|(?:const|let)\s+(\w+)\s*=\s*(?:async\s*)?(?:\([^)]*\)|\w+)\s*(?::[^=]+)?=>\s*\{|(?:async\s+)?(\w+)\s*\([^)]*\)\s*(?::[^{]+)?\{\s*$)/;
   lines.forEach((line, i) => {
     const m = opener.exec(line);
     if (!m || /^\s*(?:if|for|while|switch|catch|return)\b/.test(line)) return;
@@ -48,7 +49,7 @@ function functionLengths(text: string): { name: string; lines: number }[] {
     let started = false;
     for (let j = i; j < lines.length; j++) {
       for (const ch of lines[j].replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`|\/\/.*$/g, '')) {
-        if (ch === '{') (depth++, (started = true));
+        if (ch === '{') depth++, (started = true);
         if (ch === '}') depth--;
       }
       if (started && depth <= 0) {
@@ -98,7 +99,17 @@ describe('the source layout', () => {
   });
 
   it('measures a function from its opening line to its closing brace', () => {
-    const text = ['export function a(x: number) {', '  if (x) {', "    return '}';", '  }', '  return 1;', '}', 'const b = async (y: string) => {', '  return y;', '};'].join('\n');
+    const text = [
+      'export function a(x: number) {',
+      '  if (x) {',
+      "    return '}';",
+      '  }',
+      '  return 1;',
+      '}',
+      'const b = async (y: string) => {',
+      '  return y;',
+      '};',
+    ].join('\n');
     expect(functionLengths(text)).toEqual([
       { name: 'a', lines: 6 },
       { name: 'b', lines: 3 },

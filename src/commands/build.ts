@@ -42,7 +42,10 @@ function stopWithParent(stop: (why: string) => void): () => void {
   return () => clearInterval(timer);
 }
 
-async function build(flags: Flags & { force?: boolean }, json: boolean): Promise<{ index: string; upToDate: boolean; documents: number; passages: number; embedded: number; skipped: number }> {
+async function build(
+  flags: Flags & { force?: boolean },
+  json: boolean,
+): Promise<{ index: string; upToDate: boolean; documents: number; passages: number; embedded: number; skipped: number }> {
   const { force, ...rest } = flags;
   const config = configFrom(rest);
   const stopping = new AbortController();
@@ -76,7 +79,14 @@ async function build(flags: Flags & { force?: boolean }, json: boolean): Promise
     const started = performance.now();
     const result = await syncFolder(corpus, model, options);
     const m = result.manifest;
-    const outcome = { index: result.name, upToDate: result.upToDate, documents: m.documents.length, passages: m.passages, embedded: result.embedded, skipped: result.skipped.length };
+    const outcome = {
+      index: result.name,
+      upToDate: result.upToDate,
+      documents: m.documents.length,
+      passages: m.passages,
+      embedded: result.embedded,
+      skipped: result.skipped.length,
+    };
     if (result.upToDate) {
       say(`Index is up to date: ${m.documents.length} document(s), ${m.passages} passages (${result.name}, built ${m.builtAt}).\n`);
       reportSkipped(result.skipped, say);
@@ -85,7 +95,12 @@ async function build(flags: Flags & { force?: boolean }, json: boolean): Promise
     const ended = performance.now();
     const seconds = (ended - started) / 1000;
     const times = phases.map((p, i) => ({ stage: p.stage, seconds: Number((((phases[i + 1]?.at ?? ended) - p.at) / 1000).toFixed(2)) }));
-    log('build.done', { build: result.name, seconds: Number(seconds.toFixed(2)), phases: Object.fromEntries(times.map((t) => [t.stage, t.seconds])), skipped: result.skipped.length });
+    log('build.done', {
+      build: result.name,
+      seconds: Number(seconds.toFixed(2)),
+      phases: Object.fromEntries(times.map((t) => [t.stage, t.seconds])),
+      skipped: result.skipped.length,
+    });
     const what = result.rebuilt
       ? `Indexed ${m.documents.length} document(s) (${result.extracted} read, ${result.reusedFiles} unchanged)`
       : `Updated ${result.changed} document(s), removed ${result.removed} (${result.extracted} read; ${m.documents.length} in all)`;

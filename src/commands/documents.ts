@@ -47,7 +47,8 @@ export async function runDelete(source: string, flags: Flags): Promise<void> {
 
 export async function runList(flags: Flags & { origin?: string; json?: boolean }): Promise<void> {
   const { origin, json, ...rest } = flags;
-  if (origin !== undefined && origin !== 'folder' && origin !== 'api') throw new AppError('INVALID_REQUEST', [{ path: '--origin', message: 'must be folder or api' }]);
+  if (origin !== undefined && origin !== 'folder' && origin !== 'api')
+    throw new AppError('INVALID_REQUEST', [{ path: '--origin', message: 'must be folder or api' }]);
   const config = configFrom(rest);
   const store = storeFor(config);
   try {
@@ -59,7 +60,9 @@ export async function runList(flags: Flags & { origin?: string; json?: boolean }
       return;
     }
     for (const d of documents) {
-      process.stdout.write(`${d.origin === 'api' ? 'api   ' : 'folder'}  ${d.source}${d.title ? `  “${d.title}”` : ''}  ${d.passages} passages, ${d.bytes} bytes, indexed ${d.indexedAt}\n`);
+      process.stdout.write(
+        `${d.origin === 'api' ? 'api   ' : 'folder'}  ${d.source}${d.title ? `  “${d.title}”` : ''}  ${d.passages} passages, ${d.bytes} bytes, indexed ${d.indexedAt}\n`,
+      );
     }
     process.stdout.write(`${documents.length} document(s) in ${await store.currentName()}\n`);
   } finally {

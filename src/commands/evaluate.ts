@@ -17,11 +17,15 @@ export async function runEval(file: string, flags: Flags & { offtopic?: string }
   const offtopic = offtopicQuestions ? await evaluateOfftopic(engine, offtopicQuestions) : null;
   await embedder.dispose();
   const out = process.stdout;
-  out.write(`${questions.length} questions from ${file} over ${config.CORPUS_DIR} (${rebuilt ? 'index rebuilt' : 'index reused'}, model ${embedder.modelId})\n`);
+  out.write(
+    `${questions.length} questions from ${file} over ${config.CORPUS_DIR} (${rebuilt ? 'index rebuilt' : 'index reused'}, model ${embedder.modelId})\n`,
+  );
   out.write(`hit@1 ${report.hit1.toFixed(3)}   hit@3 ${report.hit3.toFixed(3)}   MRR@10 ${report.mrr10.toFixed(3)}   ${report.wordsPerHit} words per hit\n`);
   out.write(`confident: ${(report.confidentAnswers * 100).toFixed(0)}% of the answering hits in the top 3\n`);
   if (offtopic) {
-    out.write(`off-topic (${offtopicFile}): ${Math.round(offtopic.unanswered * offtopic.n)} of ${offtopic.n} with no confident hit (${(offtopic.unanswered * 100).toFixed(0)}%)\n`);
+    out.write(
+      `off-topic (${offtopicFile}): ${Math.round(offtopic.unanswered * offtopic.n)} of ${offtopic.n} with no confident hit (${(offtopic.unanswered * 100).toFixed(0)}%)\n`,
+    );
     for (const a of offtopic.answered) out.write(`  confident for: ${a.q}  (${a.score.toFixed(3)}) ${a.top.slice(0, 80)}\n`);
   }
   out.write(
@@ -32,7 +36,14 @@ export async function runEval(file: string, flags: Flags & { offtopic?: string }
     out.write('\nNot answered first:\n');
     for (const m of report.misses) out.write(`  rank ${m.rank ?? '>10'}  ${m.q}\n           top: ${m.top.slice(0, 100)}\n`);
   }
-  const summary = { hit1: report.hit1, hit3: report.hit3, mrr10: report.mrr10, n: report.n, wordsPerHit: report.wordsPerHit, confidentAnswers: report.confidentAnswers };
+  const summary = {
+    hit1: report.hit1,
+    hit3: report.hit3,
+    mrr10: report.mrr10,
+    n: report.n,
+    wordsPerHit: report.wordsPerHit,
+    confidentAnswers: report.confidentAnswers,
+  };
   out.write(`${JSON.stringify(offtopic ? { ...summary, offtopicUnanswered: offtopic.unanswered, offtopicN: offtopic.n } : summary)}\n`);
 }
 
@@ -48,7 +59,11 @@ export async function runEvalBeir(dir: string, flags: Flags): Promise<void> {
   const report = await evaluateBeir(engine, data);
   await embedder.dispose();
   const out = process.stdout;
-  out.write(`${name}: ${data.corpus.files.length} documents, ${engine.reader.manifest.passages} passages (${rebuilt ? 'built' : 'reused'} in ${((indexed - started) / 1000).toFixed(1)} s), ${report.queries} test queries, model ${embedder.modelId}\n`);
-  out.write(`nDCG@10 ${report.ndcg10.toFixed(4)}   recall@100 ${report.recall100.toFixed(4)}   (${((performance.now() - indexed) / report.queries).toFixed(1)} ms/query)\n`);
+  out.write(
+    `${name}: ${data.corpus.files.length} documents, ${engine.reader.manifest.passages} passages (${rebuilt ? 'built' : 'reused'} in ${((indexed - started) / 1000).toFixed(1)} s), ${report.queries} test queries, model ${embedder.modelId}\n`,
+  );
+  out.write(
+    `nDCG@10 ${report.ndcg10.toFixed(4)}   recall@100 ${report.recall100.toFixed(4)}   (${((performance.now() - indexed) / report.queries).toFixed(1)} ms/query)\n`,
+  );
   out.write(`${JSON.stringify(report)}\n`);
 }

@@ -22,11 +22,20 @@ export function mcpDepsOf(config: Config, service: Service): McpDeps {
   return {
     engine: () => service.engine(),
     readDocument: (source) => service.readDocument(source),
-    limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 },
+    limits: {
+      maxQueryChars: config.MAX_QUERY_CHARS,
+      defaultK: config.SEARCH_DEFAULT_K,
+      maxK: config.SEARCH_MAX_K,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      maxScore: 1 + config.BM25_K1,
+    },
     timeoutMs: config.REQUEST_TIMEOUT_MS,
     version,
     onInternalError: (err) =>
-      logger.error({ event: 'mcp.error', err: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code, stack: err.stack } : String(err) }),
+      logger.error({
+        event: 'mcp.error',
+        err: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code, stack: err.stack } : String(err),
+      }),
   };
 }
 

@@ -19,24 +19,55 @@ function printHits(found: SearchHit[], all: boolean): void {
     const text = h.text.slice(0, h.highlight.start) + mark(h.highlight.text) + h.text.slice(h.highlight.end);
     const where = placeOf(h);
     const weak = h.confident ? '' : '  (weak match)';
-    process.stdout.write(`${i + 1}. ${h.source}:${h.start}-${h.end}  score ${h.score.toFixed(3)}${weak}${where ? `  ${where}` : ''}\n   ${text.replace(/\s+/g, ' ')}\n\n`);
+    process.stdout.write(
+      `${i + 1}. ${h.source}:${h.start}-${h.end}  score ${h.score.toFixed(3)}${weak}${where ? `  ${where}` : ''}\n   ${text.replace(/\s+/g, ' ')}\n\n`,
+    );
   });
   if (!found.length) process.stdout.write('No passage matches.\n');
-  else if (!hits.length) process.stdout.write(`No passage answers this. ${found.length} weaker match${found.length === 1 ? '' : 'es'}: add --all to see ${found.length === 1 ? 'it' : 'them'}.\n`);
+  else if (!hits.length)
+    process.stdout.write(
+      `No passage answers this. ${found.length} weaker match${found.length === 1 ? '' : 'es'}: add --all to see ${found.length === 1 ? 'it' : 'them'}.\n`,
+    );
 }
 
-type QueryFlags = Flags & { k?: string; minScore?: string; offset?: string; source?: string; groupBy?: string; groupSize?: string; json?: boolean; all?: boolean };
+type QueryFlags = Flags & {
+  k?: string;
+  minScore?: string;
+  offset?: string;
+  source?: string;
+  groupBy?: string;
+  groupSize?: string;
+  json?: boolean;
+  all?: boolean;
+};
 
 export async function runQuery(question: string, flags: QueryFlags): Promise<void> {
   const { k, minScore, offset, source, groupBy, groupSize, json, all, ...rest } = flags;
   const config = configFrom(rest);
-  const schema = searchRequestSchemas({ maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 }).get;
+  const schema = searchRequestSchemas({
+    maxQueryChars: config.MAX_QUERY_CHARS,
+    defaultK: config.SEARCH_DEFAULT_K,
+    maxK: config.SEARCH_MAX_K,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxScore: 1 + config.BM25_K1,
+  }).get;
   const given = Object.fromEntries(Object.entries({ k, minScore, offset, source, groupBy, groupSize }).filter(([, v]) => v !== undefined));
   const parsed = schema.safeParse({ q: question, ...given });
   if (!parsed.success) {
     // The flags' names, as the command line spells them.
-    const names: Record<string, string> = { q: 'question', k: '-k', minScore: '--min-score', offset: '--offset', source: '--source', groupBy: '--group-by', groupSize: '--group-size' };
-    throw new AppError('INVALID_REQUEST', parsed.error.issues.map((i) => ({ path: names[String(i.path[0])] ?? i.path.join('.'), message: i.message })));
+    const names: Record<string, string> = {
+      q: 'question',
+      k: '-k',
+      minScore: '--min-score',
+      offset: '--offset',
+      source: '--source',
+      groupBy: '--group-by',
+      groupSize: '--group-size',
+    };
+    throw new AppError(
+      'INVALID_REQUEST',
+      parsed.error.issues.map((i) => ({ path: names[String(i.path[0])] ?? i.path.join('.'), message: i.message })),
+    );
   }
   const service = await createService(config);
   try {

@@ -36,10 +36,15 @@ function hardenServer(server: Server): void {
   server.keepAliveTimeout = 5_000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return socket.destroy();
-    const error = err.code === 'HPE_HEADER_OVERFLOW' ? new AppError('HEADERS_TOO_LARGE') : new AppError('BAD_HTTP', (err.code ?? 'malformed').replace(/^HPE_/, '').toLowerCase());
+    const error =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? new AppError('HEADERS_TOO_LARGE')
+        : new AppError('BAD_HTTP', (err.code ?? 'malformed').replace(/^HPE_/, '').toLowerCase());
     const body = JSON.stringify(errorBody(error));
     const reason = error.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${error.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${error.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
 }
 
@@ -49,16 +54,26 @@ function hardenServer(server: Server): void {
  */
 function startChanges(config: Config, service: Service) {
   const metrics = config.METRICS
-    ? createMetrics({ index: () => service.health().index as { build: string; passages: number; documents: number } | null, modelQueue: () => service.embedder.pendingQueries?.() ?? 0 })
+    ? createMetrics({
+        index: () => service.health().index as { build: string; passages: number; documents: number } | null,
+        modelQueue: () => service.embedder.pendingQueries?.() ?? 0,
+      })
     : undefined;
   let rebuildStarted = 0;
   // Rebuilds counted and timed from the reindexer's own events.
   const reindexLog = (event: string, fields?: Record<string, unknown>) => {
     if (event === 'reindex.start') (rebuildStarted = performance.now()), metrics?.rebuild('started');
-    if (event === 'reindex.done' || event === 'reindex.failed') metrics?.rebuild(event === 'reindex.done' ? 'done' : 'failed', (performance.now() - rebuildStarted) / 1000);
+    if (event === 'reindex.done' || event === 'reindex.failed')
+      metrics?.rebuild(event === 'reindex.done' ? 'done' : 'failed', (performance.now() - rebuildStarted) / 1000);
     log(event, fields);
   };
-  const reindexer = createReindexer({ config, reload: () => service.reload(), debounceMs: config.WATCH_DEBOUNCE_MS, timeoutMs: config.BUILD_TIMEOUT_MS, log: reindexLog });
+  const reindexer = createReindexer({
+    config,
+    reload: () => service.reload(),
+    debounceMs: config.WATCH_DEBOUNCE_MS,
+    timeoutMs: config.BUILD_TIMEOUT_MS,
+    log: reindexLog,
+  });
   // This server's own changes: documents over the API, and the folder's edits, made in place with its model.
   const writer = createLiveWriter({
     config,
@@ -69,7 +84,9 @@ function startChanges(config: Config, service: Service) {
     debounceMs: config.WATCH_DEBOUNCE_MS,
     log,
   });
-  const watcher = config.WATCH ? watchCorpus(config.CORPUS_DIR, { request: (reason) => writer.requestSync(reason) }, { log, checkMs: config.WATCH_CHECK_MS }) : null;
+  const watcher = config.WATCH
+    ? watchCorpus(config.CORPUS_DIR, { request: (reason) => writer.requestSync(reason) }, { log, checkMs: config.WATCH_CHECK_MS })
+    : null;
   // Edits made while no server watched are not lost: the folder is synced at start.
   if (config.WATCH) writer.requestSync('start');
   return { metrics, reindexer, writer, watcher };
@@ -85,7 +102,9 @@ async function warnIfOtherCorpus(config: Config, service: Service): Promise<void
     const dir = path.resolve(config.CORPUS_DIR);
     if (manifest.corpusDir && manifest.corpusDir !== dir) {
       log('index.other-corpus', { index: manifest.corpusDir, configured: dir });
-      process.stdout.write(`warning: the index was built from ${manifest.corpusDir}, not from CORPUS_DIR ${dir}: run \`npm run build:index\` to index ${dir}\n`);
+      process.stdout.write(
+        `warning: the index was built from ${manifest.corpusDir}, not from CORPUS_DIR ${dir}: run \`npm run build:index\` to index ${dir}\n`,
+      );
       return;
     }
     if (!manifest.corpusDir) return; // documents put over the API only: no folder to compare
@@ -98,19 +117,10 @@ async function warnIfOtherCorpus(config: Config, service: Service): Promise<void
   }
 }
 
-/** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
-export async function startServer(config: Config): Promise<RunningServer> {
-  const service = await createService(config, undefined, storeFor(config, (err) => log('database.error', { message: err.message })));
-  let indexReady = true;
-  try {
-    service.engine();
-  } catch {
-    indexReady = false; // said once by the first reload below, with its reason
-  }
-  const { metrics, reindexer, writer, watcher } = startChanges(config, service);
-  // The port is known once the server listens (PORT=0 picks one): /mcp reads the hosts it answers to per request.
-  let mcpHosts: string[] = [];
-  const app = createApp({
+/** The app of a running server: its routes over the service, and its changes' state in /health. */
+function appOf(config: Config, service: Service, changes: ReturnType<typeof startChanges>, mcpHosts: () => string[]) {
+  const { metrics, reindexer, writer, watcher } = changes;
+  return createApp({
     engine: () => service.engine(),
     health: () => ({
       ...service.health(),
@@ -129,10 +139,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
       writer: config.ADMIN_TOKEN ? { put: (source, bytes, type) => writer.put(source, bytes, type), remove: (source) => writer.remove(source) } : undefined,
       maxBytes: config.MAX_DOCUMENT_BYTES,
     },
-    limits: { maxQueryChars: config.MAX_QUERY_CHARS, defaultK: config.SEARCH_DEFAULT_K, maxK: config.SEARCH_MAX_K, maxBodyBytes: config.MAX_BODY_BYTES, maxScore: 1 + config.BM25_K1 },
+    limits: {
+      maxQueryChars: config.MAX_QUERY_CHARS,
+      defaultK: config.SEARCH_DEFAULT_K,
+      maxK: config.SEARCH_MAX_K,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      maxScore: 1 + config.BM25_K1,
+    },
     admin: config.ADMIN_TOKEN ? { token: config.ADMIN_TOKEN, reindex: () => (reindexer.request('admin'), { ...reindexer.status() }) } : undefined,
     onInternalError: (err) =>
-      logger.error({ event: 'request.error', err: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code, stack: err.stack } : String(err) }),
+      logger.error({
+        event: 'request.error',
+        err: err instanceof Error ? { name: err.name, message: err.message, code: (err as AppError).code, stack: err.stack } : String(err),
+      }),
     logger: logger.child({ event: 'request' }),
     metrics,
     corsOrigin: config.CORS_ORIGIN === 'none' ? undefined : config.CORS_ORIGIN,
@@ -140,8 +159,28 @@ export async function startServer(config: Config): Promise<RunningServer> {
     cacheSize: config.QUERY_CACHE_SIZE,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
-    mcp: mcpEndpoint(config, service, () => mcpHosts, writer),
+    mcp: mcpEndpoint(config, service, mcpHosts, writer),
   });
+}
+
+/** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const service = await createService(
+    config,
+    undefined,
+    storeFor(config, (err) => log('database.error', { message: err.message })),
+  );
+  let indexReady = true;
+  try {
+    service.engine();
+  } catch {
+    indexReady = false; // said once by the first reload below, with its reason
+  }
+  const changes = startChanges(config, service);
+  const { reindexer, writer, watcher } = changes;
+  // The port is known once the server listens (PORT=0 picks one): /mcp reads the hosts it answers to per request.
+  let mcpHosts: string[] = [];
+  const app = appOf(config, service, changes, () => mcpHosts);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
   try {
     await once(server, 'listening');

@@ -31,7 +31,9 @@ export async function embedderFor(config: Config): Promise<Embedder> {
 /** Logs on stderr: readable lines on a terminal (pino-pretty, in process), JSON lines otherwise (pino). */
 export const logger = pino(
   { level: 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime, redact: ['authorization', '*.authorization'] },
-  process.stderr.isTTY && !process.env.CI ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }) : pino.destination({ fd: 2, sync: true }),
+  process.stderr.isTTY && !process.env.CI
+    ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
+    : pino.destination({ fd: 2, sync: true }),
 );
 
 /** One structured log line: an event name and its fields. */
@@ -66,7 +68,12 @@ export function progressReporter(label: string, every = 50_000): BuildOptions['o
 }
 
 /** Reuses the current index when it was built from this corpus with these settings, else builds it. */
-export async function engineFor(config: Config, embedder: Embedder, corpus: Corpus, depth?: number): Promise<{ engine: SearchEngine; rebuilt: boolean; store: IndexStore }> {
+export async function engineFor(
+  config: Config,
+  embedder: Embedder,
+  corpus: Corpus,
+  depth?: number,
+): Promise<{ engine: SearchEngine; rebuilt: boolean; store: IndexStore }> {
   const store = storeFor(config);
   const options = buildOptions(config, store, progressReporter('build'));
   const result = await buildIndexOf(embedder, corpus, options);

@@ -20,7 +20,11 @@ async function readDatasetFile(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new AppError('EVAL_INPUT_INVALID', file, code === 'ENOENT' ? 'no such file (a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/test.tsv)' : `unreadable (${code})`);
+    throw new AppError(
+      'EVAL_INPUT_INVALID',
+      file,
+      code === 'ENOENT' ? 'no such file (a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/test.tsv)' : `unreadable (${code})`,
+    );
   }
 }
 
@@ -57,7 +61,11 @@ export async function loadBeir(dir: string): Promise<BeirDataset> {
 }
 
 /** Ranks documents by their best passage and scores nDCG@10 and recall@100 over the dataset's test queries. */
-export async function evaluateBeir(engine: SearchEngine, data: BeirDataset, passagesPerQuery = 1000): Promise<{ ndcg10: number; recall100: number; queries: number }> {
+export async function evaluateBeir(
+  engine: SearchEngine,
+  data: BeirDataset,
+  passagesPerQuery = 1000,
+): Promise<{ ndcg10: number; recall100: number; queries: number }> {
   let ndcg = 0;
   let recall = 0;
   for (const query of data.queries) {

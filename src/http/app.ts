@@ -59,7 +59,13 @@ const PROBES = new Set(['/health', '/ready', '/metrics']);
 const UNREAD_BODY = new Set<AppError['code']>(['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'DOCUMENT_TOO_LARGE']);
 
 /** Errors a client should retry after a moment, and how many seconds to wait. */
-const RETRY_AFTER: Partial<Record<AppError['code'], number>> = { OVERLOADED: 1, REQUEST_TIMEOUT: 1, INDEX_NOT_READY: 5, BUILD_IN_PROGRESS: 5, DATABASE_UNAVAILABLE: 2 };
+const RETRY_AFTER: Partial<Record<AppError['code'], number>> = {
+  OVERLOADED: 1,
+  REQUEST_TIMEOUT: 1,
+  INDEX_NOT_READY: 5,
+  BUILD_IN_PROGRESS: 5,
+  DATABASE_UNAVAILABLE: 2,
+};
 
 /** Request ids, the request log, and the security headers of every response. */
 function useCommon(app: Hono, deps: AppDeps): void {
@@ -92,7 +98,11 @@ function useCommon(app: Hono, deps: AppDeps): void {
 /** CORS on GET /search only, and the per-client rate limit of /search (and /mcp). */
 function useSearchGuards(app: Hono, deps: AppDeps): void {
   if (deps.corsOrigin) {
-    const allow = cors({ origin: deps.corsOrigin === '*' ? '*' : deps.corsOrigin.split(',').map((o) => o.trim()), allowMethods: ['GET', 'POST'], allowHeaders: ['content-type'] });
+    const allow = cors({
+      origin: deps.corsOrigin === '*' ? '*' : deps.corsOrigin.split(',').map((o) => o.trim()),
+      allowMethods: ['GET', 'POST'],
+      allowHeaders: ['content-type'],
+    });
     app.use('/search', (c, next) => (['GET', 'POST', 'OPTIONS'].includes(c.req.method) ? allow(c, next) : next()));
   }
   if (deps.rateLimitPerMinute) {
@@ -138,7 +148,14 @@ export function createApp(deps: AppDeps): Hono {
     const { registry } = deps.metrics;
     app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
   }
-  app.route('/', pageRoutes({ limits: deps.limits, routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics), documents: Boolean(deps.documents) }, readDocument: deps.readDocument }));
+  app.route(
+    '/',
+    pageRoutes({
+      limits: deps.limits,
+      routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics), documents: Boolean(deps.documents) },
+      readDocument: deps.readDocument,
+    }),
+  );
   if (deps.mcp) app.route('/mcp', deps.mcp);
   const onFailure = (client: string, failures: number) => deps.logger?.info({ event: 'admin.unauthorized', client, failures }, 'admin.unauthorized');
   const guard = deps.admin ? adminGuard(deps.admin.token, { clientAddress: deps.clientAddress, onFailure }) : undefined;

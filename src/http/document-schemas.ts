@@ -6,8 +6,8 @@ export const MAX_PAGE = 1000;
 
 export const documentEntrySchema = z
   .object({
-    source: z.string().meta({ description: 'The document\'s path: relative to the corpus folder, or as it was put over the API.' }),
-    origin: z.enum(['folder', 'api']).meta({ description: '`folder`: the corpus folder\'s build manages it; `api`: put over this API, kept by the index.' }),
+    source: z.string().meta({ description: "The document's path: relative to the corpus folder, or as it was put over the API." }),
+    origin: z.enum(['folder', 'api']).meta({ description: "`folder`: the corpus folder's build manages it; `api`: put over this API, kept by the index." }),
     format: z.enum(['text', 'markdown', 'html', 'pdf', 'docx']),
     sha256: z.string().meta({ description: 'SHA-256 of the bytes its text was read from.' }),
     bytes: z.number().int().meta({ description: 'Size of those bytes.' }),
@@ -23,7 +23,13 @@ export type DocumentEntry = z.infer<typeof documentEntrySchema>;
 export const documentListRequestSchema = z
   .strictObject({
     offset: z.coerce.number().int().min(0).default(0).meta({ description: 'Documents to pass over, in path order.' }),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100).meta({ description: `Documents to list, at most ${MAX_PAGE}.` }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PAGE)
+      .default(100)
+      .meta({ description: `Documents to list, at most ${MAX_PAGE}.` }),
     origin: z.enum(['folder', 'api']).optional().meta({ description: 'Only the documents of this origin.' }),
   })
   .meta({ id: 'DocumentListRequest' });
@@ -52,9 +58,9 @@ export const documentDeletedSchema = z
 
 /** The path of a document to read: the default corpus's article, so that the example answers as it stands. */
 export const documentReadPathSchema = z.object({
-  path: z.string().meta({ description: 'The document\'s path, its slashes kept (`reports/q3.pdf`).', example: 'us-pakistan-afghanistan.txt' }),
+  path: z.string().meta({ description: "The document's path, its slashes kept (`reports/q3.pdf`).", example: 'us-pakistan-afghanistan.txt' }),
 });
 
 export const documentPathSchema = z.object({
-  path: z.string().meta({ description: 'The document\'s path, its slashes kept (`reports/q3.pdf`).', example: 'notes/harbour.md' }),
+  path: z.string().meta({ description: "The document's path, its slashes kept (`reports/q3.pdf`).", example: 'notes/harbour.md' }),
 });

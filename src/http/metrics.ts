@@ -21,15 +21,8 @@ export interface Metrics {
 
 const LATENCY = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createMetrics(sources: MetricsSources): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: 'passage_search_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [registry] });
-  const latency = new Histogram({ name: 'passage_search_http_request_duration_seconds', help: 'HTTP request latency by route and method.', labelNames: ['route', 'method'], buckets: LATENCY, registers: [registry] });
-  const stages = new Histogram({ name: 'passage_search_search_stage_seconds', help: 'Time of each search stage: embed, vector, keyword, fusion.', labelNames: ['stage'], buckets: LATENCY, registers: [registry] });
-  const cache = new Counter({ name: 'passage_search_answer_cache_total', help: 'Searches answered from the answer cache (hit) or searched (miss).', labelNames: ['result'], registers: [registry] });
-  const rebuilds = new Counter({ name: 'passage_search_rebuilds_total', help: 'Background rebuilds started, done and failed.', labelNames: ['outcome'], registers: [registry] });
-  const rebuildTime = new Histogram({ name: 'passage_search_rebuild_duration_seconds', help: 'Time of background rebuilds that ended.', buckets: [1, 5, 15, 60, 300, 900, 3600], registers: [registry] });
+/** The gauges read at each scrape: the index in use and the model's queue. */
+function registerGauges(registry: Registry, sources: MetricsSources): void {
   new Gauge({
     name: 'passage_search_index_passages',
     help: 'Passages of the index in use (0 when none is loaded).',
@@ -65,6 +58,50 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(sources.modelQueue?.() ?? 0);
     },
   });
+}
+
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'passage_search_http_requests_total',
+    help: 'HTTP requests by route, method and status.',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'passage_search_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method.',
+    labelNames: ['route', 'method'],
+    buckets: LATENCY,
+    registers: [registry],
+  });
+  const stages = new Histogram({
+    name: 'passage_search_search_stage_seconds',
+    help: 'Time of each search stage: embed, vector, keyword, fusion.',
+    labelNames: ['stage'],
+    buckets: LATENCY,
+    registers: [registry],
+  });
+  const cache = new Counter({
+    name: 'passage_search_answer_cache_total',
+    help: 'Searches answered from the answer cache (hit) or searched (miss).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const rebuilds = new Counter({
+    name: 'passage_search_rebuilds_total',
+    help: 'Background rebuilds started, done and failed.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const rebuildTime = new Histogram({
+    name: 'passage_search_rebuild_duration_seconds',
+    help: 'Time of background rebuilds that ended.',
+    buckets: [1, 5, 15, 60, 300, 900, 3600],
+    registers: [registry],
+  });
+  registerGauges(registry, sources);
   return {
     registry,
     request(route, method, status, seconds) {

@@ -2,8 +2,24 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../errors.js';
-import { documentDeletedSchema, documentListRequestSchema, documentListSchema, documentPathSchema, documentReadPathSchema, documentResponseSchema } from './document-schemas.js';
-import { errorBodySchema, healthSchema, readySchema, reindexResponseSchema, searchRequestSchemas, searchResponseSchema, viewRequestSchema, type AppLimits } from './schemas.js';
+import {
+  documentDeletedSchema,
+  documentListRequestSchema,
+  documentListSchema,
+  documentPathSchema,
+  documentReadPathSchema,
+  documentResponseSchema,
+} from './document-schemas.js';
+import {
+  errorBodySchema,
+  healthSchema,
+  readySchema,
+  reindexResponseSchema,
+  searchRequestSchemas,
+  searchResponseSchema,
+  viewRequestSchema,
+  type AppLimits,
+} from './schemas.js';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 
@@ -44,7 +60,16 @@ function registerDocuments(registry: OpenAPIRegistry, admin: boolean): void {
     responses: { 200: json(documentResponseSchema, 'The document'), ...errors(['DOCUMENT_NOT_FOUND', ...indexErrors]) },
   });
   if (!admin) return;
-  const changeErrors: ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED', 'DOCUMENT_PATH_INVALID', 'DOCUMENT_FROM_FOLDER', 'BUILD_IN_PROGRESS', 'INDEX_INVALID', 'DATABASE_UNAVAILABLE', 'INDEX_WRITE_FAILED'];
+  const changeErrors: ErrorCode[] = [
+    'UNAUTHORIZED',
+    'RATE_LIMITED',
+    'DOCUMENT_PATH_INVALID',
+    'DOCUMENT_FROM_FOLDER',
+    'BUILD_IN_PROGRESS',
+    'INDEX_INVALID',
+    'DATABASE_UNAVAILABLE',
+    'INDEX_WRITE_FAILED',
+  ];
   registry.registerPath({
     method: 'put',
     path: '/documents/{path}',
@@ -55,7 +80,7 @@ function registerDocuments(registry: OpenAPIRegistry, admin: boolean): void {
     request: {
       params: documentPathSchema,
       body: {
-        description: 'The file\'s bytes: text, Markdown, HTML, PDF or Word (.docx).',
+        description: "The file's bytes: text, Markdown, HTML, PDF or Word (.docx).",
         content: {
           'text/markdown': { schema: { type: 'string' }, example: '# Harbour notes\n\nThe ferry to the island leaves at seven every morning.' },
           'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
@@ -83,7 +108,19 @@ function registerDocuments(registry: OpenAPIRegistry, admin: boolean): void {
 /** The search routes: GET and POST, both names of the question accepted by each. */
 function registerSearch(registry: OpenAPIRegistry, limits: AppLimits): void {
   const schemas = searchRequestSchemas(limits);
-  const searchErrors: ErrorCode[] = ['INVALID_REQUEST', 'RATE_LIMITED', 'INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'REQUEST_TIMEOUT', 'OVERLOADED', 'DATABASE_UNAVAILABLE', 'DATABASE_SCHEMA_MISMATCH', 'MODEL_OUTPUT_INVALID', 'INTERNAL'];
+  const searchErrors: ErrorCode[] = [
+    'INVALID_REQUEST',
+    'RATE_LIMITED',
+    'INDEX_NOT_READY',
+    'INDEX_INVALID',
+    'INDEX_MODEL_MISMATCH',
+    'REQUEST_TIMEOUT',
+    'OVERLOADED',
+    'DATABASE_UNAVAILABLE',
+    'DATABASE_SCHEMA_MISMATCH',
+    'MODEL_OUTPUT_INVALID',
+    'INTERNAL',
+  ];
   registry.registerPath({
     method: 'get',
     path: '/search',
@@ -123,10 +160,20 @@ function registerOperations(registry: OpenAPIRegistry, routes: DocumentedRoutes)
     operationId: 'ready',
     tags: ['operations'],
     summary: 'Readiness: 200 once an index is loaded, 503 until then',
-    responses: { 200: json(readySchema, 'Ready, with the build in use'), ...errors(['INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'DATABASE_UNAVAILABLE']) },
+    responses: {
+      200: json(readySchema, 'Ready, with the build in use'),
+      ...errors(['INDEX_NOT_READY', 'INDEX_INVALID', 'INDEX_MODEL_MISMATCH', 'DATABASE_UNAVAILABLE']),
+    },
   });
   if (routes.metrics) {
-    registry.registerPath({ method: 'get', path: '/metrics', operationId: 'metrics', tags: ['operations'], summary: 'Prometheus metrics (text format)', responses: { 200: { description: 'Prometheus text exposition format' } } });
+    registry.registerPath({
+      method: 'get',
+      path: '/metrics',
+      operationId: 'metrics',
+      tags: ['operations'],
+      summary: 'Prometheus metrics (text format)',
+      responses: { 200: { description: 'Prometheus text exposition format' } },
+    });
   }
   if (routes.admin) {
     registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer' });

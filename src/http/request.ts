@@ -18,7 +18,11 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.
 export function queryParams(c: Context): Record<string, string | string[]> {
   const all = c.req.queries();
   const empty = Object.entries(all).filter(([, values]) => values.some((v) => !v.trim()));
-  if (empty.length) throw new AppError('INVALID_REQUEST', empty.map(([key]) => ({ path: key, message: 'must not be empty' })));
+  if (empty.length)
+    throw new AppError(
+      'INVALID_REQUEST',
+      empty.map(([key]) => ({ path: key, message: 'must not be empty' })),
+    );
   return Object.fromEntries(Object.entries(all).map(([key, values]) => [key, values.length === 1 ? values[0] : values]));
 }
 

@@ -52,7 +52,10 @@ export function searchRequestSchemas(limits: AppLimits) {
     .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)
     .optional()
     .meta({ description: 'Only documents whose path matches this glob: `reports/**`, `*.pdf` (a pattern without `/` matches a file name in any folder).' });
-  const groupBy = z.enum(['source'], typed('"source"')).optional().meta({ description: 'With `source`: at most `groupSize` hits from one document, best first.' });
+  const groupBy = z
+    .enum(['source'], typed('"source"'))
+    .optional()
+    .meta({ description: 'With `source`: at most `groupSize` hits from one document, best first.' });
   const groupSize = (n: z.ZodNumber) =>
     n
       .int('must be a whole number')
@@ -75,9 +78,7 @@ export function searchRequestSchemas(limits: AppLimits) {
     groupSize: groupSize(number()),
   });
   return {
-    get: z
-      .strictObject({ q: query.optional(), query: alias.optional(), ...fields(() => z.coerce.number(typed('a number'))) })
-      .superRefine(checks),
+    get: z.strictObject({ q: query.optional(), query: alias.optional(), ...fields(() => z.coerce.number(typed('a number'))) }).superRefine(checks),
     post: z
       .strictObject({ query: query.optional(), q: alias.optional(), ...fields(() => z.number(typed('a number'))) })
       .superRefine(checks)
@@ -89,7 +90,16 @@ export function searchRequestSchemas(limits: AppLimits) {
 export const MAX_OFFSET = 1000;
 
 /** A validated request as the search takes it: the question and its options. */
-export function searchOptionsOf(req: { q?: string; query?: string; k: number; offset: number; minScore?: number; source?: string; groupBy?: 'source'; groupSize?: number }) {
+export function searchOptionsOf(req: {
+  q?: string;
+  query?: string;
+  k: number;
+  offset: number;
+  minScore?: number;
+  source?: string;
+  groupBy?: 'source';
+  groupSize?: number;
+}) {
   return {
     query: (req.q ?? req.query)!,
     k: req.k,
@@ -103,7 +113,10 @@ export function searchOptionsOf(req: { q?: string; query?: string; k: number; of
 export const hitSchema = z
   .object({
     id: z.string().meta({ description: 'Stable passage id: source:start-end.' }),
-    score: z.number().meta({ description: 'Meaning (cosine of the closest sentence) and keyword score, mixed by the query\'s keyword share; higher is better, and comparable across queries.' }),
+    score: z.number().meta({
+      description:
+        "Meaning (cosine of the closest sentence) and keyword score, mixed by the query's keyword share; higher is better, and comparable across queries.",
+    }),
     text: z.string().meta({ description: 'The passage.' }),
     source: z.string().meta({ description: 'The document, relative to the corpus folder.' }),
     start: z.number().int().meta({ description: 'Offset of the passage in the document, in characters.' }),
@@ -115,7 +128,10 @@ export const hitSchema = z
       description:
         'Whether the hit is likely to answer: it scores above `threshold`, what this index gives to questions it cannot answer (calibrated per index on built-in probe questions). A response with no confident hit means no passage answers the question; the other hits are weaker matches.',
     }),
-    title: z.string().optional().meta({ description: "The document's title, where it has one: an HTML page's, a PDF's metadata, Markdown front matter, a top heading." }),
+    title: z
+      .string()
+      .optional()
+      .meta({ description: "The document's title, where it has one: an HTML page's, a PDF's metadata, Markdown front matter, a top heading." }),
     page: z.number().int().min(1).optional().meta({ description: 'The page the passage starts on (PDF), from 1.' }),
     section: z.string().optional().meta({ description: 'The nearest heading above the passage (HTML, Markdown, Word).' }),
   })
@@ -162,11 +178,11 @@ export const healthSchema = z
       .nullable(),
     lastError: z.object({ code: z.string(), message: z.string() }).optional(),
     watch: z.enum(['watching', 'lost']).optional().meta({ description: 'With watch on: whether the corpus folder is watched.' }),
-    watchError: z.object({ message: z.string(), at: z.string() }).optional().meta({ description: 'The corpus watcher\'s last error, if any.' }),
+    watchError: z.object({ message: z.string(), at: z.string() }).optional().meta({ description: "The corpus watcher's last error, if any." }),
     syncError: z
       .object({ message: z.string(), code: z.string().optional(), at: z.string() })
       .optional()
-      .meta({ description: 'With watch on: why the last sync of the corpus folder\'s edits failed, until one succeeds.' }),
+      .meta({ description: "With watch on: why the last sync of the corpus folder's edits failed, until one succeeds." }),
     rebuild: z
       .object({
         running: z.boolean(),

@@ -11,7 +11,10 @@ function spanText(passages: PassageRecord[], from: number, to: number): string {
     const q = passages[l];
     for (const s of q.sentences) sentences.set(s.start, q.text.slice(s.start - q.start, s.end - q.start));
   }
-  return [...sentences.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t).join(' ');
+  return [...sentences.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, t]) => t)
+    .join(' ');
 }
 
 /**

@@ -8,7 +8,7 @@ import { fileOf, FORMATS } from '../ingest/corpus.js';
 import type { DocumentFormat } from '../ingest/document.js';
 import { extractAlone } from '../ingest/extract.js';
 import type { Embedder } from '../model/embedder.js';
-import { lazy, stageReporter, writePlan, type BuildOptions, type BuildResult, type ChangeContext, type Plan } from './build.js';
+import { lazy, stageReporter, write as writePlan, type BuildOptions, type BuildResult, type ChangeContext, type Plan } from './change.js';
 import { INDEX_FORMAT, type DocumentEntry } from './manifest.js';
 
 /** Longest document path taken. */
@@ -97,7 +97,11 @@ async function readPut(source: string, bytes: Buffer, contentType: string | unde
  * DOCUMENT_FROM_FOLDER for a path of the corpus folder's, DOCUMENT_NOT_FOUND for deleting what is not there, and the
  * readers' refusals (DOCUMENT_UNSUPPORTED, DOCUMENT_EMPTY, DOCUMENT_UNREADABLE, DOCUMENT_TOO_LARGE).
  */
-export async function changeDocuments(changes: DocumentChange[], embedder: () => Promise<Embedder>, options: BuildOptions & { waitMs?: number; maxBytes: number }): Promise<BuildResult> {
+export async function changeDocuments(
+  changes: DocumentChange[],
+  embedder: () => Promise<Embedder>,
+  options: BuildOptions & { waitMs?: number; maxBytes: number },
+): Promise<BuildResult> {
   const sources = changes.map((c) => documentSource(c.source));
   // Read before the lock: a slow reader holds no other change back.
   const puts = new Map<string, Awaited<ReturnType<typeof readPut>>>();
@@ -107,7 +111,12 @@ export async function changeDocuments(changes: DocumentChange[], embedder: () =>
     const ctx: ChangeContext = { options, embedder: lazy(embedder), started: performance.now(), stage: stageReporter(options) };
     ctx.stage('reuse');
     const base = await options.store.currentManifest();
-    if (base && base.format !== INDEX_FORMAT) throw new AppError('INDEX_INVALID', options.store.where, `format ${base.format} is not ${INDEX_FORMAT}; rebuild it with \`npm run build:index -- --force\` first`);
+    if (base && base.format !== INDEX_FORMAT)
+      throw new AppError(
+        'INDEX_INVALID',
+        options.store.where,
+        `format ${base.format} is not ${INDEX_FORMAT}; rebuild it with \`npm run build:index -- --force\` first`,
+      );
     const entries = new Map((base?.documents ?? []).map((d) => [d.source, d]));
     const documents: Plan['documents'] = [];
     const blobs: Plan['blobs'] = [];
@@ -127,11 +136,35 @@ export async function changeDocuments(changes: DocumentChange[], embedder: () =>
     }
     if (base && !touched.size) {
       const name = (await options.store.currentName())!;
-      return { name, manifest: base, upToDate: true, rebuilt: false, embedded: 0, reused: 0, extracted: 0, reusedFiles: 0, changed: 0, removed: 0, skipped: base.skipped };
+      return {
+        name,
+        manifest: base,
+        upToDate: true,
+        rebuilt: false,
+        embedded: 0,
+        reused: 0,
+        extracted: 0,
+        reusedFiles: 0,
+        changed: 0,
+        removed: 0,
+        skipped: base.skipped,
+      };
     }
     const kept: DocumentEntry[] = (base?.documents ?? []).filter((d) => !touched.has(d.source));
     const remove = [...touched].filter((s) => entries.has(s));
-    const plan: Plan = { base, rebuild: !base, documents, remove, kept, corpusHash: base?.corpusHash ?? '', corpusDir: base?.corpusDir, skipped: base?.skipped ?? [], blobs, extracted: puts.size, reusedFiles: 0 };
+    const plan: Plan = {
+      base,
+      rebuild: !base,
+      documents,
+      remove,
+      kept,
+      corpusHash: base?.corpusHash ?? '',
+      corpusDir: base?.corpusDir,
+      skipped: base?.skipped ?? [],
+      blobs,
+      extracted: puts.size,
+      reusedFiles: 0,
+    };
     return await writePlan(plan, ctx);
   } finally {
     await release();

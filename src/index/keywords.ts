@@ -11,7 +11,10 @@ const STOP = new Set([...eng, 'does', 'why', 'when', 'whom', 'whose', 'its', 'it
 /** Lower-cased, stop-word-free, stemmed terms of a text; the same for blocks and queries. */
 export function terms(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.toLowerCase().normalize('NFKC').matchAll(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu)) {
+  for (const m of text
+    .toLowerCase()
+    .normalize('NFKC')
+    .matchAll(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu)) {
     const word = m[0].replace(/['’]s$/, '').replace(/['’]/g, '');
     if (!word || STOP.has(word)) continue;
     out.push(stemmer(word));

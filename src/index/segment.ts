@@ -57,10 +57,12 @@ function createCounter(known: Map<string, KnownSentence>, hashOf: (folded: strin
 
 /** Whether chunking needs the tokenizer: a text the index does not know, or a known one too long to keep whole. */
 function needsTokenizer(runs: Sentence[][][], known: Map<string, KnownSentence>, hashOf: (folded: string) => string, maxTokens: number): boolean {
-  for (const doc of runs) for (const run of doc) for (const s of run) {
-    const k = known.get(hashOf(normalizeSpace(s.text)));
-    if (!k || k.tokens > maxTokens) return true;
-  }
+  for (const doc of runs)
+    for (const run of doc)
+      for (const s of run) {
+        const k = known.get(hashOf(normalizeSpace(s.text)));
+        if (!k || k.tokens > maxTokens) return true;
+      }
   return false;
 }
 
@@ -118,7 +120,14 @@ export function passageVectorsOf(passages: PassageRecord[], textVectors: Float32
  * The vectors of `texts`: known ones as the index has them, the rest from the model, shortest first (each batch of
  * about one length, little padding), in slices so progress is reported and an abort heard.
  */
-async function vectorsOf(texts: string[], hashes: string[], known: Map<string, KnownSentence>, counter: ReturnType<typeof createCounter>, options: SegmentOptions, model: Embedder | null) {
+async function vectorsOf(
+  texts: string[],
+  hashes: string[],
+  known: Map<string, KnownSentence>,
+  counter: ReturnType<typeof createCounter>,
+  options: SegmentOptions,
+  model: Embedder | null,
+) {
   const dimension = model?.dimension ?? options.dimension;
   const textVectors = new Float32Array(texts.length * dimension);
   const textTokens = new Uint16Array(texts.length);
@@ -176,7 +185,16 @@ export async function makeSegment(documents: ExtractedDocument[], options: Segme
   hashes.forEach((h, row) => textHashes.set(Buffer.from(h, 'hex'), row * HASH_BYTES));
   const passageVectors = passageVectorsOf(passages, textVectors, dimension, options.signal);
   const blocks = blocksOf(passages);
-  const segment: SegmentData = { documents, passages, textVectors, textHashes, textTokens, passageVectors, keywords: keywordDataOf(blocks.texts), blockPassages: blocks.passages };
+  const segment: SegmentData = {
+    documents,
+    passages,
+    textVectors,
+    textHashes,
+    textTokens,
+    passageVectors,
+    keywords: keywordDataOf(blocks.texts),
+    blockPassages: blocks.passages,
+  };
   return { segment, embedded, reused: texts.length - embedded };
 }
 
@@ -188,7 +206,7 @@ export function batches<T extends { doc: ExtractedDocument }>(items: T[]): T[][]
   const out: T[][] = [];
   let size = Infinity;
   for (const item of items) {
-    if (size >= BATCH_CHARS) (out.push([]), (size = 0));
+    if (size >= BATCH_CHARS) out.push([]), (size = 0);
     out[out.length - 1].push(item);
     size += item.doc.text.length;
   }

@@ -3,6 +3,10 @@
 // repeated block; each sentence within the model's token limit, with character offsets into the source text. No I/O.
 // Every step is linear in the text: no regular expression that can backtrack or overflow the stack on a long block.
 
+import { countWords, isSpace, normalizeSpace } from './words.js';
+
+export { countWords, normalizeSpace };
+
 /** Bumped whenever the same text and options would give different passages, so older indexes count as stale. */
 export const CHUNKER_VERSION = 5;
 
@@ -47,25 +51,6 @@ export type TokenCounter = (text: string) => number;
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
-/** Collapses runs of white space; the form of text that is embedded and compared. */
-export function normalizeSpace(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-
-/** Words of a text: runs of non-space characters. */
-export function countWords(text: string): number {
-  let n = 0;
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
-    const space = isSpace(text.charCodeAt(i));
-    if (!space && !inWord) n++;
-    inWord = !space;
-  }
-  return n;
-}
-
 /** Blocks are runs of lines separated by blank lines (lines of white space only); offsets are into `text`. */
 export function splitBlocks(text: string): Sentence[] {
   const blocks: Sentence[] = [];
@@ -95,9 +80,7 @@ export function splitBlocks(text: string): Sentence[] {
 // Titles that end in a full stop yet rarely end a sentence. V8's Intl.Segmenter does not apply ICU's abbreviation
 // suppressions, and the sentence libraries on npm measured some 60 times slower on book-length text.
 const TITLES = new Set(
-  'Mr Mrs Ms Mme Mlle Dr Prof Rev Hon Gen Col Capt Lt Sgt Gov Sen Rep Pres St Jr Sr Messrs Fr No vs Vol Ch cf viz e.g i.e etc'
-    .split(' ')
-    .map((t) => `${t}.`),
+  'Mr Mrs Ms Mme Mlle Dr Prof Rev Hon Gen Col Capt Lt Sgt Gov Sen Rep Pres St Jr Sr Messrs Fr No vs Vol Ch cf viz e.g i.e etc'.split(' ').map((t) => `${t}.`),
 );
 
 /** Whether `text[from, to)` ends in a title ("Mr.") standing as a word of its own: the sentence goes on after it. */

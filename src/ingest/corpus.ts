@@ -53,7 +53,10 @@ export interface Corpus {
 
 /** CORPUS_EMPTY for the folder `dir`, naming the files skipped and why (the first twenty). */
 export function corpusEmpty(dir: string, skipped: Skipped[]): AppError {
-  const named = skipped.slice(0, 20).map((s) => `${s.source} (${s.reason})`).join('; ');
+  const named = skipped
+    .slice(0, 20)
+    .map((s) => `${s.source} (${s.reason})`)
+    .join('; ');
   const more = skipped.length > 20 ? `; and ${skipped.length - 20} more` : '';
   return new AppError('CORPUS_EMPTY', dir, skipped.length ? ` Skipped: ${named}${more}.` : '');
 }

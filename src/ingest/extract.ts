@@ -89,7 +89,12 @@ async function extractOne(file: CorpusFile, previous: Map<string, ExtractedDocum
  * its reason. A document carries the hash of the bytes its text was read from; `reread` names the files that changed
  * since the walk, so the build can record the corpus it indexed (asRead) and read a file restored afterwards again.
  */
-export async function extractCorpus(corpus: Corpus, previous: Map<string, ExtractedDocument>, signal?: AbortSignal, limits: ExtractLimits = DEFAULT_LIMITS): Promise<ExtractedCorpus> {
+export async function extractCorpus(
+  corpus: Corpus,
+  previous: Map<string, ExtractedDocument>,
+  signal?: AbortSignal,
+  limits: ExtractLimits = DEFAULT_LIMITS,
+): Promise<ExtractedCorpus> {
   const outcomes: Outcome[] = new Array(corpus.files.length);
   const pool = createReaderPool(limits);
   const stop = () => void pool.close();

@@ -70,7 +70,10 @@ export async function readRegularFile(file: string, maxBytes = MAX_DOCUMENT_BYTE
     return { bytes, sha256: sha256Of(bytes) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { skipped: e.name === 'TimeoutError' || e.name === 'AbortError' ? 'unreadable (timed out)' : `unreadable (${e.code ?? 'error'})`, code: 'unreadable' };
+    return {
+      skipped: e.name === 'TimeoutError' || e.name === 'AbortError' ? 'unreadable (timed out)' : `unreadable (${e.code ?? 'error'})`,
+      code: 'unreadable',
+    };
   } finally {
     await handle.close();
   }

@@ -32,9 +32,15 @@ export function gutenbergBody(text: string): (Span & { title?: string }) | null 
 
 const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
 /** A heading's words for comparison: lower case, letters and digits only. */
-const key = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const key = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 
-const SPELLED = new Set('one two three four five six seven eight nine ten eleven twelve first second third fourth fifth sixth seventh eighth ninth tenth last'.split(' '));
+const SPELLED = new Set(
+  'one two three four five six seven eight nine ten eleven twelve first second third fourth fifth sixth seventh eighth ninth tenth last'.split(' '),
+);
 /** The length of the run of characters of `set` that ends `text` at `end` (exclusive). */
 function runBefore(text: string, end: number, set: string): number {
   let at = end;
@@ -64,7 +70,8 @@ function withoutNumber(line: string): string {
   return words.slice(at).join(' ');
 }
 // Words that are a heading by themselves ("PREFACE", "Introduction").
-const NAMED = /^(?:chapter|preface|introduction|prologue|epilogue|appendix|conclusion|contents|table of contents|footnotes|notes|dedication|afterword|foreword|postscript|interlude|epigraph|glossary|index|the end|finis)\b/i;
+const NAMED =
+  /^(?:chapter|preface|introduction|prologue|epilogue|appendix|conclusion|contents|table of contents|footnotes|notes|dedication|afterword|foreword|postscript|interlude|epigraph|glossary|index|the end|finis)\b/i;
 const ROMAN = /^[IVXLCDM]+\.?(?:\s+(\S.*))?$/;
 const CONTENTS = /^(?:contents|table of contents|list of illustrations|illustrations|list of plates)[.:]?$/i;
 
@@ -155,7 +162,10 @@ function entryKeys(line: string): string[] {
  */
 function contentsAt(blocks: Sentence[], at: number): { end: number; last: number; entries: Set<string> } {
   const entries = new Set<string>();
-  const add = (block: Sentence, skipFirst: boolean) => linesOf(block).slice(skipFirst ? 1 : 0).forEach((l) => entryKeys(l).forEach((k) => entries.add(k)));
+  const add = (block: Sentence, skipFirst: boolean) =>
+    linesOf(block)
+      .slice(skipFirst ? 1 : 0)
+      .forEach((l) => entryKeys(l).forEach((k) => entries.add(k)));
   add(blocks[at], true);
   let last = at;
   for (let i = at + 1; i < blocks.length && i <= at + 400; i++) {

@@ -47,7 +47,8 @@ function workerSource(): { url: URL } | { code: string } {
 function startWorker(heapMb: number): Worker {
   const source = workerSource();
   const resourceLimits = { maxOldGenerationSizeMb: heapMb };
-  const worker = 'url' in source ? new Worker(source.url, { execArgv: [], resourceLimits }) : new Worker(source.code, { eval: true, execArgv: [], resourceLimits });
+  const worker =
+    'url' in source ? new Worker(source.url, { execArgv: [], resourceLimits }) : new Worker(source.code, { eval: true, execArgv: [], resourceLimits });
   // An idle worker does not keep the process alive; a file being read does, by its deadline's timer.
   worker.unref();
   return worker;
@@ -119,11 +120,13 @@ export function createReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): Reader
       closed = true;
       const stopped: Extraction = { skipped: 'unreadable (reading stopped)', code: 'unreadable' };
       for (const job of waiting.splice(0)) job.done(stopped);
-      await Promise.all(slots.splice(0).map(async (slot) => {
-        clearTimeout(slot.timer);
-        slot.job?.done(stopped);
-        await slot.worker.terminate();
-      }));
+      await Promise.all(
+        slots.splice(0).map(async (slot) => {
+          clearTimeout(slot.timer);
+          slot.job?.done(stopped);
+          await slot.worker.terminate();
+        }),
+      );
     },
   };
 }

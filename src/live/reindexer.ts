@@ -68,7 +68,11 @@ export function runBuildProcess(config: Config): BuildRun {
     child.once('exit', (code, signal) => {
       const outcome = outcomeOf(stdout());
       if (outcome) resolve({ outcome });
-      else resolve({ code, message: signal ? `the build was stopped by ${signal}` : stderr().trim().split('\n').pop() || `the build exited with ${code} and no outcome` });
+      else
+        resolve({
+          code,
+          message: signal ? `the build was stopped by ${signal}` : stderr().trim().split('\n').pop() || `the build exited with ${code} and no outcome`,
+        });
     });
   });
   return { pid: child.pid ?? null, done, stop: () => stopProcess(child) };
@@ -130,7 +134,7 @@ export function createReindexer(options: ReindexerOptions): Reindexer {
       if (failure && 'code' in failure && failure.code === 'BUILD_IN_PROGRESS') {
         // Another build holds the folder: this one is asked for again, to start once the lock frees.
         log('reindex.deferred', { reason: 'another build is running' });
-        retry = setTimeout(() => (timer = null, (retry = null), start()), options.retryMs ?? 2000);
+        retry = setTimeout(() => ((timer = null), (retry = null), start()), options.retryMs ?? 2000);
         timer = retry;
       }
       if (failure) throw Object.assign(new Error(failure.message), 'code' in failure ? { code: failure.code } : {});

@@ -64,10 +64,12 @@ async function followCurrent(
     stops.push(() => clearInterval(timer));
   }
   if (store.listen) {
-    const unlisten = await store.listen(() => void check('notify')).catch((err) => {
-      log('index.listen.failed', { message: (err as Error).message });
-      return null;
-    });
+    const unlisten = await store
+      .listen(() => void check('notify'))
+      .catch((err) => {
+        log('index.listen.failed', { message: (err as Error).message });
+        return null;
+      });
     if (unlisten) stops.push(unlisten);
   }
   await check('start');
@@ -124,7 +126,15 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
       return {
         model: model.modelId,
         index: m
-          ? { build: current!.reader.name, corpusHash: m.corpusHash, builtAt: m.builtAt, passages: m.passages, documents: m.documents.length, skipped: m.skipped.length, skippedByCode: countByCode(m.skipped) }
+          ? {
+              build: current!.reader.name,
+              corpusHash: m.corpusHash,
+              builtAt: m.builtAt,
+              passages: m.passages,
+              documents: m.documents.length,
+              skipped: m.skipped.length,
+              skippedByCode: countByCode(m.skipped),
+            }
           : null,
         ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
       };

@@ -7,7 +7,9 @@ import type { QueryEmbedder } from '../model/embedder.js';
 
 /** The store the config names: Postgres when DATABASE_URL is set, the files under INDEX_DIR otherwise. */
 export function storeFor(config: Config, onError?: (err: Error) => void, options: FilesStoreOptions = {}): IndexStore {
-  return config.DATABASE_URL ? createPostgresStore(config.DATABASE_URL, { onError, poolSize: config.DATABASE_POOL_SIZE }) : createFilesStore(config.INDEX_DIR, options);
+  return config.DATABASE_URL
+    ? createPostgresStore(config.DATABASE_URL, { onError, poolSize: config.DATABASE_POOL_SIZE })
+    : createFilesStore(config.INDEX_DIR, options);
 }
 
 /** How a reader is opened for this config and embedder. */

@@ -50,7 +50,12 @@ export interface LiveWriterOptions {
 
 export function createLiveWriter(options: LiveWriterOptions): LiveWriter {
   const log = options.log ?? (() => undefined);
-  const buildOptions = () => ({ store: options.store, ...buildSettings(options.config), waitMs: options.waitMs ?? 10_000, maxBytes: options.config.MAX_DOCUMENT_BYTES });
+  const buildOptions = () => ({
+    store: options.store,
+    ...buildSettings(options.config),
+    waitMs: options.waitMs ?? 10_000,
+    maxBytes: options.config.MAX_DOCUMENT_BYTES,
+  });
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
   let timer: NodeJS.Timeout | null = null;

@@ -33,11 +33,7 @@ const ANY_ADDRESS = ['0.0.0.0', '[::]'];
 export function allowedHostsFor(host: string, port: number, interfaces = os.networkInterfaces(), hostname = os.hostname()): string[] {
   const bracketed = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h).toLowerCase();
   const own = Object.values(interfaces).flatMap((list) => (list ?? []).map((i) => i.address));
-  const names = ANY_ADDRESS.includes(bracketed(host))
-    ? [...LOOPBACK, hostname, ...own]
-    : LOOPBACK.includes(bracketed(host))
-      ? LOOPBACK
-      : [host];
+  const names = ANY_ADDRESS.includes(bracketed(host)) ? [...LOOPBACK, hostname, ...own] : LOOPBACK.includes(bracketed(host)) ? LOOPBACK : [host];
   // A client leaves the port out of Host when it is the scheme's default.
   return [...new Set(names.map(bracketed).flatMap((h) => (port === 80 ? [`${h}:${port}`, h] : [`${h}:${port}`])))];
 }

@@ -28,12 +28,15 @@ export type Tool<D> = (server: McpServer, deps: D) => void;
 export const READ_TOOLS: ReadonlyArray<Tool<ToolDeps>> = [registerSearch, registerGetDocument];
 
 /** The tools that change the index, registered only with `admin` deps. */
-export const ADMIN_TOOLS: ReadonlyArray<Tool<McpAdminDeps>> = [(server, deps) => registerPutDocument(server, deps.documents), (server, deps) => registerDeleteDocument(server, deps.documents)];
+export const ADMIN_TOOLS: ReadonlyArray<Tool<McpAdminDeps>> = [
+  (server, deps) => registerPutDocument(server, deps.documents),
+  (server, deps) => registerDeleteDocument(server, deps.documents),
+];
 
 const INSTRUCTIONS =
-  'Searches a folder of the user\'s documents for the passages that answer a question. Call `search` with the ' +
+  "Searches a folder of the user's documents for the passages that answer a question. Call `search` with the " +
   'question in plain language; hits marked confident are likely to answer, and when none is, no passage answers it: ' +
-  'say so rather than guess. Call `get_document` with a hit\'s source, start and end to read the text around it.';
+  "say so rather than guess. Call `get_document` with a hit's source, start and end to read the text around it.";
 
 /** Builds the MCP server over `deps`; `adminTools` are the tools registered when `deps.admin` is given. */
 export function createMcpServer(deps: McpDeps, adminTools: ReadonlyArray<Tool<McpAdminDeps>> = ADMIN_TOOLS): McpServer {

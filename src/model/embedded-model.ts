@@ -21,11 +21,7 @@ const FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/m
 
 /** Sentences and cosines measured with the original TF.js runtime; a correct conversion reproduces them to 1e-4. */
 export const REFERENCE = {
-  sentences: [
-    'Pakistan is open to a broad-based government in Kabul',
-    'Islamabad would accept an inclusive Afghan government',
-    'The weather is sunny today',
-  ],
+  sentences: ['Pakistan is open to a broad-based government in Kabul', 'Islamabad would accept an inclusive Afghan government', 'The weather is sunny today'],
   cosines: [
     { pair: [0, 1], value: 0.8364 },
     { pair: [0, 2], value: 0.0999 },
@@ -97,9 +93,7 @@ export function tokenizerJson(vocab: Array<[string, number | null]>): object {
 async function convertInto(dir: string, source: { dir: string; version: string }): Promise<void> {
   const dist = path.join(source.dir, 'dist');
   const graph = JSON.parse(await readFile(path.join(dist, 'model.json'), 'utf8')) as TfGraphModel;
-  const shards = Buffer.concat(
-    await Promise.all(graph.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(path.join(dist, p)))),
-  );
+  const shards = Buffer.concat(await Promise.all(graph.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(path.join(dist, p)))));
   const vocab = JSON.parse(await readFile(path.join(dist, 'vocab.json'), 'utf8')) as Array<[string, number | null]>;
   const onnxBytes = convertGraphModel(graph, shards, {
     output: 'module_apply_default/Encoder_en/hidden_layers/l2_normalize',
@@ -107,19 +101,27 @@ async function convertInto(dir: string, source: { dir: string; version: string }
     sparseInputs: { indices: 'indices', values: 'values' },
   });
   const contents: Record<string, Uint8Array | string> = {
-    'config.json': JSON.stringify({
-      model_type: EMBEDDED_MODEL_TYPE,
-      hidden_size: 512,
-      max_position_embeddings: 128,
-    }, null, 2),
+    'config.json': JSON.stringify(
+      {
+        model_type: EMBEDDED_MODEL_TYPE,
+        hidden_size: 512,
+        max_position_embeddings: 128,
+      },
+      null,
+      2,
+    ),
     'tokenizer.json': JSON.stringify(tokenizerJson(vocab)),
-    'tokenizer_config.json': JSON.stringify({
-      tokenizer_class: 'T5Tokenizer',
-      unk_token: vocab[0][0],
-      model_max_length: 128,
-      padding_side: 'right',
-      pad_token: vocab[0][0],
-    }, null, 2),
+    'tokenizer_config.json': JSON.stringify(
+      {
+        tokenizer_class: 'T5Tokenizer',
+        unk_token: vocab[0][0],
+        model_max_length: 128,
+        padding_side: 'right',
+        pad_token: vocab[0][0],
+      },
+      null,
+      2,
+    ),
     'onnx/model.onnx': onnxBytes,
   };
   await mkdir(path.join(dir, 'onnx'), { recursive: true });
@@ -176,4 +178,3 @@ export async function ensureEmbeddedModel(modelsDir: string, verify: (dir: strin
   }
   return target;
 }
-

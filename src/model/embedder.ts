@@ -44,7 +44,6 @@ export interface EmbedderOptions {
   maxQueuedQueries?: number;
 }
 
-
 /**
  * Scales a vector to unit length, in place. Throws MODEL_OUTPUT_INVALID when it holds a value that is not finite or
  * is all zeros: such a vector would compare as anything, so it must reach neither an index nor a response.
@@ -52,7 +51,8 @@ export interface EmbedderOptions {
 export function unitVector(v: Float32Array, modelId: string): Float32Array {
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
-  if (!Number.isFinite(sum) || sum === 0) throw new AppError('MODEL_OUTPUT_INVALID', modelId, Number.isFinite(sum) ? 'all zeros' : 'values that are not finite');
+  if (!Number.isFinite(sum) || sum === 0)
+    throw new AppError('MODEL_OUTPUT_INVALID', modelId, Number.isFinite(sum) ? 'all zeros' : 'values that are not finite');
   const norm = Math.sqrt(sum);
   for (let i = 0; i < v.length; i++) v[i] /= norm;
   return v;

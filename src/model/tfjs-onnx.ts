@@ -52,7 +52,8 @@ function readWeights(model: TfGraphModel, shards: Buffer): Map<string, ConstValu
       offset += count * 4;
     }
   }
-  if (offset !== shards.length) throw new AppError('MODEL_CONVERSION_FAILED', `weight shards hold ${shards.length - offset} bytes more than the manifest lists`);
+  if (offset !== shards.length)
+    throw new AppError('MODEL_CONVERSION_FAILED', `weight shards hold ${shards.length - offset} bytes more than the manifest lists`);
   return out;
 }
 

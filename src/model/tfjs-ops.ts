@@ -50,22 +50,29 @@ function swapLastTwo(x: OpContext, n: TfNode, r: string): string {
   return x.b.one('Transpose', [x.ref(r)], [attrInts('perm', perm)]);
 }
 
-const reduce = (onnxOp: string): OpHandler => (x, n, ins) => {
-  const axes = x.constOf(n, ins[1]);
-  const keep = attrInt('keepdims', x.boolAttr(n, 'keep_dims') ? 1 : 0);
-  if (onnxOp === 'ReduceSum') return [x.b.one(onnxOp, [x.ref(ins[0]), x.b.int64(axes)], [keep])];
-  return [x.b.one(onnxOp, [x.ref(ins[0])], [attrInts('axes', axes), keep])];
-};
-const unary = (onnxOp: string): OpHandler => (x, _n, ins) => [x.b.one(onnxOp, [x.ref(ins[0])])];
-const binary = (onnxOp: string): OpHandler => (x, _n, ins) => [x.b.one(onnxOp, [x.ref(ins[0]), x.ref(ins[1])])];
+const reduce =
+  (onnxOp: string): OpHandler =>
+  (x, n, ins) => {
+    const axes = x.constOf(n, ins[1]);
+    const keep = attrInt('keepdims', x.boolAttr(n, 'keep_dims') ? 1 : 0);
+    if (onnxOp === 'ReduceSum') return [x.b.one(onnxOp, [x.ref(ins[0]), x.b.int64(axes)], [keep])];
+    return [x.b.one(onnxOp, [x.ref(ins[0])], [attrInts('axes', axes), keep])];
+  };
+const unary =
+  (onnxOp: string): OpHandler =>
+  (x, _n, ins) => [x.b.one(onnxOp, [x.ref(ins[0])])];
+const binary =
+  (onnxOp: string): OpHandler =>
+  (x, _n, ins) => [x.b.one(onnxOp, [x.ref(ins[0]), x.ref(ins[1])])];
 
 /** TF op name → its ONNX mapping; an op not listed here is refused by name. */
 export const TF_OPS: Record<string, OpHandler> = {
   Identity: (x, _n, ins) => [x.ref(ins[0])],
   Add: binary('Add'),
-  BiasAdd: (x, n, ins) => (x.attr(n, 'data_format')?.s && String.fromCharCode(...x.attr(n, 'data_format').s) !== 'NHWC'
-    ? x.fail(n, 'only NHWC bias is supported')
-    : [x.b.one('Add', [x.ref(ins[0]), x.ref(ins[1])])]),
+  BiasAdd: (x, n, ins) =>
+    x.attr(n, 'data_format')?.s && String.fromCharCode(...x.attr(n, 'data_format').s) !== 'NHWC'
+      ? x.fail(n, 'only NHWC bias is supported')
+      : [x.b.one('Add', [x.ref(ins[0]), x.ref(ins[1])])],
   Sub: binary('Sub'),
   Mul: binary('Mul'),
   RealDiv: binary('Div'),
@@ -85,17 +92,14 @@ export const TF_OPS: Record<string, OpHandler> = {
   // TF Where with one input lists the coordinates of true elements, as int64 [count, rank].
   Where: (x, _n, ins) => [x.b.one('Transpose', [x.b.one('NonZero', [x.ref(ins[0])])], [attrInts('perm', [1, 0])])],
   Reshape: (x, _n, ins) => [x.b.one('Reshape', [x.ref(ins[0]), x.b.toInt64(x.ref(ins[1]))])],
-  GatherV2: (x, n, ins) => (x.intAttr(n, 'batch_dims') !== 0
-    ? x.fail(n, 'batch_dims is not supported')
-    : [x.b.one('Gather', [x.ref(ins[0]), x.ref(ins[1])], [attrInt('axis', scalarOf(x, n, ins[2]))])]),
+  GatherV2: (x, n, ins) =>
+    x.intAttr(n, 'batch_dims') !== 0
+      ? x.fail(n, 'batch_dims is not supported')
+      : [x.b.one('Gather', [x.ref(ins[0]), x.ref(ins[1])], [attrInt('axis', scalarOf(x, n, ins[2]))])],
   GatherNd: (x, _n, ins) => [x.b.one('GatherND', [x.ref(ins[0]), x.b.toInt64(x.ref(ins[1]))])],
   ScatterNd: (x, n, ins) => {
-    const zero = n.attr?.T?.type === 1
-      ? { dataType: DT.FLOAT, dims: [1], floatData: [0] }
-      : { dataType: DT.INT32, dims: [1], int32Data: [0] };
-    const base = x.b.one('ConstantOfShape', [x.b.toInt64(x.ref(ins[2]))], [
-      { name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: zero },
-    ]);
+    const zero = n.attr?.T?.type === 1 ? { dataType: DT.FLOAT, dims: [1], floatData: [0] } : { dataType: DT.INT32, dims: [1], int32Data: [0] };
+    const base = x.b.one('ConstantOfShape', [x.b.toInt64(x.ref(ins[2]))], [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: zero }]);
     return [x.b.one('ScatterND', [base, x.b.toInt64(x.ref(ins[0])), x.ref(ins[1])])];
   },
   SparseToDense: (x, _n, ins) => {

@@ -144,7 +144,10 @@ class TransformersEmbedder implements Embedder {
     setImmediate(async () => {
       const batch = this.queue.splice(0, this.batchSize);
       try {
-        const vectors = await this.run(batch.map((q) => q.ids), this.queryPrefix);
+        const vectors = await this.run(
+          batch.map((q) => q.ids),
+          this.queryPrefix,
+        );
         batch.forEach((q, i) => q.resolve(vectors[i]));
       } catch (err) {
         for (const q of batch) q.reject(err);
@@ -161,7 +164,10 @@ class TransformersEmbedder implements Embedder {
     const out: Float32Array[] = new Array(texts.length);
     for (let i = 0; i < order.length; i += this.batchSize) {
       const rows = order.slice(i, i + this.batchSize);
-      const vectors = await this.run(rows.map((j) => ids[j]), this.passagePrefix);
+      const vectors = await this.run(
+        rows.map((j) => ids[j]),
+        this.passagePrefix,
+      );
       rows.forEach((j, k) => (out[j] = vectors[k]));
     }
     return out;
@@ -214,7 +220,12 @@ class TransformersEmbedder implements Embedder {
 
 /** Checks a converted embedded-model folder against the original runtime's cosines; throws MODEL_VERIFICATION_FAILED. */
 export async function verifyEmbeddedModel(dir: string): Promise<void> {
-  const embedder = await loadTransformers(path.dirname(dir), path.basename(dir), { model: EMBEDDED_MODEL_ID, modelsDir: path.dirname(dir), batchSize: 8, allowRemote: false });
+  const embedder = await loadTransformers(path.dirname(dir), path.basename(dir), {
+    model: EMBEDDED_MODEL_ID,
+    modelsDir: path.dirname(dir),
+    batchSize: 8,
+    allowRemote: false,
+  });
   try {
     const vectors = await embedder.embedPassages([...REFERENCE.sentences]);
     for (const { pair, value } of REFERENCE.cosines) {

@@ -54,7 +54,12 @@ export function meaningOf(passage: PassageRecord, cosine: (row: number) => numbe
  * The keyword side: the best blocks' passages, whole blocks at a time, until there are `depth` of them (a long
  * paragraph has many), each scored by its block's BM25 over the query's IDF sum; and the query's coverage.
  */
-export async function keywordCandidates(engine: SearchEngine, query: string, depth: number, filter?: SourceFilter): Promise<{ hits: { label: number; score: number }[]; coverage: number }> {
+export async function keywordCandidates(
+  engine: SearchEngine,
+  query: string,
+  depth: number,
+  filter?: SourceFilter,
+): Promise<{ hits: { label: number; score: number }[]; coverage: number }> {
   const { keywords } = engine.reader;
   const found = await scoreBlocks(keywords, query, depth, engine.settings.bm25, filter);
   const passages = found.hits.length ? await keywords.blockPassages(found.hits.map((h) => h.block)) : new Map<number, number[]>();

@@ -76,7 +76,10 @@ export function answeringSentence(passage: PassageRecord, cosine: (row: number) 
 
 /** The text of a passage's sentence, white space folded: the same sentence wherever it stands, in any document. */
 export function sentenceKey(passage: PassageRecord, s: { start: number; end: number }): string {
-  return passage.text.slice(s.start - passage.start, s.end - passage.start).replace(/\s+/g, ' ').trim();
+  return passage.text
+    .slice(s.start - passage.start, s.end - passage.start)
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**
@@ -232,7 +235,8 @@ async function searchIn(engine: SearchEngine, query: string, options: SearchOpti
     const last = ranking.candidates.at(-1);
     const cutByScore = last !== undefined && Number(last.score.toFixed(6)) < minScore;
     // The candidates a request may rank are bounded: a deep page of a grouped or filtered search stops there.
-    if (hits.length >= wanted || ranking.exhausted || cutByScore || depth >= MAX_DEPTH) return { hits: hits.slice(offset), threshold, index: engine.reader.name, timings };
+    if (hits.length >= wanted || ranking.exhausted || cutByScore || depth >= MAX_DEPTH)
+      return { hits: hits.slice(offset), threshold, index: engine.reader.name, timings };
     depth = Math.min(depth * 4, MAX_DEPTH);
   }
 }

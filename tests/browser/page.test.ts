@@ -105,7 +105,7 @@ describe('the search page in Chromium', () => {
     expect(await page.locator('#more').isHidden()).toBe(true);
   });
 
-  it('lists the index\'s documents, and one click searches only in one of them', async () => {
+  it("lists the index's documents, and one click searches only in one of them", async () => {
     await page.goto(server.base);
     const list = page.locator('#document-list li');
     await page.locator('#documents').waitFor();

@@ -35,11 +35,23 @@ describe('loadQuestions', () => {
 
   it('names the entries that are not questions with key phrases', async () => {
     const file = path.join(root, 'bad.json');
-    await writeFile(file, JSON.stringify([{ q: 'fine', key: ['x'] }, { q: '', key: [] }]));
+    await writeFile(
+      file,
+      JSON.stringify([
+        { q: 'fine', key: ['x'] },
+        { q: '', key: [] },
+      ]),
+    );
     await expect(loadQuestions(file)).rejects.toMatchObject({ code: 'EVAL_INPUT_INVALID', message: expect.stringContaining(file) });
-    await expect(loadQuestions(path.join(root, 'missing.json'))).rejects.toMatchObject({ code: 'EVAL_INPUT_INVALID', message: expect.stringContaining('no such file') });
+    await expect(loadQuestions(path.join(root, 'missing.json'))).rejects.toMatchObject({
+      code: 'EVAL_INPUT_INVALID',
+      message: expect.stringContaining('no such file'),
+    });
     await writeFile(path.join(root, 'broken.json'), '[{ "q": ');
-    await expect(loadQuestions(path.join(root, 'broken.json'))).rejects.toMatchObject({ code: 'EVAL_INPUT_INVALID', message: expect.stringContaining('not JSON') });
+    await expect(loadQuestions(path.join(root, 'broken.json'))).rejects.toMatchObject({
+      code: 'EVAL_INPUT_INVALID',
+      message: expect.stringContaining('not JSON'),
+    });
   });
 });
 
@@ -68,7 +80,8 @@ describe('evaluateQuestions and fusionBound over a real index', () => {
   });
 
   it('bounds what any keyword share could reach, whatever share the engine is set to', async () => {
-    const withShare = (share: number) => createSearchEngine(engine.reader, engine.embedder, { ...engine.settings, keywordShare: { min: share, max: share, midpoint: 0.3 } });
+    const withShare = (share: number) =>
+      createSearchEngine(engine.reader, engine.embedder, { ...engine.settings, keywordShare: { min: share, max: share, midpoint: 0.3 } });
     const bounds = [];
     for (const e of [engine, withShare(0), withShare(1)]) {
       const report = await evaluateQuestions(e, questions);

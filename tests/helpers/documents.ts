@@ -22,7 +22,10 @@ export async function writeMixedCorpus(dir: string): Promise<void> {
     'reports/orchard-report.pdf': await pdfBytes(
       [
         ['The apple harvest began in the second week of September across the valley.', 'Pickers filled four hundred crates before the first frost arrived.'],
-        ['The cider press at Holloway Farm was rebuilt in 1887 after a fire destroyed the old oak screw.', 'Its new iron frame still stands in the barn today.'],
+        [
+          'The cider press at Holloway Farm was rebuilt in 1887 after a fire destroyed the old oak screw.',
+          'Its new iron frame still stands in the barn today.',
+        ],
       ],
       { title: 'Orchard report 2026' },
     ),

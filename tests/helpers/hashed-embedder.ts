@@ -31,7 +31,10 @@ export function hashedEmbedder(dimension = 16): Embedder {
   };
 }
 
-const WORDS = 'apple pear plum fig quay boat net harbour market stall ledger frost cider press barn graft scion wax tape bud spring autumn winter cellar crate valley farm oak iron frame keeper ferry island lamp tide rope sail gull reef'.split(' ');
+const WORDS =
+  'apple pear plum fig quay boat net harbour market stall ledger frost cider press barn graft scion wax tape bud spring autumn winter cellar crate valley farm oak iron frame keeper ferry island lamp tide rope sail gull reef'.split(
+    ' ',
+  );
 
 /** `count` documents of sentences over a small vocabulary (a seeded generator: the same corpus every run). */
 export function wordCorpus(count: number, seed = 7): Record<string, string> {
@@ -40,5 +43,7 @@ export function wordCorpus(count: number, seed = 7): Record<string, string> {
   const word = () => WORDS[Math.floor(next() * WORDS.length)];
   const sentence = () => `The ${word()} and the ${word()} by the ${word()} ${word()}s.`.replace(/^./, (c) => c.toUpperCase());
   const paragraph = () => Array.from({ length: 3 }, sentence).join(' ');
-  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`doc-${String(i).padStart(3, '0')}.txt`, Array.from({ length: 3 }, paragraph).join('\n\n')]));
+  return Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [`doc-${String(i).padStart(3, '0')}.txt`, Array.from({ length: 3 }, paragraph).join('\n\n')]),
+  );
 }

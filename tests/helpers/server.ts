@@ -16,7 +16,11 @@ export async function runBuild(env: NodeJS.ProcessEnv, compiled = false): Promis
   return output;
 }
 
-export async function startServer(env: NodeJS.ProcessEnv, compiled = false, cwd?: string): Promise<{ child: ChildProcess; base: string; stop: () => Promise<number | null> }> {
+export async function startServer(
+  env: NodeJS.ProcessEnv,
+  compiled = false,
+  cwd?: string,
+): Promise<{ child: ChildProcess; base: string; stop: () => Promise<number | null> }> {
   const child = startCommand(['serve'], { env: { ...process.env, PORT: '0', ...env }, compiled, cwd });
   const [, base] = await waitForLog(child, /"url":"(http:\/\/[^"]+)"/);
   const stop = async () => {

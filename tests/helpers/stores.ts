@@ -212,7 +212,10 @@ function pgCtl(dir: string, action: string): void {
  */
 export async function startCitusCluster(dir: string): Promise<PrivateCluster> {
   const port = await freePort();
-  const url = execFileSync('bash', [POSTGRES_TOOL, 'start-citus', dir, String(port)], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const url = execFileSync('bash', [POSTGRES_TOOL, 'start-citus', dir, String(port)], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query('ALTER DATABASE postgres SET citus.shard_count = 4').finally(() => client.end());
@@ -229,7 +232,10 @@ export async function startCitusCluster(dir: string): Promise<PrivateCluster> {
 
 /** A PostgreSQL (with pgvector) of a test's own under `dir`, for the tests that restart it or use up its connections. */
 export async function startPostgresServer(dir: string): Promise<PrivateCluster> {
-  const url = execFileSync('bash', [POSTGRES_TOOL, 'start', dir, String(await freePort())], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const url = execFileSync('bash', [POSTGRES_TOOL, 'start', dir, String(await freePort())], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
   const dirs = [path.join(dir, 'node')];
   return {
     url,

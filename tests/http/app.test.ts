@@ -41,7 +41,9 @@ describe('HTTP API', () => {
   it('pages with offset, in GET and POST alike, and refuses options it cannot honour, naming them', async () => {
     const three = (await json(await get('q=which+birds+sing&k=3'))).hits.map((h: { id: string }) => h.id);
     expect((await json(await get('q=which+birds+sing&k=2&offset=1'))).hits.map((h: { id: string }) => h.id)).toEqual(three.slice(1));
-    expect((await json(await post(JSON.stringify({ query: 'which birds sing', k: 1, offset: 2 })))).hits.map((h: { id: string }) => h.id)).toEqual(three.slice(2));
+    expect((await json(await post(JSON.stringify({ query: 'which birds sing', k: 1, offset: 2 })))).hits.map((h: { id: string }) => h.id)).toEqual(
+      three.slice(2),
+    );
     expect((await json(await get('q=which+birds+sing&source=birds.txt&groupBy=source&groupSize=2'))).hits).toHaveLength(2);
     expect((await json(await get('q=which+birds+sing&source=*.pdf'))).hits).toEqual([]);
     for (const [query, field] of [
@@ -196,7 +198,8 @@ describe('HTTP API', () => {
       clientAddress: (c) => c.req.header('x-test-client') ?? '',
       logger: { info: (fields) => logged.push(fields) },
     });
-    const attempt = (client: string, token: string) => guarded.request('/admin/reindex', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-test-client': client } });
+    const attempt = (client: string, token: string) =>
+      guarded.request('/admin/reindex', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-test-client': client } });
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await attempt('guesser', `guess-${i}-padding-padding`)).status);
     expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
@@ -213,7 +216,17 @@ describe('HTTP API', () => {
     const empty = await createService(loadConfig({ INDEX_DIR: hidden, CORPUS_DIR: hidden }, {}), await realEmbedder());
     const bare = createApp({
       engine: () => empty.engine(),
-      health: () => ({ ...empty.health(), rebuild: { running: false, pid: 4242, queued: false, lastStartedAt: null, lastFinishedAt: null, lastError: { message: `error INDEX_WRITE_FAILED: could not write ${hidden}`, code: 'INDEX_WRITE_FAILED', at: 'now' } } }),
+      health: () => ({
+        ...empty.health(),
+        rebuild: {
+          running: false,
+          pid: 4242,
+          queued: false,
+          lastStartedAt: null,
+          lastFinishedAt: null,
+          lastError: { message: `error INDEX_WRITE_FAILED: could not write ${hidden}`, code: 'INDEX_WRITE_FAILED', at: 'now' },
+        },
+      }),
       limits,
       corsOrigin: '*',
     });
@@ -244,7 +257,10 @@ describe('HTTP API', () => {
     expect((await open.request('/search?q=owls', { headers: origin })).headers.get('access-control-allow-origin')).toBe('https://a.example');
     const post = await open.request('/search', { method: 'POST', body: '{"query":"owls"}', headers: { ...origin, 'content-type': 'application/json' } });
     expect(post.headers.get('access-control-allow-origin')).toBe('https://a.example');
-    const preflight = await open.request('/search', { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const preflight = await open.request('/search', {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
@@ -309,7 +325,13 @@ describe('HTTP API', () => {
   });
 
   it('limits searches per client when configured', async () => {
-    const limited = createApp({ engine: () => service.engine(), health: () => ({}), limits, rateLimitPerMinute: 3, clientAddress: (c) => c.req.header('x-test-client') ?? '' });
+    const limited = createApp({
+      engine: () => service.engine(),
+      health: () => ({}),
+      limits,
+      rateLimitPerMinute: 3,
+      clientAddress: (c) => c.req.header('x-test-client') ?? '',
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await limited.request('/search?q=owls', { headers: { 'x-test-client': 'a' } })).status);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);

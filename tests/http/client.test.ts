@@ -36,7 +36,18 @@ describe('a client generated from /openapi.json', () => {
     await generate({ input: path.join(dir, 'openapi.json'), output: path.join(dir, 'client'), httpClient: 'fetch', useOptions: true });
     await writeFile(
       path.join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], skipLibCheck: true }, include: ['*.ts', 'client/**/*.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          lib: ['ES2022', 'DOM'],
+          skipLibCheck: true,
+        },
+        include: ['*.ts', 'client/**/*.ts'],
+      }),
     );
   });
   afterAll(() => removeDir(dir));

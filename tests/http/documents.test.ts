@@ -26,7 +26,8 @@ describe('the document API', () => {
   let service: Service;
   let writer: LiveWriter;
   let app: ReturnType<typeof createApp>;
-  const config = () => loadConfig({ INDEX_DIR: path.join(root, 'index'), CORPUS_DIR: corpus, ADMIN_TOKEN, MAX_DOCUMENT_BYTES: 4096, CHUNK_WORDS: 12, CHUNK_OVERLAP: 4 }, {});
+  const config = () =>
+    loadConfig({ INDEX_DIR: path.join(root, 'index'), CORPUS_DIR: corpus, ADMIN_TOKEN, MAX_DOCUMENT_BYTES: 4096, CHUNK_WORDS: 12, CHUNK_OVERLAP: 4 }, {});
 
   const start = async () => {
     service = await createService(config(), await realEmbedder());
@@ -64,13 +65,19 @@ describe('the document API', () => {
     const res = await put('notes/harbour.md', HARBOUR, 'text/markdown');
     expect(res.status).toBe(201);
     const body = await json(res);
-    expect(body).toMatchObject({ changed: true, document: { source: 'notes/harbour.md', origin: 'api', format: 'markdown', title: 'Harbour notes', passages: expect.any(Number) } });
+    expect(body).toMatchObject({
+      changed: true,
+      document: { source: 'notes/harbour.md', origin: 'api', format: 'markdown', title: 'Harbour notes', passages: expect.any(Number) },
+    });
     const found = await ask('when does the ferry leave');
     expect(found.index).toBe(body.index);
     expect(found.hits[0]).toMatchObject({ source: 'notes/harbour.md', section: 'Harbour notes' });
     const listed = await json(await app.request('/documents?origin=api'));
     expect(listed).toMatchObject({ index: body.index, total: 1, documents: [{ source: 'notes/harbour.md' }] });
-    expect(await json(await app.request('/documents/notes/harbour.md'))).toMatchObject({ index: body.index, document: { source: 'notes/harbour.md', bytes: Buffer.byteLength(HARBOUR) } });
+    expect(await json(await app.request('/documents/notes/harbour.md'))).toMatchObject({
+      index: body.index,
+      document: { source: 'notes/harbour.md', bytes: Buffer.byteLength(HARBOUR) },
+    });
     // The same bytes again: nothing changes.
     const again = await put('notes/harbour.md', HARBOUR, 'text/markdown');
     expect(again.status).toBe(200);
@@ -118,7 +125,11 @@ describe('the document API', () => {
     const options = { store, ...buildSettings(config()) };
     const synced = await syncFolder(await readCorpus(corpus), realEmbedder, options);
     expect(synced).toMatchObject({ rebuilt: false, changed: 1 });
-    expect(synced.manifest.documents.map((d) => [d.source, d.origin])).toEqual([['garden.txt', 'folder'], ['notes/harbour.md', 'api'], ['scans/keeper', 'api']]);
+    expect(synced.manifest.documents.map((d) => [d.source, d.origin])).toEqual([
+      ['garden.txt', 'folder'],
+      ['notes/harbour.md', 'api'],
+      ['scans/keeper', 'api'],
+    ]);
     // A file of the folder at an API document's path is skipped, named, and the API's stays.
     await writeFile(path.join(corpus, 'scans-keeper.txt'), 'unrelated');
     await writeCorpus(root, { 'notes/harbour.md': 'A folder file where the API put one.' });
@@ -149,7 +160,7 @@ describe('the document API', () => {
   });
 });
 
-describe('the API document\'s examples', () => {
+describe("the API document's examples", () => {
   let root: string;
   let service: Service;
   let writer: LiveWriter;
@@ -198,7 +209,9 @@ describe('the API document\'s examples', () => {
           else query.set(p.name, String(example));
         }
         const content = op.requestBody?.content ?? {};
-        const [type, body] = Object.entries<any>(content).find(([, c]) => c.example !== undefined || c.schema?.example !== undefined) ?? (content['application/json'] ? ['application/json', content['application/json']] : []);
+        const [type, body] =
+          Object.entries<any>(content).find(([, c]) => c.example !== undefined || c.schema?.example !== undefined) ??
+          (content['application/json'] ? ['application/json', content['application/json']] : []);
         const payload = body ? (body.example ?? body.schema?.example ?? exampleOf(doc, body.schema)) : undefined;
         const res = await app.request(`${url}${query.size ? `?${query}` : ''}`, {
           method: method.toUpperCase(),
@@ -209,7 +222,9 @@ describe('the API document\'s examples', () => {
         expect(res.status, `${method.toUpperCase()} ${url}?${query}: ${await res.clone().text()}`).toBeLessThan(300);
       }
     }
-    expect(calls).toEqual(expect.arrayContaining(['get /search', 'post /search', 'get /view', 'put /documents/{path}', 'delete /documents/{path}', 'get /documents/{path}']));
+    expect(calls).toEqual(
+      expect.arrayContaining(['get /search', 'post /search', 'get /view', 'put /documents/{path}', 'delete /documents/{path}', 'get /documents/{path}']),
+    );
   });
 });
 

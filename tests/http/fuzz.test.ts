@@ -17,12 +17,16 @@ describe('fuzzing the API', () => {
 
   beforeAll(async () => {
     root = await tempDir();
-    ({ app } = await realApp(root, { 'a.txt': 'Ferries stop in January when the harbour freezes.\n\nThe lighthouse keeper gives tours.' }, {
-      limits,
-      onInternalError: (err) => {
-        throw new Error(`internal error reached the handler: ${String(err)}`);
+    ({ app } = await realApp(
+      root,
+      { 'a.txt': 'Ferries stop in January when the harbour freezes.\n\nThe lighthouse keeper gives tours.' },
+      {
+        limits,
+        onInternalError: (err) => {
+          throw new Error(`internal error reached the handler: ${String(err)}`);
+        },
       },
-    }));
+    ));
   });
   afterAll(async () => {
     await removeDir(root);
@@ -51,7 +55,15 @@ describe('fuzzing the API', () => {
     fc.string({ unit: 'grapheme', maxLength: 60 }),
     fc.constantFrom('', ' ', '\u0000', '\u202e', '%', '%%', '%zz', '😀', 'a'.repeat(301), '__proto__', 'constructor', 'NaN', '1e309', '-0', '[]', '{}'),
   );
-  const anyValue = fc.oneof(anyText, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }));
+  const anyValue = fc.oneof(
+    anyText,
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 3 }),
+    fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+  );
 
   it('GET /search with random parameters, repeated keys and raw query strings', async () => {
     await fc.assert(
@@ -79,11 +91,7 @@ describe('fuzzing the API', () => {
   it('POST /search with random JSON, broken JSON, wrong types and content types', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(
-          fc.record({ query: anyValue, k: anyValue, minScore: anyValue }, { requiredKeys: [] }),
-          fc.dictionary(fc.string(), anyValue),
-          anyValue,
-        ),
+        fc.oneof(fc.record({ query: anyValue, k: anyValue, minScore: anyValue }, { requiredKeys: [] }), fc.dictionary(fc.string(), anyValue), anyValue),
         fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', ''),
         fc.boolean(),
         async (value, type, breakIt) => {
@@ -99,7 +107,9 @@ describe('fuzzing the API', () => {
 
   it('oversized bodies and queries', async () => {
     for (const size of [2049, 10_000, 1_000_000]) {
-      const status = await check(await app.request('/search', { method: 'POST', body: JSON.stringify({ query: 'x'.repeat(size) }), headers: { 'content-type': 'application/json' } }));
+      const status = await check(
+        await app.request('/search', { method: 'POST', body: JSON.stringify({ query: 'x'.repeat(size) }), headers: { 'content-type': 'application/json' } }),
+      );
       expect(status).toBe(413);
     }
     expect(await check(await app.request(`/search?q=${'x'.repeat(100_000)}`))).toBe(400);
@@ -107,11 +117,19 @@ describe('fuzzing the API', () => {
 
   it('/admin/* with random methods and authorization headers', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), fc.oneof(anyText.map((t) => t.replace(/[^\x20-\x7e]/g, '')), fc.constant(`Bearer ${ADMIN_TOKEN}`)), fc.constantFrom('/admin/reindex', '/admin/', '/admin/x'), async (method, auth, path) => {
-        const status = await check(await app.request(path, { method, headers: auth ? { authorization: auth } : {} }));
-        // 429 once one client has sent enough wrong tokens: failed attempts are throttled.
-        expect([202, 401, 404, 405, 429]).toContain(status);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+        fc.oneof(
+          anyText.map((t) => t.replace(/[^\x20-\x7e]/g, '')),
+          fc.constant(`Bearer ${ADMIN_TOKEN}`),
+        ),
+        fc.constantFrom('/admin/reindex', '/admin/', '/admin/x'),
+        async (method, auth, path) => {
+          const status = await check(await app.request(path, { method, headers: auth ? { authorization: auth } : {} }));
+          // 429 once one client has sent enough wrong tokens: failed attempts are throttled.
+          expect([202, 401, 404, 405, 429]).toContain(status);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

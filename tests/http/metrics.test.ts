@@ -29,7 +29,8 @@ describe('metrics and readiness', () => {
   afterAll(() => removeDir(root));
 
   it('counts requests by route and status, times search stages, the cache and the index in use', async () => {
-    for (const q of ['where is the kettle', 'where is the kettle', 'where are the mugs']) expect((await app.request(`/search?q=${encodeURIComponent(q)}`)).status).toBe(200);
+    for (const q of ['where is the kettle', 'where is the kettle', 'where are the mugs'])
+      expect((await app.request(`/search?q=${encodeURIComponent(q)}`)).status).toBe(200);
     expect((await app.request('/search?k=3')).status).toBe(400);
     expect((await app.request('/no/such/route')).status).toBe(404);
     const res = await app.request('/metrics');
@@ -47,7 +48,8 @@ describe('metrics and readiness', () => {
     expect(cache.find((m) => m.labels?.result === 'miss')?.value).toBe('2');
     expect(families.get('passage_search_search_stage_seconds')!.type).toBe('HISTOGRAM');
     // The parser keeps a histogram's buckets but not its labelled counts: those are read from the text itself.
-    for (const stage of ['embed', 'vector', 'keyword', 'fusion']) expect(text).toMatch(new RegExp(`^passage_search_search_stage_seconds_count\\{stage="${stage}"\\} 2$`, 'm'));
+    for (const stage of ['embed', 'vector', 'keyword', 'fusion'])
+      expect(text).toMatch(new RegExp(`^passage_search_search_stage_seconds_count\\{stage="${stage}"\\} 2$`, 'm'));
     expect(families.get('passage_search_index_passages')!.metrics[0].value).toBe(String(service.engine().reader.manifest.passages));
     expect(families.get('passage_search_index_build_info')!.metrics[0].labels?.build).toBe(service.engine().reader.name);
     expect(families.has('passage_search_model_queue_length')).toBe(true);

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { documentPage, VIEW_CONTEXT_CHARS, viewWindow } from '../../src/http/pages.js';
 
 /** A long text of numbered paragraphs, each about 100 characters. */
-const long = Array.from({ length: 30_000 }, (_, i) => `Paragraph ${i} tells of the harbour, the ferries and the keeper of the light at the end of pier ${i}.`).join('\n\n');
+const long = Array.from(
+  { length: 30_000 },
+  (_, i) => `Paragraph ${i} tells of the harbour, the ferries and the keeper of the light at the end of pier ${i}.`,
+).join('\n\n');
 
 describe('the document view', () => {
   it('shows a short document whole', () => {

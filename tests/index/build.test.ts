@@ -16,7 +16,13 @@ describe('a model giving NaN', () => {
 
   it('fails the build with MODEL_OUTPUT_INVALID and leaves the current build as it was', async () => {
     const indexDir = path.join(root, 'index');
-    const options = (corpusDir: string) => ({ corpusDir, store: createFilesStore(indexDir), model: 'fixed', chunking: { words: 30, overlap: 10, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 50 } });
+    const options = (corpusDir: string) => ({
+      corpusDir,
+      store: createFilesStore(indexDir),
+      model: 'fixed',
+      chunking: { words: 30, overlap: 10, maxTokens: 512 },
+      hnsw: { M: 16, efConstruction: 50 },
+    });
     const good = fixedEmbedder({ 'A calm sentence.': [1, 0, 0, 0], 'A broken sentence.': [0, 1, 0, 0] }, {});
     const first = await buildIndex(good, options(await writeCorpus(path.join(root, 'a'), { 'a.txt': 'A calm sentence.' })));
     const broken = fixedEmbedder({ 'A calm sentence.': [1, 0, 0, 0], 'A broken sentence.': [Number.NaN, 0, 0, 0] }, {});
@@ -60,7 +66,13 @@ describe('a folder whose files give no text', () => {
     const corpusDir = path.join(root, 'corpus');
     await writeFiles(corpusDir, { 'scan.pdf': await pdfWithoutText(1), 'blank.md': '---\ntitle: Only a title\n---\n', 'prices.csv': 'a,b\n' });
     const indexDir = path.join(root, 'index');
-    const building = buildIndex(fixedEmbedder({}, {}), { corpusDir, store: createFilesStore(indexDir), model: 'fixed', chunking: { words: 30, overlap: 10, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 50 } });
+    const building = buildIndex(fixedEmbedder({}, {}), {
+      corpusDir,
+      store: createFilesStore(indexDir),
+      model: 'fixed',
+      chunking: { words: 30, overlap: 10, maxTokens: 512 },
+      hnsw: { M: 16, efConstruction: 50 },
+    });
     const err = await building.catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'CORPUS_EMPTY' });
     expect((err as Error).message).toContain(`The corpus folder ${await realpath(corpusDir)} holds no document`);

@@ -31,7 +31,13 @@ async function rows(url: string, text: string, values: unknown[] = []): Promise<
   }
 }
 
-const QUESTIONS = ['the pear by the quay', 'cider press in the barn', 'ferry to the island at the tide', 'winter frost in the valley', 'graft the scion with wax'];
+const QUESTIONS = [
+  'the pear by the quay',
+  'cider press in the barn',
+  'ferry to the island at the tide',
+  'winter frost in the valley',
+  'graft the scion with wax',
+];
 
 describe.runIf(CITUS_URL)('the Postgres store on Citus', () => {
   const embedder = hashedEmbedder(16);
@@ -60,11 +66,16 @@ describe.runIf(CITUS_URL)('the Postgres store on Citus', () => {
     await removeDir(root);
   });
 
-  it('hash-distributes every table of documents\' rows by document, on both workers, with its indexes on every shard', async () => {
-    const tables = await rows(url, `SELECT logicalrelid::regclass::text AS t, partmethod, colocationid FROM pg_dist_partition
-      WHERE logicalrelid IN ('ps_documents'::regclass, 'ps_passages'::regclass, 'ps_sentences'::regclass, 'ps_blocks'::regclass, 'ps_postings'::regclass, 'ps_state'::regclass) ORDER BY 1`);
+  it("hash-distributes every table of documents' rows by document, on both workers, with its indexes on every shard", async () => {
+    const tables = await rows(
+      url,
+      `SELECT logicalrelid::regclass::text AS t, partmethod, colocationid FROM pg_dist_partition
+      WHERE logicalrelid IN ('ps_documents'::regclass, 'ps_passages'::regclass, 'ps_sentences'::regclass, 'ps_blocks'::regclass, 'ps_postings'::regclass, 'ps_state'::regclass) ORDER BY 1`,
+    );
     const distributed = tables.filter((t) => t.t !== 'ps_state');
-    expect(distributed.map((t) => [t.t, t.partmethod])).toEqual(['ps_blocks', 'ps_documents', 'ps_passages', 'ps_postings', 'ps_sentences'].map((t) => [t, 'h']));
+    expect(distributed.map((t) => [t.t, t.partmethod])).toEqual(
+      ['ps_blocks', 'ps_documents', 'ps_passages', 'ps_postings', 'ps_sentences'].map((t) => [t, 'h']),
+    );
     expect(new Set(distributed.map((t) => t.colocationid)).size).toBe(1);
     expect(tables.find((t) => t.t === 'ps_state')?.partmethod).toBe('n');
     const workers = await rows(url, `SELECT DISTINCT nodeport FROM citus_shards WHERE table_name = 'ps_passages'::regclass`);
@@ -72,19 +83,25 @@ describe.runIf(CITUS_URL)('the Postgres store on Citus', () => {
     // A document's rows on one shard: its passages and its postings are found through the same shard.
     const shardOf = await rows(url, `SELECT count(DISTINCT get_shard_id_for_distribution_column('ps_passages', source)) AS n FROM ps_passages`);
     expect(Number(shardOf[0].n)).toBe(4);
-    const hnsw = await rows(url, `SELECT result FROM run_command_on_shards('ps_passages', $$SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = '%s'::regclass AND a.amname = 'hnsw'$$)`);
+    const hnsw = await rows(
+      url,
+      `SELECT result FROM run_command_on_shards('ps_passages', $$SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = '%s'::regclass AND a.amname = 'hnsw'$$)`,
+    );
     expect(hnsw.map((r) => r.result)).toEqual(['1', '1', '1', '1']);
   });
 
-  it('sets HNSW\'s search breadth on the workers, where a session setting or set_config would not reach', async () => {
+  it("sets HNSW's search breadth on the workers, where a session setting or set_config would not reach", async () => {
     const probe = `SELECT DISTINCT current_setting('hnsw.ef_search') AS ef FROM ps_passages`;
     const db = connect(url);
     try {
-      const seen = await db.transaction(async (client) => {
-        await client.query(searchSettings(7));
-        return (await client.query(probe)).rows;
-      }, { readOnly: true });
+      const seen = await db.transaction(
+        async (client) => {
+          await client.query(searchSettings(7));
+          return (await client.query(probe)).rows;
+        },
+        { readOnly: true },
+      );
       expect(seen).toEqual([{ ef: '7' }]);
     } finally {
       await db.pool.end();
@@ -100,7 +117,9 @@ describe.runIf(CITUS_URL)('the Postgres store on Citus', () => {
     let asked = 0;
     for (let i = 0; i < 12; i++) {
       const q = hashedVector(`probe ${i}`, 16);
-      const exact = (await rows(url, `SET plan_cache_mode = auto; SELECT label FROM ps_passages ORDER BY (embedding <=> '${vectorLiteral(q)}') + 0, label LIMIT 10`)).map((r) => Number(r.label));
+      const exact = (
+        await rows(url, `SET plan_cache_mode = auto; SELECT label FROM ps_passages ORDER BY (embedding <=> '${vectorLiteral(q)}') + 0, label LIMIT 10`)
+      ).map((r) => Number(r.label));
       const approximate = await reader.nearest(q, 10);
       expect(approximate.length).toBe(10);
       found += approximate.filter((l) => exact.includes(l)).length;
@@ -118,7 +137,10 @@ describe.runIf(CITUS_URL)('the Postgres store on Citus', () => {
       expect(b.hits.map((h) => h.id)).toEqual(a.hits.map((h) => h.id));
       expect(b.hits.map((h) => h.score)).toEqual(a.hits.map((h) => expect.closeTo(h.score, 5)));
     }
-    const filtered = await Promise.all([search(engines.files, QUESTIONS[0], { k: 5, source: 'doc-01*' }), search(engines.citus, QUESTIONS[0], { k: 5, source: 'doc-01*' })]);
+    const filtered = await Promise.all([
+      search(engines.files, QUESTIONS[0], { k: 5, source: 'doc-01*' }),
+      search(engines.citus, QUESTIONS[0], { k: 5, source: 'doc-01*' }),
+    ]);
     expect(filtered[1].hits.map((h) => h.id)).toEqual(filtered[0].hits.map((h) => h.id));
   });
 });

@@ -39,7 +39,7 @@ describe.each(STORE_KINDS)('the %s store', (kind) => {
     await expect(store.open({ expect: embedder, efSearch: 50 })).rejects.toMatchObject({ code: 'INDEX_NOT_READY' });
   });
 
-  it('answers the reader\'s questions as the orchard\'s numbers say', async () => {
+  it("answers the reader's questions as the orchard's numbers say", async () => {
     const store = await stores.fresh(kind);
     const engine = await orchardOn(store, await root());
     const reader = engine.reader;
@@ -56,7 +56,10 @@ describe.each(STORE_KINDS)('the %s store', (kind) => {
     expect(records.get(byId.get(P3)!)).toMatchObject({ id: P3, text: 'Pears, pears and more pears fill the market stalls today.', block: 2 });
     // Cosines of the query [½,½,½,½] to P0's three sentences: apples 0, ripen 1, plums ½.
     const p0 = records.get(byId.get(P0)!)!;
-    const cos = await reader.cosines(Float32Array.from([h, h, h, h]), p0.sentences.map((s) => s.row));
+    const cos = await reader.cosines(
+      Float32Array.from([h, h, h, h]),
+      p0.sentences.map((s) => s.row),
+    );
     expect(p0.sentences.map((s) => cos.get(s.row))).toEqual([0, 1, 0.5]);
     // Keyword blocks: each section one block; the orchard's two passages share one.
     const keyword = await scoreBlocks(reader.keywords, 'when do pears ripen', 10, BM25);
@@ -80,11 +83,13 @@ describe.each(STORE_KINDS)('the %s store', (kind) => {
     const ids = ranking.candidates.map((c) => ranking.passages.get(c.label)!.id);
     expect(ids.slice(0, 2).sort()).toEqual([P0, P1]);
     expect(ids.slice(2)).toEqual([P3, P2]);
-    expect(ranking.candidates.map((c) => c.score)).toEqual([0.9703522287098727, 0.9703522287098727, 0.5455513110100438, 0.2000000000373967].map((x) => expect.closeTo(x, 9)));
+    expect(ranking.candidates.map((c) => c.score)).toEqual(
+      [0.9703522287098727, 0.9703522287098727, 0.5455513110100438, 0.2000000000373967].map((x) => expect.closeTo(x, 9)),
+    );
     expect((await search(engine, 'figs and apples', { k: 10 })).hits.map((x) => x.id)).toEqual([P0, P2, P3]);
   });
 
-  it('knows the current version\'s sentences by hash: token counts always, vectors when asked', async () => {
+  it("knows the current version's sentences by hash: token counts always, vectors when asked", async () => {
     const store = await stores.fresh(kind);
     await orchardOn(store, await root());
     const hashes = Object.keys(SENTENCES).map((s) => textHash(s).toString('hex'));
@@ -96,15 +101,28 @@ describe.each(STORE_KINDS)('the %s store', (kind) => {
     // A second build of the same text embeds nothing, and reads nothing again: it is up to date.
     const embedder = fixedEmbedder(SENTENCES, QUERIES);
     const dir = await root();
-    const again = await buildIndex(embedder, { corpusDir: await writeCorpus(dir, { 'orchard.txt': DOCUMENT }), store, model: 'fixed', chunking: ORCHARD_CHUNKING, hnsw: { M: 16, efConstruction: 100 } });
+    const again = await buildIndex(embedder, {
+      corpusDir: await writeCorpus(dir, { 'orchard.txt': DOCUMENT }),
+      store,
+      model: 'fixed',
+      chunking: ORCHARD_CHUNKING,
+      hnsw: { M: 16, efConstruction: 100 },
+    });
     expect(again).toMatchObject({ upToDate: true, embedded: 0, extracted: 0 });
     // Forced, it makes every passage again, with every vector from the index.
-    const forced = await buildIndex(embedder, { corpusDir: path.join(dir, 'corpus'), store, model: 'fixed', chunking: ORCHARD_CHUNKING, hnsw: { M: 16, efConstruction: 100 }, force: true });
+    const forced = await buildIndex(embedder, {
+      corpusDir: path.join(dir, 'corpus'),
+      store,
+      model: 'fixed',
+      chunking: ORCHARD_CHUNKING,
+      hnsw: { M: 16, efConstruction: 100 },
+      force: true,
+    });
     expect(forced).toMatchObject({ rebuilt: true, embedded: 0, reused: 7, extracted: 0, reusedFiles: 1 });
     expect(await store.currentName()).toBe(forced.name);
   });
 
-  it('keeps each document\'s extracted text, for /view and for a rebuild', async () => {
+  it("keeps each document's extracted text, for /view and for a rebuild", async () => {
     const store = await stores.fresh(kind);
     const engine = await orchardOn(store, await root());
     const doc = await engine.reader.document('orchard.txt');
@@ -124,7 +142,10 @@ describe.each(STORE_KINDS)('the %s store', (kind) => {
     await writeFile(path.join(corpusDir, 'nets.txt'), 'Nets are mended in winter.');
     const added = await buildIndex(embedder, options);
     expect(added).toMatchObject({ rebuilt: false, changed: 1, removed: 0, extracted: 1, embedded: 1 });
-    expect(added.manifest.documents.map((d) => [d.source, d.passages, d.origin])).toEqual([['nets.txt', 1, 'folder'], ['orchard.txt', 4, 'folder']]);
+    expect(added.manifest.documents.map((d) => [d.source, d.passages, d.origin])).toEqual([
+      ['nets.txt', 1, 'folder'],
+      ['orchard.txt', 4, 'folder'],
+    ]);
     const after = await store.open({ expect: embedder, efSearch: 100 }, engine.reader);
     expect(after.name).toBe(added.name);
     expect(Number(after.name.slice(1))).toBe(Number(engine.reader.name.slice(1)) + 1);

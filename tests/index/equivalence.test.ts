@@ -26,9 +26,27 @@ function random(seed: number): () => number {
   };
 }
 
-const SUBJECTS = ['The ferry', 'A lighthouse keeper', 'The harbour master', 'An old fisherman', 'The baker', 'A puffin colony', 'The island school', 'The winter storm'];
+const SUBJECTS = [
+  'The ferry',
+  'A lighthouse keeper',
+  'The harbour master',
+  'An old fisherman',
+  'The baker',
+  'A puffin colony',
+  'The island school',
+  'The winter storm',
+];
 const VERBS = ['crossed', 'watched', 'repaired', 'counted', 'painted', 'visited', 'flooded', 'guarded'];
-const OBJECTS = ['the northern cliffs', 'the stone pier', 'the village church', 'the salt marsh', 'the copper bell', 'the fog signal', 'the grain store', 'the tidal pool'];
+const OBJECTS = [
+  'the northern cliffs',
+  'the stone pier',
+  'the village church',
+  'the salt marsh',
+  'the copper bell',
+  'the fog signal',
+  'the grain store',
+  'the tidal pool',
+];
 const TIMES = ['in January', 'after the thaw', 'every summer', 'before dawn', 'in 1987', 'during the gale', 'at low tide', 'on Sundays'];
 
 const QUESTIONS = [
@@ -94,7 +112,10 @@ describe('the incremental index and a full rebuild', () => {
         kinds.add++;
       } else if (roll < 0.9 || api.size === 0) {
         const source = `api/doc-${Math.floor(next() * 12)}.md`;
-        await changeDocuments([{ source, bytes: Buffer.from(`# Note ${source}\n\n${paragraph(next)}\n\n${paragraph(next)}`) }], model, { ...options, maxBytes: 1e6 });
+        await changeDocuments([{ source, bytes: Buffer.from(`# Note ${source}\n\n${paragraph(next)}\n\n${paragraph(next)}`) }], model, {
+          ...options,
+          maxBytes: 1e6,
+        });
         api.add(source);
         kinds.put++;
         continue;
@@ -128,11 +149,21 @@ describe('the incremental index and a full rebuild', () => {
     expect(rebuilt.embedded).toBe(0); // every sentence's vector was reused from the incremental index
     const full = await answers();
 
-    expect(full.manifest.documents.map((d) => [d.source, d.sha256, d.passages])).toEqual(incremental.manifest.documents.map((d) => [d.source, d.sha256, d.passages]));
-    expect(full.manifest.documents.filter((d) => d.origin === 'api').map((d) => d.source).sort()).toEqual([...api].sort());
+    expect(full.manifest.documents.map((d) => [d.source, d.sha256, d.passages])).toEqual(
+      incremental.manifest.documents.map((d) => [d.source, d.sha256, d.passages]),
+    );
+    expect(
+      full.manifest.documents
+        .filter((d) => d.origin === 'api')
+        .map((d) => d.source)
+        .sort(),
+    ).toEqual([...api].sort());
     expect(full.manifest.passages).toBe(incremental.manifest.passages);
     for (let i = 0; i < QUESTIONS.length; i++) {
-      expect(full.out[i].hits.map((h) => h.id), QUESTIONS[i]).toEqual(incremental.out[i].hits.map((h) => h.id));
+      expect(
+        full.out[i].hits.map((h) => h.id),
+        QUESTIONS[i],
+      ).toEqual(incremental.out[i].hits.map((h) => h.id));
       expect(full.out[i].hits.map((h) => h.highlight)).toEqual(incremental.out[i].hits.map((h) => h.highlight));
       full.out[i].hits.forEach((h, j) => expect(h.score).toBeCloseTo(incremental.out[i].hits[j].score, 5));
       expect(full.out[i].threshold).toBeCloseTo(incremental.out[i].threshold, 5);

@@ -30,14 +30,22 @@ describe('CURRENT that cannot be written', () => {
     try {
       const indexDir = path.join(root, 'index');
       const embedder = await realEmbedder();
-      const options = (corpusDir: string) => ({ corpusDir, store: createFilesStore(indexDir), model: 'use-lite', chunking: { words: 30, overlap: 10, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } });
+      const options = (corpusDir: string) => ({
+        corpusDir,
+        store: createFilesStore(indexDir),
+        model: 'use-lite',
+        chunking: { words: 30, overlap: 10, maxTokens: 128 },
+        hnsw: { M: 16, efConstruction: 50 },
+      });
       const first = await buildIndex(embedder, options(await writeCorpus(path.join(root, 'a'), { 'a.txt': 'A first note.' })));
       const segments = await readdir(path.join(indexDir, 'segments'));
       // CURRENT replaced by a folder with something in it: the rename that makes a build current fails.
       const current = await readFile(path.join(indexDir, 'CURRENT'), 'utf8');
       await rm(path.join(indexDir, 'CURRENT'));
       await mkdir(path.join(indexDir, 'CURRENT', 'x'), { recursive: true });
-      await expect(buildIndex(embedder, options(await writeCorpus(path.join(root, 'b'), { 'b.txt': 'A second note.' })))).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
+      await expect(buildIndex(embedder, options(await writeCorpus(path.join(root, 'b'), { 'b.txt': 'A second note.' })))).rejects.toMatchObject({
+        code: 'INDEX_WRITE_FAILED',
+      });
       const left = await readdir(indexDir);
       expect(await readdir(path.join(indexDir, 'segments'))).toEqual(segments);
       expect(left.filter((e) => e.includes('lock') || e.includes('.tmp-'))).toEqual([]);
@@ -67,7 +75,13 @@ describe.runIf(canMount)('a full disk during a build', () => {
   it('fails with INDEX_WRITE_FAILED and leaves the previous index serving', async () => {
     expect(mounted).toBe(true);
     const embedder = await realEmbedder();
-    const options = (corpusDir: string) => ({ corpusDir, store: createFilesStore(indexDir), model: 'use-lite', chunking: { words: 30, overlap: 10, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } });
+    const options = (corpusDir: string) => ({
+      corpusDir,
+      store: createFilesStore(indexDir),
+      model: 'use-lite',
+      chunking: { words: 30, overlap: 10, maxTokens: 128 },
+      hnsw: { M: 16, efConstruction: 50 },
+    });
     const small = await writeCorpus(path.join(root, 'small'), { 'a.txt': 'A short note that fits on the disk.' });
     const first = await buildIndex(embedder, options(small));
 
@@ -89,7 +103,15 @@ describe.runIf(canMount)('a full disk during a build', () => {
     await writeFile(filler, Buffer.alloc(160 * 1024)).catch(() => undefined);
     const before = (await readdir(indexDir)).sort();
     const corpusDir = await writeCorpus(path.join(root, 'full'), { 'c.txt': 'A third note that will not fit.' });
-    await expect(buildIndex(embedder, { corpusDir, store: createFilesStore(indexDir), model: 'use-lite', chunking: { words: 30, overlap: 10, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 50 } })).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
+    await expect(
+      buildIndex(embedder, {
+        corpusDir,
+        store: createFilesStore(indexDir),
+        model: 'use-lite',
+        chunking: { words: 30, overlap: 10, maxTokens: 128 },
+        hnsw: { M: 16, efConstruction: 50 },
+      }),
+    ).rejects.toMatchObject({ code: 'INDEX_WRITE_FAILED' });
     expect((await readdir(indexDir)).sort()).toEqual(before);
     await rm(filler);
   });

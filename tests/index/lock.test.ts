@@ -19,7 +19,7 @@ describe('the build lock', () => {
   beforeAll(async () => (root = await tempDir()));
   afterAll(() => removeDir(root));
 
-  it('is held by one, refused to the next with the holder\'s pid, and free again once released', async () => {
+  it("is held by one, refused to the next with the holder's pid, and free again once released", async () => {
     const dir = path.join(root, 'one');
     const release = await acquireBuildLock(dir);
     await expect(acquireBuildLock(dir)).rejects.toMatchObject({ code: 'BUILD_IN_PROGRESS', message: expect.stringContaining(`pid ${process.pid}`) });
@@ -66,7 +66,9 @@ try {
     for (let round = 0; round < 3; round++) {
       await writeFile(path.join(dir, LOCK), `${await deadPid()} stale`);
       const start = Date.now() + 2500;
-      const takers = Array.from({ length: 6 }, () => spawn(process.execPath, ['--import', 'tsx', script, String(start), dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      const takers = Array.from({ length: 6 }, () =>
+        spawn(process.execPath, ['--import', 'tsx', script, String(start), dir], { stdio: ['ignore', 'pipe', 'inherit'] }),
+      );
       const outcomes = await Promise.all(
         takers.map(async (child) => {
           let out = '';

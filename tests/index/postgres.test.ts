@@ -32,7 +32,7 @@ const DATABASES = STORE_KINDS.filter((k): k is Exclude<StoreKind, 'files'> => k 
 describe.each(DATABASES)('the Postgres store on %s', (kind) => {
   const stores = useStores();
 
-  it('creates its tables at the current schema version, replaces an older version\'s, and refuses a newer one', async () => {
+  it("creates its tables at the current schema version, replaces an older version's, and refuses a newer one", async () => {
     const store = await stores.fresh(kind);
     expect(await store.currentName()).toBeNull();
     const url = stores.url(kind);
@@ -42,7 +42,10 @@ describe.each(DATABASES)('the Postgres store on %s', (kind) => {
     await expect(newer.currentName()).rejects.toMatchObject({ code: 'DATABASE_SCHEMA_MISMATCH', message: expect.stringContaining('999') });
     await newer.close();
     // The tables of version 1: a build's own schema and its catalogue. They go; the index is built anew.
-    await sql(url, 'DROP TABLE ps_schema; CREATE TABLE ps_schema (version int); INSERT INTO ps_schema VALUES (1); CREATE TABLE ps_builds (name text); CREATE SCHEMA ps_build_old');
+    await sql(
+      url,
+      'DROP TABLE ps_schema; CREATE TABLE ps_schema (version int); INSERT INTO ps_schema VALUES (1); CREATE TABLE ps_builds (name text); CREATE SCHEMA ps_build_old',
+    );
     const older = createPostgresStore(url);
     expect(await older.currentName()).toBeNull();
     expect(await sql(url, 'SELECT version FROM ps_schema')).toEqual([{ version: SCHEMA_VERSION }]);
@@ -54,7 +57,10 @@ describe.each(DATABASES)('the Postgres store on %s', (kind) => {
   it('says DATABASE_UNAVAILABLE when the database cannot be reached, without its password', async () => {
     const store = createPostgresStore(`postgres://reader:very-secret-pw@127.0.0.1:${await freePort()}/search`);
     try {
-      const err = await store.currentName().then(() => null, (e: Error) => e);
+      const err = await store.currentName().then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(err).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503 });
       expect(err!.message).not.toContain('very-secret-pw');
       expect(store.where).toBe(`postgres://reader:***@127.0.0.1:${new URL(store.where).port}/search`);
@@ -72,7 +78,13 @@ describe.each(DATABASES)('the Postgres store on %s', (kind) => {
     expect(before.map((r) => r.source)).toEqual(['orchard.txt', 'orchard.txt', 'orchard.txt', 'orchard.txt']);
     const embedder = fixedEmbedder({ ...SENTENCES, 'Nets are mended in winter.': [0, 1, 0, 0] }, QUERIES);
     await writeFile(path.join(dir, 'corpus', 'nets.txt'), 'Nets are mended in winter.');
-    const added = await buildIndex(embedder, { corpusDir: path.join(dir, 'corpus'), store, model: 'fixed', chunking: ORCHARD_CHUNKING, hnsw: { M: 16, efConstruction: 100 } });
+    const added = await buildIndex(embedder, {
+      corpusDir: path.join(dir, 'corpus'),
+      store,
+      model: 'fixed',
+      chunking: ORCHARD_CHUNKING,
+      hnsw: { M: 16, efConstruction: 100 },
+    });
     expect(added.name).toBe(`v${Number(engine.reader.name.slice(1)) + 1}`);
     const after = await sql(url, `SELECT source, label FROM ps_passages ORDER BY label`);
     // The orchard's rows are the same rows: nothing was copied or renumbered.
@@ -89,7 +101,11 @@ describe.each(DATABASES)('the Postgres store on %s', (kind) => {
     const db = connect(stores.url(kind));
     try {
       const reader = openPostgresReader(db, engine.reader.name, engine.reader.manifest, 50, createRecordCache(2));
-      for (const order of [[0, 1], [2, 3, 0, 1], [3, 2, 1, 0]]) {
+      for (const order of [
+        [0, 1],
+        [2, 3, 0, 1],
+        [3, 2, 1, 0],
+      ]) {
         const asked = order.map((i) => labels[i]);
         const found = await reader.passages(asked);
         expect(asked.map((l) => found.get(l)?.id).sort()).toEqual(order.map((i) => found.get(labels[i])!.id).sort());
@@ -114,7 +130,13 @@ describe.each(DATABASES)('the Postgres store on %s', (kind) => {
         await writeFile(path.join(dir, 'corpus', 'nets.txt'), 'Nets are mended in winter.');
         const other = createPostgresStore(stores.url(kind));
         try {
-          return await buildIndex(embedder, { corpusDir: path.join(dir, 'corpus'), store: other, model: 'fixed', chunking: ORCHARD_CHUNKING, hnsw: { M: 16, efConstruction: 100 } });
+          return await buildIndex(embedder, {
+            corpusDir: path.join(dir, 'corpus'),
+            store: other,
+            model: 'fixed',
+            chunking: ORCHARD_CHUNKING,
+            hnsw: { M: 16, efConstruction: 100 },
+          });
         } finally {
           await other.close();
         }
@@ -125,7 +147,10 @@ describe.each(DATABASES)('the Postgres store on %s', (kind) => {
     });
     await seen.change;
     expect(seen).toMatchObject({ name: engine.reader.name, first: 3, second: 3 });
-    expect(await engine.reader.snapshot(async (reader) => [reader.name, (await reader.keywords.stats()).blocks])).toEqual([`v${Number(engine.reader.name.slice(1)) + 1}`, 4]);
+    expect(await engine.reader.snapshot(async (reader) => [reader.name, (await reader.keywords.stats()).blocks])).toEqual([
+      `v${Number(engine.reader.name.slice(1)) + 1}`,
+      4,
+    ]);
   });
 
   it('takes over a lock whose holder stopped beating, waits for a live one, and rolls back a change that died', async () => {

@@ -31,13 +31,16 @@ describe.each(DATABASES)('statements on %s', (kind) => {
     }
   });
 
-  it('keep parameterised statements of many connections and two processes\' pools apart', async () => {
+  it("keep parameterised statements of many connections and two processes' pools apart", async () => {
     await stores.fresh(kind);
     const a = connect(stores.url(kind), { poolSize: 8 });
     const b = connect(stores.url(kind), { poolSize: 8 });
     try {
       const asks = Array.from({ length: 400 }, (_, i) =>
-        (i % 2 ? a : b).query<{ x: number; s: string; n: number[] }>(i % 3 ? 'SELECT $1::int AS x, $2::text AS s, $3::int[] AS n' : 'SELECT $1::int AS x, $2::text AS s, $3::int[] AS n, $4::text AS pad', i % 3 ? [i, `text ${i}`, [i, i + 1]] : [i, `text ${i}`, [i, i + 1], 'x'.repeat(i * 50)]),
+        (i % 2 ? a : b).query<{ x: number; s: string; n: number[] }>(
+          i % 3 ? 'SELECT $1::int AS x, $2::text AS s, $3::int[] AS n' : 'SELECT $1::int AS x, $2::text AS s, $3::int[] AS n, $4::text AS pad',
+          i % 3 ? [i, `text ${i}`, [i, i + 1]] : [i, `text ${i}`, [i, i + 1], 'x'.repeat(i * 50)],
+        ),
       );
       const rows = (await Promise.all(asks)).map((r) => ({ x: r.rows[0].x, s: r.rows[0].s, n: r.rows[0].n }));
       expect(rows).toEqual(Array.from({ length: 400 }, (_, i) => ({ x: i, s: `text ${i}`, n: [i, i + 1] })));

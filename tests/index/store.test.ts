@@ -44,12 +44,24 @@ describe('the files store on disk', () => {
     expect(reader.manifest).toEqual(manifest);
     expect(reader.name).toBe('v1');
     // A small segment has no graph: it is searched exactly.
-    expect((await readdir(await onlySegment(indexDir))).sort()).toEqual(['documents.jsonl', 'hashes.bin', 'keywords.json', 'meta.json', 'passages.json', 'postings.bin', 'tokens.u16', 'vectors.f32']);
+    expect((await readdir(await onlySegment(indexDir))).sort()).toEqual([
+      'documents.jsonl',
+      'hashes.bin',
+      'keywords.json',
+      'meta.json',
+      'passages.json',
+      'postings.bin',
+      'tokens.u16',
+      'vectors.f32',
+    ]);
     const passages = await allPassages({ reader } as never);
     // The Markdown heading is no passage of its own: it is the section of the paragraph under it.
     expect(passages.map((p) => p.source)).toEqual(['a.txt', 'a.txt', 'notes/b.md']);
     expect(passages[2]).toMatchObject({ text: 'Coffee beans are roasted before they are ground.', section: 'Coffee' });
-    expect(manifest.documents.map((d) => [d.source, d.origin, d.passages])).toEqual([['a.txt', 'folder', 2], ['notes/b.md', 'folder', 1]]);
+    expect(manifest.documents.map((d) => [d.source, d.origin, d.passages])).toEqual([
+      ['a.txt', 'folder', 2],
+      ['notes/b.md', 'folder', 1],
+    ]);
     const text = await readFile(path.join(corpus, 'a.txt'), 'utf8');
     for (const p of passages.filter((x) => x.source === 'a.txt')) expect(text.slice(p.start, p.end)).toBe(p.text);
   });
@@ -98,7 +110,14 @@ describe('the files store on disk', () => {
     await writeFile(path.join(dir, 'vectors.f32'), damaged);
     await expect(open(indexDir)).rejects.toMatchObject({ code: 'INDEX_INVALID' });
     const embedder = await realEmbedder();
-    const rebuilt = await buildIndex(embedder, { corpusDir: corpus, store: createFilesStore(indexDir), model: 'use-lite', chunking: { words: 12, overlap: 4, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 200 }, force: true });
+    const rebuilt = await buildIndex(embedder, {
+      corpusDir: corpus,
+      store: createFilesStore(indexDir),
+      model: 'use-lite',
+      chunking: { words: 12, overlap: 4, maxTokens: 128 },
+      hnsw: { M: 16, efConstruction: 200 },
+      force: true,
+    });
     // Four sentences: three in a.txt, one in b.md; not one vector taken from the damaged segment.
     expect(rebuilt).toMatchObject({ rebuilt: true, embedded: 4, reused: 0 });
     await open(indexDir);

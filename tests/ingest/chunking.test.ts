@@ -3,7 +3,8 @@ import { chunkDocument, countWords, splitBlocks, splitSentences, windowBounds } 
 
 const words = (t: string) => t.split(/\s+/).filter(Boolean).length;
 const opts = { words: 12, overlap: 4, maxTokens: 100 };
-const texts = (text: string, options = opts, extra: Partial<Parameters<typeof chunkDocument>[0]> = {}) => chunkDocument({ text, ...extra }, options, words).map((c) => c.text);
+const texts = (text: string, options = opts, extra: Partial<Parameters<typeof chunkDocument>[0]> = {}) =>
+  chunkDocument({ text, ...extra }, options, words).map((c) => c.text);
 
 describe('chunkDocument', () => {
   it('makes windows of whole sentences near the target size, sharing at most the overlap, with offsets into the source', () => {
@@ -21,7 +22,9 @@ describe('chunkDocument', () => {
 
   it('joins short paragraphs (dialogue, verse) into one window and splits a long one', () => {
     const dialogue = ['"Who is there?"', '"A friend of the house."', '"Come in, then."', '"Thank you kindly."'].join('\n\n');
-    expect(texts(dialogue, { words: 20, overlap: 4, maxTokens: 100 })).toEqual(['"Who is there?"\n\n"A friend of the house."\n\n"Come in, then."\n\n"Thank you kindly."']);
+    expect(texts(dialogue, { words: 20, overlap: 4, maxTokens: 100 })).toEqual([
+      '"Who is there?"\n\n"A friend of the house."\n\n"Come in, then."\n\n"Thank you kindly."',
+    ]);
     const long = Array.from({ length: 6 }, (_, i) => `Sentence ${i} has five words.`).join(' ');
     expect(texts(long).length).toBeGreaterThan(1);
   });
@@ -39,7 +42,10 @@ describe('chunkDocument', () => {
 
   it('leaves out omitted spans, and they are boundaries', () => {
     const text = 'Licence words here.\n\nThe body starts.\n\nA contents list.\n\nThe body goes on.';
-    const omit = [{ start: 0, end: text.indexOf('The body') - 2 }, { start: text.indexOf('A contents'), end: text.indexOf('The body goes') - 2 }];
+    const omit = [
+      { start: 0, end: text.indexOf('The body') - 2 },
+      { start: text.indexOf('A contents'), end: text.indexOf('The body goes') - 2 },
+    ];
     expect(texts(text, opts, { omit })).toEqual(['The body starts.', 'The body goes on.']);
   });
 
@@ -68,9 +74,21 @@ describe('chunkDocument', () => {
 
 describe('windowBounds', () => {
   it('ends each window at the boundary nearest the target, overlaps by whole sentences, and lets the last reach back', () => {
-    expect(windowBounds([5, 5, 5, 5, 5], 10, 5)).toEqual([[0, 1], [1, 2], [2, 3], [3, 4]]);
-    expect(windowBounds([5, 5, 5, 5, 5], 10, 0)).toEqual([[0, 1], [2, 3], [3, 4]]);
-    expect(windowBounds([30, 2, 2], 10, 3)).toEqual([[0, 0], [1, 2]]);
+    expect(windowBounds([5, 5, 5, 5, 5], 10, 5)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]);
+    expect(windowBounds([5, 5, 5, 5, 5], 10, 0)).toEqual([
+      [0, 1],
+      [2, 3],
+      [3, 4],
+    ]);
+    expect(windowBounds([30, 2, 2], 10, 3)).toEqual([
+      [0, 0],
+      [1, 2],
+    ]);
     expect(windowBounds([3], 10, 0)).toEqual([[0, 0]]);
   });
 });

@@ -108,7 +108,7 @@ describe('readCorpus', () => {
     await expect(readCorpus(empty)).rejects.toMatchObject({ code: 'CORPUS_EMPTY' });
   });
 
-  it('skips binary content without NUL bytes, and a FIFO in a document\'s place, each with its reason', async () => {
+  it("skips binary content without NUL bytes, and a FIFO in a document's place, each with its reason", async () => {
     const odd = path.join(root, 'odd');
     await mkdir(odd);
     await writeFile(path.join(odd, 'notes.txt'), 'Plain text about harbours.');
@@ -124,13 +124,16 @@ describe('readCorpus', () => {
     expect(await readRegularFile(path.join(odd, 'pipe.txt'))).toEqual({ skipped: 'not a regular file', code: 'not-a-file' });
   });
 
-  it('holds no file\'s bytes after the walk, and names a file removed before it is read', async () => {
+  it("holds no file's bytes after the walk, and names a file removed before it is read", async () => {
     const dir = path.join(root, 'going');
     await mkdir(dir);
     await writeFile(path.join(dir, 'stays.txt'), 'This file stays.');
     await writeFile(path.join(dir, 'goes.txt'), 'This file goes.');
     const corpus = await readCorpus(dir);
-    expect(corpus.files.map((f) => [f.source, f.bytes])).toEqual([['goes.txt', undefined], ['stays.txt', undefined]]);
+    expect(corpus.files.map((f) => [f.source, f.bytes])).toEqual([
+      ['goes.txt', undefined],
+      ['stays.txt', undefined],
+    ]);
     await rm(path.join(dir, 'goes.txt'));
     const read = await extractCorpus(corpus, new Map());
     expect(read.documents.map((d) => d.text)).toEqual(['This file stays.']);

@@ -16,7 +16,17 @@ const ARTICLE = `<h1>Keeping pears</h1>
   <table><tr><th>Variety</th><th>Month</th></tr><tr><td>Concorde</td><td>February</td></tr></table>`;
 
 /** Every word a page's chrome holds in `webPage`, none of which may reach the text. */
-const CHROME_WORDS = ['Shop our catalogue', 'About the company', 'Evergreen Gazette', 'cookies', 'newsletter', 'discount codes', 'Copyright', 'analytics', 'font-family'];
+const CHROME_WORDS = [
+  'Shop our catalogue',
+  'About the company',
+  'Evergreen Gazette',
+  'cookies',
+  'newsletter',
+  'discount codes',
+  'Copyright',
+  'analytics',
+  'font-family',
+];
 
 describe('HTML', () => {
   it('keeps the article and its title, and leaves out navigation, banners, boxes and footers', () => {
@@ -33,18 +43,25 @@ describe('HTML', () => {
   });
 
   it('reads the whole body, still without chrome, when there is no article to find', () => {
-    const page = extractHtml('<html><head><title>Note</title></head><body><nav>Home · Shop</nav><div>Bring the ladder<br>on Tuesday.</div><footer>Copyright nobody</footer></body></html>');
+    const page = extractHtml(
+      '<html><head><title>Note</title></head><body><nav>Home · Shop</nav><div>Bring the ladder<br>on Tuesday.</div><footer>Copyright nobody</footer></body></html>',
+    );
     expect(page.text).toBe('Bring the ladder on Tuesday.');
     expect(page.title).toBe('Note');
     // A fragment without <html> or <body>, as HTML allows.
-    expect(extractHtml('<title>Snippet</title><meta charset="utf-8"><p>Water the figs</p><p>at dusk.</p>')).toEqual({ text: 'Water the figs\n\nat dusk.', title: 'Snippet' });
+    expect(extractHtml('<title>Snippet</title><meta charset="utf-8"><p>Water the figs</p><p>at dusk.</p>')).toEqual({
+      text: 'Water the figs\n\nat dusk.',
+      title: 'Snippet',
+    });
     expect(extractHtml('<p>Only a paragraph.</p>')).toEqual({ text: 'Only a paragraph.' });
   });
 });
 
 describe('PDF', () => {
   it('gives each page its text, where each page starts, and the title of its metadata', async () => {
-    const pdf = await pdfBytes([['The first page speaks of apples.', 'A second paragraph on the first page.'], ['The second page speaks of pears.']], { title: 'Fruit report' });
+    const pdf = await pdfBytes([['The first page speaks of apples.', 'A second paragraph on the first page.'], ['The second page speaks of pears.']], {
+      title: 'Fruit report',
+    });
     const got = await extractFile(fileOf('r.pdf', 'pdf', pdf));
     if ('skipped' in got) throw new Error(got.skipped);
     expect(got.title).toBe('Fruit report');
@@ -55,14 +72,20 @@ describe('PDF', () => {
     expect(place(0)).toEqual({ page: 1 });
   });
 
-  it('joins a paragraph\'s lines as they were written, a compound broken at its hyphen included', async () => {
-    const paragraph = Array.from({ length: 12 }, (_, i) => `The well-known white-haired farm-labourer number ${i} met a sharp-witted, good-natured, long-suffering horse-dealer.`).join(' ');
+  it("joins a paragraph's lines as they were written, a compound broken at its hyphen included", async () => {
+    const paragraph = Array.from(
+      { length: 12 },
+      (_, i) => `The well-known white-haired farm-labourer number ${i} met a sharp-witted, good-natured, long-suffering horse-dealer.`,
+    ).join(' ');
     const got = await extractFile(fileOf('c.pdf', 'pdf', await pdfBytes([[paragraph]])));
     expect(got).toMatchObject({ text: paragraph });
   });
 
   it('leaves out a running header and footer, its page numbers aside, and keeps a line that only some pages repeat', async () => {
-    const pages = ['apple', 'pear', 'plum', 'fig'].map((fruit, i) => [`This part tells of the ${fruit} trees.`, i % 2 ? `Even page ${i + 1}.` : 'Odd pages end here.']);
+    const pages = ['apple', 'pear', 'plum', 'fig'].map((fruit, i) => [
+      `This part tells of the ${fruit} trees.`,
+      i % 2 ? `Even page ${i + 1}.` : 'Odd pages end here.',
+    ]);
     const pdf = await pdfBytes(pages, { header: () => 'https://orchards.example/report', footer: (n, all) => `${n}/${all}` });
     const got = await extractFile(fileOf('h.pdf', 'pdf', pdf));
     if ('skipped' in got) throw new Error(got.skipped);
@@ -73,7 +96,10 @@ describe('PDF', () => {
   });
 
   it('joins a sentence cut by a page break, and the second page starts where its words do', async () => {
-    const pdf = await pdfBytes([['A full first sentence.', 'The orchard was planted by the'], ['monks of the valley in spring.', 'A new paragraph on page two.']]);
+    const pdf = await pdfBytes([
+      ['A full first sentence.', 'The orchard was planted by the'],
+      ['monks of the valley in spring.', 'A new paragraph on page two.'],
+    ]);
     const got = await extractFile(fileOf('j.pdf', 'pdf', pdf));
     if ('skipped' in got) throw new Error(got.skipped);
     expect(got.text).toBe('A full first sentence.\n\nThe orchard was planted by the monks of the valley in spring.\n\nA new paragraph on page two.');
@@ -82,9 +108,18 @@ describe('PDF', () => {
   });
 
   it('says why a PDF gives no text: a password, no text layer, or damage', async () => {
-    expect(await extractFile(fileOf('locked.pdf', 'pdf', await pdfBytes([['Secret plans.']], { userPassword: 'open sesame' })))).toEqual({ code: 'encrypted', skipped: expect.stringMatching(/^encrypted/) });
-    expect(await extractFile(fileOf('scan.pdf', 'pdf', await pdfWithoutText(2)))).toEqual({ code: 'empty', skipped: expect.stringMatching(/^no text \(its 2 page\(s\)/) });
-    expect(await extractFile(fileOf('bad.pdf', 'pdf', Buffer.from('%PDF-1.4\nnothing here at all')))).toEqual({ code: 'unreadable', skipped: expect.stringMatching(/^unreadable/) });
+    expect(await extractFile(fileOf('locked.pdf', 'pdf', await pdfBytes([['Secret plans.']], { userPassword: 'open sesame' })))).toEqual({
+      code: 'encrypted',
+      skipped: expect.stringMatching(/^encrypted/),
+    });
+    expect(await extractFile(fileOf('scan.pdf', 'pdf', await pdfWithoutText(2)))).toEqual({
+      code: 'empty',
+      skipped: expect.stringMatching(/^no text \(its 2 page\(s\)/),
+    });
+    expect(await extractFile(fileOf('bad.pdf', 'pdf', Buffer.from('%PDF-1.4\nnothing here at all')))).toEqual({
+      code: 'unreadable',
+      skipped: expect.stringMatching(/^unreadable/),
+    });
   });
 });
 
@@ -101,7 +136,10 @@ describe('Word', () => {
   it('says an encrypted Word file is encrypted, and a damaged one unreadable', async () => {
     const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(512, 1)]);
     expect(await extractFile(fileOf('locked.docx', 'docx', ole))).toMatchObject({ code: 'encrypted' });
-    expect(await extractFile(fileOf('bad.docx', 'docx', Buffer.from('not a zip at all')))).toMatchObject({ code: 'unreadable', skipped: expect.stringMatching(/^unreadable \(not a valid \.docx/) });
+    expect(await extractFile(fileOf('bad.docx', 'docx', Buffer.from('not a zip at all')))).toMatchObject({
+      code: 'unreadable',
+      skipped: expect.stringMatching(/^unreadable \(not a valid \.docx/),
+    });
   });
 });
 
@@ -169,7 +207,8 @@ describe('text encodings', () => {
   });
 
   it('takes the encoding a web page declares when its bytes are not UTF-8', async () => {
-    const page = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><title>Сад</title></head><body><p>Яблоки созревают осенью, а груши позже.</p></body></html>';
+    const page =
+      '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><title>Сад</title></head><body><p>Яблоки созревают осенью, а груши позже.</p></body></html>';
     const got = await extractFile(fileOf('ru.html', 'html', iconv.encode(page, 'koi8-r')));
     expect(got).toMatchObject({ text: 'Яблоки созревают осенью, а груши позже.', title: 'Сад' });
     const utf8Page = Buffer.from('<meta charset="windows-1252"><p>Déjà vu — in UTF-8 all along.</p>');
@@ -212,7 +251,7 @@ describe('text encodings', () => {
 });
 
 describe('extracting a corpus', () => {
-  it('takes an unchanged file\'s text from the previous build, reads a changed one, and names what gives no text', async () => {
+  it("takes an unchanged file's text from the previous build, reads a changed one, and names what gives no text", async () => {
     const kept = fileOf('kept.txt', 'text', Buffer.from('Original words.'));
     const changed = fileOf('changed.txt', 'text', Buffer.from('New words.'));
     const empty = fileOf('blank.md', 'markdown', Buffer.from('---\ntitle: Only a title\n---\n'));
@@ -240,7 +279,12 @@ describe('extracting a corpus', () => {
     b.page();
     b.block('Second page.');
     const t = b.done(' A  title ');
-    expect(t).toEqual({ text: 'Intro\n\nFirst block with a line break.\n\nSecond page.', title: 'A title', pages: [0, 39], sections: [{ start: 0, heading: 'Intro' }] });
+    expect(t).toEqual({
+      text: 'Intro\n\nFirst block with a line break.\n\nSecond page.',
+      title: 'A title',
+      pages: [0, 39],
+      sections: [{ start: 0, heading: 'Intro' }],
+    });
     expect(t.text.slice(39)).toBe('Second page.');
   });
 });

@@ -6,7 +6,9 @@ import { extractFile } from '../../src/ingest/extract.js';
 const words = (t: string) => t.split(/\s+/).filter(Boolean).length;
 const indexed = (text: string, structure = true) => {
   const f = findFurniture(text, structure);
-  return chunkDocument({ text, sections: f.sections, omit: f.omit }, { words: 40, overlap: 10, maxTokens: 200 }, words).map((c) => c.text).join('\n\n');
+  return chunkDocument({ text, sections: f.sections, omit: f.omit }, { words: 40, overlap: 10, maxTokens: 200 }, words)
+    .map((c) => c.text)
+    .join('\n\n');
 };
 
 const book = (body: string) => `The Project Gutenberg eBook of The Orchard, by A. Grower

@@ -26,7 +26,11 @@ describe('the reader pool', () => {
   it('ends a reader past its time: the file is a timeout, and the others are read', async () => {
     // Form XObjects drawing each other ten times a level, seven levels: 10^7 draws (58 s and a stack overflow that
     // stopped the build); 300 KB of `]`, which the Markdown parser reads in quadratic time (minutes).
-    const files = [fileOf('xobjects.pdf', 'pdf', pdfXObjectBomb(7, 10)), fileOf('brackets.md', 'markdown', Buffer.from(slowInputs.brackets(300_000))), ORDINARY];
+    const files = [
+      fileOf('xobjects.pdf', 'pdf', pdfXObjectBomb(7, 10)),
+      fileOf('brackets.md', 'markdown', Buffer.from(slowInputs.brackets(300_000))),
+      ORDINARY,
+    ];
     const got = await extractCorpus(corpusOf(files), new Map(), undefined, limits({ baseMs: 5_000, msPerMb: 0 }));
     expect(codes(got.skipped)).toEqual({ 'xobjects.pdf': 'timeout', 'brackets.md': 'timeout' });
     expect(got.skipped[0].reason).toMatch(/^timeout \(reading it took longer than 5\.0 s/);
@@ -38,12 +42,14 @@ describe('the reader pool', () => {
     const bomb = fileOf('dense.docx', 'docx', docxBomb(32 * 1024 * 1024));
     const got = await extractCorpus(corpusOf([bomb, ORDINARY]), new Map(), undefined, limits({ heapMb: 128, workers: 1, maxInflatedBytes: 1024 ** 3 }));
     // The skip keeps the bytes' hash: the same bytes are not read again by the next build.
-    expect(got.skipped).toEqual([{ source: 'dense.docx', code: 'too-large', reason: 'too large (reading it needed more than 128 MB of memory)', sha256: bomb.sha256 }]);
+    expect(got.skipped).toEqual([
+      { source: 'dense.docx', code: 'too-large', reason: 'too large (reading it needed more than 128 MB of memory)', sha256: bomb.sha256 },
+    ]);
     expect(got.documents.map((d) => d.source)).toEqual(['ordinary.txt']);
   });
 });
 
-describe('the readers\' own limits', () => {
+describe("the readers' own limits", () => {
   it('refuses a Word file whose XML inflates past the limit before reading it', async () => {
     const got = await extractFile(fileOf('bomb.docx', 'docx', docxBomb(4 * 1024 * 1024)), limits({ maxInflatedBytes: 1024 * 1024 }));
     expect(got).toEqual({ code: 'too-large', skipped: 'too large (its XML inflates to more than 1 MB, the limit)' });
@@ -58,17 +64,28 @@ describe('the readers\' own limits', () => {
   });
 
   it('refuses a PDF of more pages than the limit: a page tree listing one page 10 times a level', async () => {
-    expect(await extractFile(fileOf('tree.pdf', 'pdf', pdfPageTreeBomb(3, 10)), limits({ maxPages: 100 }))).toEqual({ code: 'too-complex', skipped: 'too complex (1000 pages; the limit is 100)' });
+    expect(await extractFile(fileOf('tree.pdf', 'pdf', pdfPageTreeBomb(3, 10)), limits({ maxPages: 100 }))).toEqual({
+      code: 'too-complex',
+      skipped: 'too complex (1000 pages; the limit is 100)',
+    });
     // A million pages, refused at once under the default limit.
-    expect(await extractFile(fileOf('tree.pdf', 'pdf', pdfPageTreeBomb(6, 10)))).toEqual({ code: 'too-complex', skipped: 'too complex (1000000 pages; the limit is 50000)' });
+    expect(await extractFile(fileOf('tree.pdf', 'pdf', pdfPageTreeBomb(6, 10)))).toEqual({
+      code: 'too-complex',
+      skipped: 'too complex (1000000 pages; the limit is 50000)',
+    });
   });
 
   it('refuses HTML nested deeper than the limit, which Readability reads in cubic time or a walk overflows on', async () => {
     // 2,000 nested <div> took Readability 48 s; 10,000 unclosed <b> overflowed the stack ("unreadable").
     for (const html of [slowInputs.nestedDivs(2_000), slowInputs.nestedBold(10_000)]) {
-      expect(await extractFile(fileOf('deep.html', 'html', Buffer.from(html)))).toEqual({ code: 'too-complex', skipped: 'too complex (nested over 256 levels deep; the limit is 256)' });
+      expect(await extractFile(fileOf('deep.html', 'html', Buffer.from(html)))).toEqual({
+        code: 'too-complex',
+        skipped: 'too complex (nested over 256 levels deep; the limit is 256)',
+      });
     }
-    expect(await extractFile(fileOf('deep.html', 'html', Buffer.from(slowInputs.nestedDivs(20))), limits({ maxNesting: 10 }))).toMatchObject({ code: 'too-complex' });
+    expect(await extractFile(fileOf('deep.html', 'html', Buffer.from(slowInputs.nestedDivs(20))), limits({ maxNesting: 10 }))).toMatchObject({
+      code: 'too-complex',
+    });
     expect(await extractFile(fileOf('ok.html', 'html', Buffer.from(slowInputs.nestedDivs(20))))).toEqual({ text: 'deep' });
   });
 

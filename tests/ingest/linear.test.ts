@@ -14,7 +14,7 @@ describe('markup read in one pass', () => {
     expect(extractHtml(slowInputs.openTitles(250_000)).text.length).toBeGreaterThan(0);
   });
 
-  it('reads table rows of empty cells that end in a word (the separators\' pattern took 97 s for one such row)', () => {
+  it("reads table rows of empty cells that end in a word (the separators' pattern took 97 s for one such row)", () => {
     const row = `<tr>${'<td></td>'.repeat(40)}last</tr>`;
     expect(extractHtml(`<table>${row.repeat(3)}</table>`).text).toBe(Array.from({ length: 3 }, () => `${'· '.repeat(40)}last`).join('\n\n'));
     expect(extractHtml('<table><tr><td>a</td><td>b</td></tr></table>').text).toBe('a · b');
@@ -30,7 +30,8 @@ describe('a table of contents of dot leaders', () => {
   });
 
   it('still finds contents entries that end in page numbers after dot leaders or a wide gap', () => {
-    const text = 'Contents\n\nThe Orchard ........ 3\nThe Press   12\nThe Cellar..... iv\n\nTHE ORCHARD\n\nApples grow here in rows along the valley, and the keepers walk them daily.';
+    const text =
+      'Contents\n\nThe Orchard ........ 3\nThe Press   12\nThe Cellar..... iv\n\nTHE ORCHARD\n\nApples grow here in rows along the valley, and the keepers walk them daily.';
     const found = findFurniture(text, true);
     expect(found.omit).toEqual([{ start: 0, end: text.indexOf('\n\nTHE ORCHARD') }]);
     expect(found.sections.map((s) => s.heading)).toEqual(['THE ORCHARD']);

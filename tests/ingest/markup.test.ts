@@ -6,7 +6,7 @@ import { lineDepth, markdownPieces } from '../../src/ingest/formats/markdown-sca
 import { headless, stripComments, stripTags } from '../../src/ingest/formats/tags.js';
 
 describe('markup read in one pass', () => {
-  it('strips tags, comments and a fragment\'s head as the regular expressions did, on the cases they handled', () => {
+  it("strips tags, comments and a fragment's head as the regular expressions did, on the cases they handled", () => {
     expect(stripTags('a<b>c</b>d<e')).toBe('a c d<e');
     expect(stripComments('a<!-- x -->b<!-- open')).toBe('a b<!-- open');
     expect(headless('<!doctype html><html><head><meta charset="utf-8"><title>T</title></head><p>Body</p></html>')).toEqual({ title: 'T', body: '<p>Body</p>' });
@@ -17,7 +17,7 @@ describe('markup read in one pass', () => {
 });
 
 describe('Markdown in pieces', () => {
-  it('counts a line\'s quotes and list markers, and a level for every two columns of indent', () => {
+  it("counts a line's quotes and list markers, and a level for every two columns of indent", () => {
     expect(lineDepth('plain text')).toBe(0);
     expect(lineDepth('> > - 1. item')).toBe(6);
     expect(lineDepth('      - nested item')).toBe(4);

@@ -43,12 +43,15 @@ describe('the walk', () => {
     const failing = async (): Promise<Dirent[]> => {
       throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
     };
-    await expect(readCorpus(dir, { listDir: failing })).rejects.toMatchObject({ code: 'CORPUS_EMPTY', message: expect.stringContaining('. (unreadable folder (EIO))') });
+    await expect(readCorpus(dir, { listDir: failing })).rejects.toMatchObject({
+      code: 'CORPUS_EMPTY',
+      message: expect.stringContaining('. (unreadable folder (EIO))'),
+    });
   });
 });
 
 describe('hashing what is read', () => {
-  it('gives a document the hash of the bytes its text came from, and the corpus as read the folder\'s hash', async () => {
+  it("gives a document the hash of the bytes its text came from, and the corpus as read the folder's hash", async () => {
     const dir = path.join(root, 'edited');
     await mkdir(dir);
     await writeFile(path.join(dir, 'note.txt'), 'Original words.');
@@ -82,7 +85,12 @@ describe('hashing what is read', () => {
     await mkdir(dir);
     await writeFile(path.join(dir, 'note.txt'), 'Original words.');
     const embedder = fixedEmbedder({ 'Original words.': [1, 0, 0, 0], 'Edited words.': [0, 1, 0, 0] }, {});
-    const options: BuildOptions = { store: createFilesStore(path.join(root, 'restored-index')), model: 'fixed', chunking: { words: 12, overlap: 4, maxTokens: 64 }, hnsw: { M: 16, efConstruction: 100 } };
+    const options: BuildOptions = {
+      store: createFilesStore(path.join(root, 'restored-index')),
+      model: 'fixed',
+      chunking: { words: 12, overlap: 4, maxTokens: 64 },
+      hnsw: { M: 16, efConstruction: 100 },
+    };
     const corpus = await readCorpus(dir);
     await writeFile(path.join(dir, 'note.txt'), 'Edited words.');
     const { manifest } = await buildIndexOf(embedder, corpus, options);

@@ -55,7 +55,7 @@ describe.runIf(CITUS_URL)('servers on a Citus cluster', () => {
 
   const ask = (base: string, q: string, k = 5) => fetch(`${base}/search?q=${encodeURIComponent(q)}&k=${k}`);
 
-  it('answers the seed questions with the files store\'s hits, the Kabul question at rank 1', async () => {
+  it("answers the seed questions with the files store's hits, the Kabul question at rank 1", async () => {
     for (const q of SEED_QUESTIONS) {
       const [files, a, b] = await Promise.all([single, ...servers].map(async (s) => json(await ask(s.base, q))));
       for (const body of [a, b]) {
@@ -76,7 +76,11 @@ describe.runIf(CITUS_URL)('servers on a Citus cluster', () => {
     });
     expect(put.status).toBeLessThan(300);
     for (const s of servers) {
-      await waitFor(async () => ((await json(await ask(s.base, 'who feeds the puffins', 1))).hits[0]?.source === 'notes/lighthouse.txt' ? true : undefined), 'the put document', 30_000);
+      await waitFor(
+        async () => ((await json(await ask(s.base, 'who feeds the puffins', 1))).hits[0]?.source === 'notes/lighthouse.txt' ? true : undefined),
+        'the put document',
+        30_000,
+      );
     }
     console.info(`a document put over HTTP was found through both servers after ${Math.round(performance.now() - started)} ms`);
   });
@@ -122,7 +126,10 @@ describe.runIf(CITUS_URL)('servers on a Citus cluster', () => {
     expect(await sql(cluster.url, 'SELECT (SELECT version FROM ps_state) AS v, (SELECT count(*)::int FROM ps_passages) AS n')).toEqual(before);
     // No two-phase commit left prepared on a worker once the coordinator has recovered them.
     await sql(cluster.url, 'SELECT recover_prepared_transactions()');
-    expect(await sql(cluster.url, `SELECT result FROM run_command_on_workers('SELECT count(*) FROM pg_prepared_xacts')`)).toEqual([{ result: '0' }, { result: '0' }]);
+    expect(await sql(cluster.url, `SELECT result FROM run_command_on_workers('SELECT count(*) FROM pg_prepared_xacts')`)).toEqual([
+      { result: '0' },
+      { result: '0' },
+    ]);
   });
 
   it('changes a document whose shard moved to the other worker', async () => {
@@ -134,18 +141,32 @@ describe.runIf(CITUS_URL)('servers on a Citus cluster', () => {
       const corpusDir = await writeCorpus(path.join(root, 'moved'), files);
       const options = { corpusDir, store, model: 'hashed', chunking: { words: 14, overlap: 4, maxTokens: 512 }, hnsw: { M: 16, efConstruction: 100 } };
       await buildIndex(embedder, options);
-      const [shard] = await sql(url, `SELECT s.shardid, s.nodename, s.nodeport FROM citus_shards s WHERE s.table_name = 'ps_documents'::regclass
-        AND s.shardid = get_shard_id_for_distribution_column('ps_documents', 'doc-003.txt')`);
+      const [shard] = await sql(
+        url,
+        `SELECT s.shardid, s.nodename, s.nodeport FROM citus_shards s WHERE s.table_name = 'ps_documents'::regclass
+        AND s.shardid = get_shard_id_for_distribution_column('ps_documents', 'doc-003.txt')`,
+      );
       const other = (await sql(url, `SELECT nodename, nodeport FROM pg_dist_node WHERE shouldhaveshards AND nodeport <> $1`, [shard.nodeport]))[0];
-      await sql(url, `SELECT citus_move_shard_placement($1, $2, $3, $4, $5, shard_transfer_mode => 'block_writes')`, [shard.shardid, shard.nodename, shard.nodeport, other.nodename, other.nodeport]);
+      await sql(url, `SELECT citus_move_shard_placement($1, $2, $3, $4, $5, shard_transfer_mode => 'block_writes')`, [
+        shard.shardid,
+        shard.nodename,
+        shard.nodeport,
+        other.nodename,
+        other.nodeport,
+      ]);
       const placed = await sql(url, `SELECT nodeport FROM citus_shards WHERE shardid = $1`, [shard.shardid]);
       expect(placed).toEqual([{ nodeport: other.nodeport }]);
       await writeFile(path.join(corpusDir, 'doc-003.txt'), 'The lighthouse lamp burns through the winter tide.');
       const changed = await buildIndex(embedder, options);
       expect(changed).toMatchObject({ changed: 1 });
-      expect(await sql(url, `SELECT record->>'text' AS text FROM ps_passages WHERE source = 'doc-003.txt'`)).toEqual([{ text: 'The lighthouse lamp burns through the winter tide.' }]);
+      expect(await sql(url, `SELECT record->>'text' AS text FROM ps_passages WHERE source = 'doc-003.txt'`)).toEqual([
+        { text: 'The lighthouse lamp burns through the winter tide.' },
+      ]);
       const reader = await store.open({ expect: embedder, efSearch: 100 });
-      const labels = await reader.nearest(embedder.embedPassages ? (await embedder.embedPassages(['The lighthouse lamp burns through the winter tide.']))[0] : new Float32Array(16), 1);
+      const labels = await reader.nearest(
+        embedder.embedPassages ? (await embedder.embedPassages(['The lighthouse lamp burns through the winter tide.']))[0] : new Float32Array(16),
+        1,
+      );
       expect([...(await reader.passages(labels)).values()].map((p) => p.source)).toEqual(['doc-003.txt']);
     } finally {
       await store.close();

@@ -7,13 +7,23 @@ import { MODELS_DIR, removeDir, tempDir, writeCorpus } from '../helpers/real.js'
 import { exited } from '../../src/live/processes.js';
 import { runBuild, startServer } from '../helpers/server.js';
 
-function request(agent: http.Agent, base: string, method: string, path: string, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function request(
+  agent: http.Agent,
+  base: string,
+  method: string,
+  path: string,
+  body?: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), { method, agent, headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {} }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-    });
+    const req = http.request(
+      new URL(path, base),
+      { method, agent, headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {} },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+      },
+    );
     // A write cut short by the server's close is expected once the answer is in.
     req.on('error', (err) => reject(err));
     req.end(body);
@@ -38,7 +48,12 @@ describe('connections', () => {
 
   beforeAll(async () => {
     root = await tempDir();
-    const env = { CORPUS_DIR: await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' }), INDEX_DIR: `${root}/index`, MODELS_DIR, METRICS: 'true' };
+    const env = {
+      CORPUS_DIR: await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.' }),
+      INDEX_DIR: `${root}/index`,
+      MODELS_DIR,
+      METRICS: 'true',
+    };
     await runBuild(env);
     server = await startServer(env);
   });
@@ -125,13 +140,24 @@ describe('connections', () => {
       Buffer.from(JSON.stringify({ query: 'where is the kettle', k: 'many' })),
       Buffer.from(JSON.stringify({ q: 'where is the kettle', k: 2 })),
     ];
-    const paths = ['/search?q=kettle', '/search?minScore=', '/search?q=%00%ff', '/view?source=../../etc/passwd&start=0&end=1', '/nowhere', '/health', '/search?q=a&q=b'];
+    const paths = [
+      '/search?q=kettle',
+      '/search?minScore=',
+      '/search?q=%00%ff',
+      '/view?source=../../etc/passwd&start=0&end=1',
+      '/nowhere',
+      '/health',
+      '/search?q=a&q=b',
+    ];
     try {
       await Promise.all(
         Array.from({ length: 4 }, async (_, lane) => {
           for (let i = 0; i < 60; i++) {
             const n = lane * 60 + i;
-            const call = n % 3 === 0 ? request(agent, server.base, 'POST', '/search', bodies[n % bodies.length]) : request(agent, server.base, n % 5 === 0 ? 'DELETE' : 'GET', paths[n % paths.length]);
+            const call =
+              n % 3 === 0
+                ? request(agent, server.base, 'POST', '/search', bodies[n % bodies.length])
+                : request(agent, server.base, n % 5 === 0 ? 'DELETE' : 'GET', paths[n % paths.length]);
             const res = await call.catch(() => null);
             if (!res) failures++;
             else {

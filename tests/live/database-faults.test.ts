@@ -65,7 +65,12 @@ describe.runIf(REAL_DATABASE_URL)('servers on a database that drops connections'
     );
     try {
       await fault();
-      for (const s of servers) await waitFor(async () => ((await fetch(`${s.base}/search?q=${encodeURIComponent(KABUL_QUESTION)}&k=1`)).status === 200 ? true : undefined), 'the server to heal', HEAL_MS);
+      for (const s of servers)
+        await waitFor(
+          async () => ((await fetch(`${s.base}/search?q=${encodeURIComponent(KABUL_QUESTION)}&k=1`)).status === 200 ? true : undefined),
+          'the server to heal',
+          HEAL_MS,
+        );
     } finally {
       done = true;
       await traffic;
@@ -114,7 +119,10 @@ describe.runIf(REAL_DATABASE_URL)('servers on a database that drops connections'
         for (;;) {
           for (;;) {
             const c = new pg.Client({ connectionString: database.url });
-            const ok = await c.connect().then(() => true, (err: { code?: string }) => (expect(err.code).toBe('53300'), false));
+            const ok = await c.connect().then(
+              () => true,
+              (err: { code?: string }) => (expect(err.code).toBe('53300'), false),
+            );
             if (!ok) break;
             held.push(c);
           }
@@ -127,7 +135,10 @@ describe.runIf(REAL_DATABASE_URL)('servers on a database that drops connections'
         expect(((await res.json()) as any).error.code).toBe('DATABASE_UNAVAILABLE');
         expect(res.headers.get('retry-after')).toBe('2');
         expect((await fetch(`${servers[0].base}/ready`)).status).toBe(503);
-        const build = await runBuild(env).then(() => 'built', (err: Error) => err.message);
+        const build = await runBuild(env).then(
+          () => 'built',
+          (err: Error) => err.message,
+        );
         expect(build).toMatch(/DATABASE_UNAVAILABLE|too many clients/);
       } finally {
         for (const c of held.splice(0)) await c.end();

@@ -9,7 +9,6 @@ import { runBuild, startServer, waitFor } from '../helpers/server.js';
 const json = async (res: Response): Promise<any> => res.json();
 const TOKEN = 'a-test-admin-token-0123456789';
 
-
 describe('live rebuilds in a running server', () => {
   let root: string;
   let corpus: string;
@@ -91,7 +90,13 @@ describe('a watching server started with no index, or an old one', () => {
       // Edited while no server watched.
       await appendFile(path.join(corpus, 'notes.txt'), '\n\nThe torch is in the hall drawer.');
       server = await startServer(env);
-      await waitFor(async () => ((await json(await fetch(`${server.base}/search?q=${encodeURIComponent('where is the torch')}&k=1`))).hits?.[0]?.text.includes('torch') ? true : undefined), 'the catch-up build');
+      await waitFor(
+        async () =>
+          (await json(await fetch(`${server.base}/search?q=${encodeURIComponent('where is the torch')}&k=1`))).hits?.[0]?.text.includes('torch')
+            ? true
+            : undefined,
+        'the catch-up build',
+      );
     } finally {
       await server.stop();
       await removeDir(root);
@@ -115,7 +120,13 @@ describe('a watching server whose corpus folder is renamed away and back', () =>
       await waitFor(async () => ((await health()).watch === 'watching' ? true : undefined), 'the watch to come back');
       await waitFor(async () => (!(await health()).rebuild.running && !(await health()).rebuild.queued ? true : undefined), 'the rebuild after it came back');
       await appendFile(path.join(corpus, 'notes.txt'), '\n\nThe torch is in the hall drawer.');
-      await waitFor(async () => ((await json(await fetch(`${server.base}/search?q=${encodeURIComponent('where is the torch')}&k=1`))).hits?.[0]?.text.includes('torch') ? true : undefined), 'the edit after the folder came back');
+      await waitFor(
+        async () =>
+          (await json(await fetch(`${server.base}/search?q=${encodeURIComponent('where is the torch')}&k=1`))).hits?.[0]?.text.includes('torch')
+            ? true
+            : undefined,
+        'the edit after the folder came back',
+      );
     } finally {
       await server.stop();
       await removeDir(root);

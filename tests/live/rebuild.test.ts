@@ -43,7 +43,13 @@ function options(root: string, overrides: Partial<BuildOptions> = {}): BuildOpti
 async function textsOf(reader: BuildReader): Promise<Set<string>> {
   const out = new Set<string>();
   for (const p of await allPassages({ reader })) {
-    for (const s of p.sentences) out.add(p.text.slice(s.start - p.start, s.end - p.start).replace(/\s+/g, ' ').trim());
+    for (const s of p.sentences)
+      out.add(
+        p.text
+          .slice(s.start - p.start, s.end - p.start)
+          .replace(/\s+/g, ' ')
+          .trim(),
+      );
   }
   return out;
 }
@@ -68,7 +74,10 @@ describe('incremental builds', () => {
   };
   const load = (root: string) => createFilesStore(path.join(root, 'index')).open({ expect: embedder, efSearch: 50 });
   const editSecondParagraph = (root: string) =>
-    writeFile(path.join(root, 'corpus', 'island.txt'), [PARAGRAPHS[0], PARAGRAPHS[1].replace('in summer', 'every Sunday in summer'), PARAGRAPHS[2]].join('\n\n'));
+    writeFile(
+      path.join(root, 'corpus', 'island.txt'),
+      [PARAGRAPHS[0], PARAGRAPHS[1].replace('in summer', 'every Sunday in summer'), PARAGRAPHS[2]].join('\n\n'),
+    );
 
   it('re-embeds exactly the texts an edited paragraph changes', async () => {
     const root = await built();
@@ -145,7 +154,11 @@ describe('swapping a new index in under load', () => {
     await buildIndex(embedder, options(root));
     const config = loadConfig({ INDEX_DIR: path.join(root, 'index'), CORPUS_DIR: path.join(root, 'corpus') }, {});
     const service = await createService(config, embedder);
-    const app = createApp({ engine: () => service.engine(), health: () => service.health(), limits: { maxQueryChars: 500, defaultK: 5, maxK: 50, maxBodyBytes: 4096 } });
+    const app = createApp({
+      engine: () => service.engine(),
+      health: () => service.health(),
+      limits: { maxQueryChars: 500, defaultK: 5, maxK: 50, maxBodyBytes: 4096 },
+    });
     const oldBuild = (await currentVersion(config.INDEX_DIR))!;
     const passagesOf = new Map<string, Set<string>>([[oldBuild, new Set((await allPassages(service.engine())).map((p) => p.id))]]);
 
@@ -197,26 +210,36 @@ describe('a build killed mid-way', () => {
   afterAll(() => removeDir(root));
 
   // Each kill lands while the build is in that step, as the build's own log says.
-  it.each(['reuse', 'extract', 'chunk', 'embed', 'assemble'])('leaves an index that loads when killed in its %s step, and the next build cleans up', async (stage) => {
-    const embedder = await realEmbedder();
-    const before = await currentVersion(path.join(root, 'index'));
-    const child = startCommand(['build'], {
-      env: { ...process.env, CORPUS_DIR: path.join(root, 'corpus'), INDEX_DIR: path.join(root, 'index'), MODELS_DIR, HNSW_EF_CONSTRUCTION: '400', LOG_LEVEL: 'info' },
-    });
-    await waitForLog(child, new RegExp(`"stage":"${stage}"`));
-    child.kill('SIGKILL');
-    await exited(child);
+  it.each(['reuse', 'extract', 'chunk', 'embed', 'assemble'])(
+    'leaves an index that loads when killed in its %s step, and the next build cleans up',
+    async (stage) => {
+      const embedder = await realEmbedder();
+      const before = await currentVersion(path.join(root, 'index'));
+      const child = startCommand(['build'], {
+        env: {
+          ...process.env,
+          CORPUS_DIR: path.join(root, 'corpus'),
+          INDEX_DIR: path.join(root, 'index'),
+          MODELS_DIR,
+          HNSW_EF_CONSTRUCTION: '400',
+          LOG_LEVEL: 'info',
+        },
+      });
+      await waitForLog(child, new RegExp(`"stage":"${stage}"`));
+      child.kill('SIGKILL');
+      await exited(child);
 
-    expect(await currentVersion(path.join(root, 'index'))).toBe(before);
-    const reader = await createFilesStore(path.join(root, 'index')).open({ expect: embedder, efSearch: 50 });
-    expect(reader.manifest.passages).toBeGreaterThan(0);
+      expect(await currentVersion(path.join(root, 'index'))).toBe(before);
+      const reader = await createFilesStore(path.join(root, 'index')).open({ expect: embedder, efSearch: 50 });
+      expect(reader.manifest.passages).toBeGreaterThan(0);
 
-    // The dead builder's lock and partial segment do not stop the next build, which removes them.
-    const result = await buildIndex(embedder, { ...options(root), corpusDir: await islandOnly(root) });
-    expect((await readdir(path.join(root, 'index', 'segments'))).filter((e) => e.endsWith('.partial'))).toEqual([]);
-    expect(await readdir(path.join(root, 'index'))).not.toContain('build.lock');
-    expect(existsSync(path.join(root, 'index', 'commits', `${result.name}.json`))).toBe(true);
-  });
+      // The dead builder's lock and partial segment do not stop the next build, which removes them.
+      const result = await buildIndex(embedder, { ...options(root), corpusDir: await islandOnly(root) });
+      expect((await readdir(path.join(root, 'index', 'segments'))).filter((e) => e.endsWith('.partial'))).toEqual([]);
+      expect(await readdir(path.join(root, 'index'))).not.toContain('build.lock');
+      expect(existsSync(path.join(root, 'index', 'commits', `${result.name}.json`))).toBe(true);
+    },
+  );
 
   it('stops at SIGTERM before making anything current, and leaves no lock or partial folder', async () => {
     const before = await currentVersion(path.join(root, 'index'));
@@ -266,7 +289,10 @@ describe('the build child of a server', () => {
     const before = await currentVersion(path.join(root, 'index'));
     // A stand-in for the server: a shell that starts the build as the reindexer does, then is killed with SIGKILL.
     const env = { ...process.env, [CONFIG_VARIABLE]: JSON.stringify(settings({ LOG_LEVEL: 'info' })) };
-    const parent = spawn('sh', ['-c', '"$@" & echo "pid $!" >&2; wait', 'sh', process.execPath, ...cliArguments(), 'build', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const parent = spawn('sh', ['-c', '"$@" & echo "pid $!" >&2; wait', 'sh', process.execPath, ...cliArguments(), 'build', '--json'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const log = tail(parent.stderr, 200_000);
     const out = tail(parent.stdout);
     const closed = once(parent.stderr, 'end');
@@ -278,7 +304,10 @@ describe('the build child of a server', () => {
     expect(await currentVersion(path.join(root, 'index'))).toBe(before);
     const pid = Number(log().match(/^pid (\d+)$/m)?.[1]);
     // Gone, or a zombie waiting for this machine's init to reap it: either way, no longer running.
-    const state = await readFile(`/proc/${pid}/stat`, 'utf8').then((t) => t.split(') ')[1][0], () => 'gone');
+    const state = await readFile(`/proc/${pid}/stat`, 'utf8').then(
+      (t) => t.split(') ')[1][0],
+      () => 'gone',
+    );
     expect(['gone', 'Z']).toContain(state);
   });
 });
@@ -343,7 +372,11 @@ describe('the background reindexer at its limits', () => {
       build: () => {
         attempts++;
         const refused = attempts < 3;
-        return { pid: null, done: Promise.resolve(refused ? refusedWith('BUILD_IN_PROGRESS', 'Another build of index is running (pid 4242).') : built), stop: async () => undefined };
+        return {
+          pid: null,
+          done: Promise.resolve(refused ? refusedWith('BUILD_IN_PROGRESS', 'Another build of index is running (pid 4242).') : built),
+          stop: async () => undefined,
+        };
       },
       reload: async () => void reloads++,
     });

@@ -52,10 +52,14 @@ describe('two servers on one database', () => {
     await runBuild(env);
     const switched = await Promise.all(
       servers.map((s) =>
-        waitFor(async () => {
-          const body = await json(await ask(s.base, 'who feeds the puffins'));
-          return body.index !== before && body.hits[0].text.includes('puffins') ? body.index : undefined;
-        }, 'the new build', 30_000),
+        waitFor(
+          async () => {
+            const body = await json(await ask(s.base, 'who feeds the puffins'));
+            return body.index !== before && body.hits[0].text.includes('puffins') ? body.index : undefined;
+          },
+          'the new build',
+          30_000,
+        ),
       ),
     );
     done = true;
@@ -70,7 +74,11 @@ describe('two servers on one database', () => {
     const res = await fetch(`${servers[1].base}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(res.status).toBe(202);
     for (const s of servers) {
-      await waitFor(async () => ((await json(await ask(s.base, 'when does the ferry leave'))).hits[0]?.text.includes('ferry') ? true : undefined), 'the admin rebuild', 60_000);
+      await waitFor(
+        async () => ((await json(await ask(s.base, 'when does the ferry leave'))).hits[0]?.text.includes('ferry') ? true : undefined),
+        'the admin rebuild',
+        60_000,
+      );
     }
   });
 
@@ -84,10 +92,14 @@ describe('two servers on one database', () => {
     }
     database = await startDatabaseProcess(port, path.join(root, 'data'));
     for (const s of servers) {
-      const body = await waitFor(async () => {
-        const res = await ask(s.base, KABUL_QUESTION);
-        return res.status === 200 ? json(res) : undefined;
-      }, 'the server to heal', 30_000);
+      const body = await waitFor(
+        async () => {
+          const res = await ask(s.base, KABUL_QUESTION);
+          return res.status === 200 ? json(res) : undefined;
+        },
+        'the server to heal',
+        30_000,
+      );
       expect(body.hits[0].highlight.text).toContain(KABUL_ANSWER);
     }
   });

@@ -11,7 +11,7 @@ import { pdfPageTreeBomb, slowInputs } from '../helpers/documents.js';
 import { MODELS_DIR, allPassages, buildReal, realApp, realEmbedder, removeDir, tempDir, writeCorpus } from '../helpers/real.js';
 import { runBuild } from '../helpers/server.js';
 
-describe('the service\'s reload', () => {
+describe("the service's reload", () => {
   let root: string;
   let corpus: string;
   let service: Service;
@@ -60,7 +60,11 @@ describe('/view reads the build, not the corpus folder', () => {
   it('shows the indexed text after its file is gone or a FIFO stands in its place, at once', async () => {
     const root = await tempDir();
     try {
-      const { app } = await realApp(root, { 'a.txt': 'Ferries stop in January.', 'b.txt': 'The lighthouse keeper gives tours.' }, { limits: { maxQueryChars: 100, defaultK: 5, maxK: 50, maxBodyBytes: 1024 } });
+      const { app } = await realApp(
+        root,
+        { 'a.txt': 'Ferries stop in January.', 'b.txt': 'The lighthouse keeper gives tours.' },
+        { limits: { maxQueryChars: 100, defaultK: 5, maxK: 50, maxBodyBytes: 1024 } },
+      );
       await rm(path.join(root, 'corpus', 'a.txt'));
       execFileSync('mkfifo', [path.join(root, 'corpus', 'a.txt')]);
       for (let i = 0; i < 6; i++) {
@@ -109,13 +113,25 @@ describe('files past a reading limit', () => {
   it('are named by the build and counted by code in /health, and the rest of the corpus is indexed', async () => {
     const root = await tempDir();
     try {
-      const corpus = await writeCorpus(root, { 'notes.txt': 'The kettle is in the left cupboard.', 'deep.html': slowInputs.nestedDivs(2_000), 'prices.csv': 'a,b\n' });
+      const corpus = await writeCorpus(root, {
+        'notes.txt': 'The kettle is in the left cupboard.',
+        'deep.html': slowInputs.nestedDivs(2_000),
+        'prices.csv': 'a,b\n',
+      });
       await writeFile(path.join(corpus, 'pages.pdf'), pdfPageTreeBomb(6, 10));
       const built = await buildReal(root, corpus);
       expect(built.manifest.documents.map((d) => d.source)).toEqual(['notes.txt']);
-      expect(built.skipped.map((s) => [s.source, s.code])).toEqual([['deep.html', 'too-complex'], ['pages.pdf', 'too-complex'], ['prices.csv', 'unsupported']]);
+      expect(built.skipped.map((s) => [s.source, s.code])).toEqual([
+        ['deep.html', 'too-complex'],
+        ['pages.pdf', 'too-complex'],
+        ['prices.csv', 'unsupported'],
+      ]);
       const service = await createService(loadConfig({ INDEX_DIR: built.indexDir, CORPUS_DIR: corpus }, {}), await realEmbedder());
-      const app = createApp({ engine: () => service.engine(), health: () => service.health(), limits: { maxQueryChars: 100, defaultK: 5, maxK: 50, maxBodyBytes: 1024 } });
+      const app = createApp({
+        engine: () => service.engine(),
+        health: () => service.health(),
+        limits: { maxQueryChars: 100, defaultK: 5, maxK: 50, maxBodyBytes: 1024 },
+      });
       const health = (await (await app.request('/health')).json()) as { index: { skipped: number; skippedByCode: Record<string, number> } };
       expect(health.index).toMatchObject({ skipped: 3, skippedByCode: { 'too-complex': 2, unsupported: 1 } });
       await service.close();

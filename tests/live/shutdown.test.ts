@@ -14,8 +14,6 @@ import { freePort } from '../helpers/stores.js';
 
 const json = async (res: Response): Promise<any> => res.json();
 
-
-
 describe('SIGTERM during a rebuild', () => {
   let root: string;
   let indexDir: string;

@@ -22,7 +22,11 @@ describe('watchCorpus', () => {
   it('keeps an error of the watcher and logs it, without throwing', () => {
     const folder = fakeFolder();
     const logged: unknown[] = [];
-    const watcher = watchCorpus('/corpus', { request: () => undefined }, { watchFolder: () => folder, log: (event, fields) => logged.push({ event, ...fields }) });
+    const watcher = watchCorpus(
+      '/corpus',
+      { request: () => undefined },
+      { watchFolder: () => folder, log: (event, fields) => logged.push({ event, ...fields }) },
+    );
     expect(watcher.lastError()).toBeNull();
     // An EventEmitter with no 'error' listener throws what it emits: this one must not.
     expect(() => folder.emit('error', new Error('ENOSPC: System limit for number of file watchers reached'))).not.toThrow();

@@ -31,14 +31,18 @@ describe('put_document and delete_document', () => {
     await removeDir(root);
   });
 
-  const search = async (query: string) => (await client.callTool({ name: 'search', arguments: { query, k: 3 } })).structuredContent as { index: string; hits: { source: string }[] };
+  const search = async (query: string) =>
+    (await client.callTool({ name: 'search', arguments: { query, k: 3 } })).structuredContent as { index: string; hits: { source: string }[] };
 
   it('lists them only to an admin client', async () => {
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['search', 'get_document', 'put_document', 'delete_document']);
   });
 
   it('puts a document given as text, then one as base64 bytes, each searchable by the version named', async () => {
-    const put = await client.callTool({ name: 'put_document', arguments: { path: 'notes/ferry.md', text: '# Ferries\n\nThe ferry to the island leaves at seven every morning.' } });
+    const put = await client.callTool({
+      name: 'put_document',
+      arguments: { path: 'notes/ferry.md', text: '# Ferries\n\nThe ferry to the island leaves at seven every morning.' },
+    });
     const body = put.structuredContent as { index: string; changed: boolean; document: { source: string; origin: string; format: string } };
     expect(body).toMatchObject({ changed: true, document: { source: 'notes/ferry.md', origin: 'api', format: 'markdown' } });
     const found = await search('when does the ferry to the island leave');
@@ -50,8 +54,10 @@ describe('put_document and delete_document', () => {
     expect((await search('when did the lighthouse keeper retire')).hits[0].source).toBe('keeper.pdf');
   });
 
-  it('refuses with the catalogue\'s codes', async () => {
-    expect(errorOf(await client.callTool({ name: 'put_document', arguments: { path: 'us-pakistan-afghanistan.txt', text: 'Replaced.' } })).code).toBe('DOCUMENT_FROM_FOLDER');
+  it("refuses with the catalogue's codes", async () => {
+    expect(errorOf(await client.callTool({ name: 'put_document', arguments: { path: 'us-pakistan-afghanistan.txt', text: 'Replaced.' } })).code).toBe(
+      'DOCUMENT_FROM_FOLDER',
+    );
     expect(errorOf(await client.callTool({ name: 'put_document', arguments: { path: '../up.md', text: 'Text.' } })).code).toBe('DOCUMENT_PATH_INVALID');
     expect(errorOf(await client.callTool({ name: 'delete_document', arguments: { path: 'never-put.md' } })).code).toBe('DOCUMENT_NOT_FOUND');
     expect((await client.callTool({ name: 'put_document', arguments: { path: 'both.md', text: 'a', base64: 'YQ==' } })).isError).toBe(true);

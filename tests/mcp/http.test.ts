@@ -30,7 +30,8 @@ const INITIALIZE = JSON.stringify({
 
 /** A tool that stands for the ones that will change the index: it records what it was called with. */
 function touchTool(touched: string[]): Tool<McpAdminDeps> {
-  return (server) => server.registerTool('touch', { inputSchema: { path: z.string() } }, async ({ path }) => (touched.push(path), { content: [{ type: 'text', text: 'ok' }] }));
+  return (server) =>
+    server.registerTool('touch', { inputSchema: { path: z.string() } }, async ({ path }) => (touched.push(path), { content: [{ type: 'text', text: 'ok' }] }));
 }
 
 /** The app with /mcp over an engine that has no index, and the admin token when `admin`. */
@@ -42,7 +43,12 @@ function appWith(admin: boolean, touched: string[] = []): Hono {
     readDocument: async () => null,
     limits,
   };
-  const mcp = mcpRoutes({ deps, allowedHosts: () => allowedHostsFor('127.0.0.1', 3000), admin: admin ? { token: ADMIN_TOKEN, deps: NO_WRITER } : undefined, adminTools: [touchTool(touched)] });
+  const mcp = mcpRoutes({
+    deps,
+    allowedHosts: () => allowedHostsFor('127.0.0.1', 3000),
+    admin: admin ? { token: ADMIN_TOKEN, deps: NO_WRITER } : undefined,
+    adminTools: [touchTool(touched)],
+  });
   return createApp({ engine: deps.engine, health: () => ({}), limits, mcp });
 }
 
@@ -65,7 +71,11 @@ const names = async (client: Client) => (await client.listTools()).tools.map((t)
 
 describe('/mcp in process', () => {
   const post = (app: Hono, headers: Record<string, string>) =>
-    app.request('/mcp', { method: 'POST', body: INITIALIZE, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', host: HOST, ...headers } });
+    app.request('/mcp', {
+      method: 'POST',
+      body: INITIALIZE,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', host: HOST, ...headers },
+    });
 
   it('lists the tools that change the index only to a request with the admin token, and runs them for it', async () => {
     const touched: string[] = [];
@@ -100,7 +110,12 @@ describe('/mcp in process', () => {
 
   it('refuses a foreign Origin or Host (DNS rebinding) with 403, and takes its own', async () => {
     const app = appWith(false);
-    for (const headers of [{ origin: 'http://evil.example' }, { origin: 'http://127.0.0.1:3001' }, { host: 'evil.example:3000' }, { host: 'evil.example' }] as Record<string, string>[]) {
+    for (const headers of [
+      { origin: 'http://evil.example' },
+      { origin: 'http://127.0.0.1:3001' },
+      { host: 'evil.example:3000' },
+      { host: 'evil.example' },
+    ] as Record<string, string>[]) {
       const res = await post(app, headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^Invalid (Origin|Host) header/);
@@ -122,12 +137,21 @@ describe('/mcp in process', () => {
 });
 
 describe('the hosts /mcp answers to', () => {
-  const interfaces = { lo: [{ address: '127.0.0.1' }, { address: '::1' }], eth0: [{ address: '10.0.0.7' }, { address: 'fe80::1' }] } as unknown as ReturnType<typeof import('node:os').networkInterfaces>;
+  const interfaces = { lo: [{ address: '127.0.0.1' }, { address: '::1' }], eth0: [{ address: '10.0.0.7' }, { address: 'fe80::1' }] } as unknown as ReturnType<
+    typeof import('node:os').networkInterfaces
+  >;
 
-  it('are the loopback names on a loopback address, the machine\'s names and addresses on every address, else the one', () => {
+  it("are the loopback names on a loopback address, the machine's names and addresses on every address, else the one", () => {
     expect(allowedHostsFor('127.0.0.1', 3000)).toEqual(['127.0.0.1:3000', 'localhost:3000', '[::1]:3000']);
     expect(allowedHostsFor('::1', 8080)).toEqual(['127.0.0.1:8080', 'localhost:8080', '[::1]:8080']);
-    expect(allowedHostsFor('0.0.0.0', 3000, interfaces, 'Box')).toEqual(['127.0.0.1:3000', 'localhost:3000', '[::1]:3000', 'box:3000', '10.0.0.7:3000', '[fe80::1]:3000']);
+    expect(allowedHostsFor('0.0.0.0', 3000, interfaces, 'Box')).toEqual([
+      '127.0.0.1:3000',
+      'localhost:3000',
+      '[::1]:3000',
+      'box:3000',
+      '10.0.0.7:3000',
+      '[fe80::1]:3000',
+    ]);
     expect(allowedHostsFor('search.internal', 80)).toEqual(['search.internal:80', 'search.internal']);
   });
 });
@@ -145,7 +169,7 @@ describe('/mcp over a socket, on the seed index', () => {
     await removeDir(root);
   });
 
-  it('answers the Kabul question first through the SDK\'s Streamable HTTP client, with or without the admin token', async () => {
+  it("answers the Kabul question first through the SDK's Streamable HTTP client, with or without the admin token", async () => {
     for (const headers of [{}, { authorization: `Bearer ${ADMIN_TOKEN}` }] as Record<string, string>[]) {
       const client = new Client({ name: 'passage-search-tests', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`), { requestInit: { headers } }));
@@ -162,7 +186,11 @@ describe('/mcp over a socket, on the seed index', () => {
 
   it('refuses a foreign Origin and a wrong token', async () => {
     const send = (headers: Record<string, string>) =>
-      fetch(`${server.base}/mcp`, { method: 'POST', body: INITIALIZE, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } });
+      fetch(`${server.base}/mcp`, {
+        method: 'POST',
+        body: INITIALIZE,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      });
     expect((await send({ origin: 'http://evil.example' })).status).toBe(403);
     expect((await send({ origin: server.base })).status).toBe(200);
     expect((await send({ authorization: 'Bearer not-the-token-at-all' })).status).toBe(401);

@@ -37,7 +37,7 @@ describe('the MCP server in process, on the seed index', () => {
 
   const search = (args: Record<string, unknown>) => client.callTool({ name: 'search', arguments: args });
 
-  it('lists the two reading tools, with the question required and the API\'s limits in their schemas', async () => {
+  it("lists the two reading tools, with the question required and the API's limits in their schemas", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['search', 'get_document']);
     const [searchTool, documentTool] = tools;
@@ -52,7 +52,11 @@ describe('the MCP server in process, on the seed index', () => {
   it('answers the Kabul question first, as structured content and as text with the place and confidence', async () => {
     const result = await search({ query: KABUL_QUESTION, k: 3 });
     expect(result.isError).toBeFalsy();
-    const body = result.structuredContent as { hits: Array<{ source: string; highlight: { text: string }; confident: boolean; section?: string }>; threshold: number; index: string };
+    const body = result.structuredContent as {
+      hits: Array<{ source: string; highlight: { text: string }; confident: boolean; section?: string }>;
+      threshold: number;
+      index: string;
+    };
     expect(body.hits).toHaveLength(3);
     expect(body.hits[0].highlight.text).toContain(KABUL_ANSWER);
     expect(body.hits[0].source).toBe(SEED);
@@ -60,7 +64,9 @@ describe('the MCP server in process, on the seed index', () => {
     expect(body.index).toBe(service.engine().reader.name);
     const text = textOf(result);
     // The first hit: its place (the section heading above it), its characters, its score, the answer in brackets.
-    expect(text).toMatch(new RegExp(`^1\\. › ${body.hits[0].section!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(${SEED}\\), characters \\d+-\\d+, score \\d\\.\\d{3}\\n`, 'm'));
+    expect(text).toMatch(
+      new RegExp(`^1\\. › ${body.hits[0].section!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(${SEED}\\), characters \\d+-\\d+, score \\d\\.\\d{3}\\n`, 'm'),
+    );
     expect(text).toContain(`[Next, the averseness to the Afghanistan of the s means that Pakistan is ${KABUL_ANSWER}.]`);
     const weak = body.hits.filter((h) => !h.confident).length;
     expect(text.match(/, weak match\n/g)?.length ?? 0).toBe(weak);
@@ -76,7 +82,7 @@ describe('the MCP server in process, on the seed index', () => {
     expect(textOf(none)).toBe('No passage matches.');
   });
 
-  it('refuses bad arguments with the API\'s own messages, naming each field', async () => {
+  it("refuses bad arguments with the API's own messages, naming each field", async () => {
     for (const [args, message] of [
       [{ query: KABUL_QUESTION, k: 51 }, 'must be at most 50 at k'],
       [{ query: KABUL_QUESTION, k: 1.5 }, 'must be a whole number at k'],
@@ -95,7 +101,9 @@ describe('the MCP server in process, on the seed index', () => {
   });
 
   it('reads the document around a hit as /view shows it: the same window, the passage within it', async () => {
-    const hit = ((await search({ query: KABUL_QUESTION, k: 1 })).structuredContent as { hits: Array<{ source: string; start: number; end: number; text: string }> }).hits[0];
+    const hit = (
+      (await search({ query: KABUL_QUESTION, k: 1 })).structuredContent as { hits: Array<{ source: string; start: number; end: number; text: string }> }
+    ).hits[0];
     const result = await client.callTool({ name: 'get_document', arguments: { source: hit.source, start: hit.start, end: hit.end } });
     const doc = result.structuredContent as z.infer<typeof documentSchema>;
     const full = (await service.readDocument(SEED))!.text;
@@ -126,7 +134,7 @@ describe('the MCP server without an index', () => {
     limits,
   });
 
-  it('answers each tool with a tool error carrying the code, in the API\'s error body', async () => {
+  it("answers each tool with a tool error carrying the code, in the API's error body", async () => {
     const client = await connectInProcess(createMcpServer(failing(new AppError('INDEX_NOT_READY', '/secret/index'))));
     for (const [name, args] of [
       ['search', { query: 'anything' }],
@@ -142,7 +150,9 @@ describe('the MCP server without an index', () => {
 
   it('answers an unexpected failure as INTERNAL, logging it and telling the client nothing of it', async () => {
     const logged: unknown[] = [];
-    const client = await connectInProcess(createMcpServer({ ...failing(new Error('EACCES /secret/index/manifest.json')), onInternalError: (err) => logged.push(err) }));
+    const client = await connectInProcess(
+      createMcpServer({ ...failing(new Error('EACCES /secret/index/manifest.json')), onInternalError: (err) => logged.push(err) }),
+    );
     const result = await client.callTool({ name: 'search', arguments: { query: 'anything' } });
     expect(errorOf(result).code).toBe('INTERNAL');
     expect(textOf(result)).not.toContain('secret');
@@ -153,7 +163,11 @@ describe('the MCP server without an index', () => {
   it('registers the tools that change the index only when given their dependencies', async () => {
     const touched: string[] = [];
     const touch: Tool<McpAdminDeps> = (server) =>
-      server.registerTool('touch', { inputSchema: { path: z.string() } }, async ({ path }) => (touched.push(path), { content: [{ type: 'text', text: 'ok' }] }));
+      server.registerTool(
+        'touch',
+        { inputSchema: { path: z.string() } },
+        async ({ path }) => (touched.push(path), { content: [{ type: 'text', text: 'ok' }] }),
+      );
     const reader = await connectInProcess(createMcpServer(failing(new AppError('INDEX_NOT_READY', 'x')), [touch]));
     expect((await reader.listTools()).tools.map((t) => t.name)).toEqual(['search', 'get_document']);
     const admin = await connectInProcess(createMcpServer({ ...failing(new AppError('INDEX_NOT_READY', 'x')), admin: NO_WRITER }, [touch]));

@@ -17,10 +17,14 @@ const hit = (over: Record<string, unknown>) => ({
 });
 const response = (hits: ReturnType<typeof hit>[]) => ({ query: 'q', hits, threshold: 0.3, index: 'build-1', tookMs: 1 });
 
-describe('the search tool\'s text', () => {
+describe("the search tool's text", () => {
   it('names each hit by its place, numbers it from the offset, marks the answer and the weak matches', () => {
     const text = responseAsText(
-      response([hit({ title: 'Annual report', page: 3 }), hit({ title: 'Notes', section: 'Costs', confident: false, score: 0.2 }), hit({ source: 'a.txt', confident: false, score: 0.1 })]),
+      response([
+        hit({ title: 'Annual report', page: 3 }),
+        hit({ title: 'Notes', section: 'Costs', confident: false, score: 0.2 }),
+        hit({ source: 'a.txt', confident: false, score: 0.1 }),
+      ]),
       5,
     );
     expect(text.split('\n')).toEqual([
@@ -40,14 +44,27 @@ describe('the search tool\'s text', () => {
   });
 
   it('says when no passage answers, and when none matches', () => {
-    expect(responseAsText(response([hit({ confident: false })]))).toMatch(/^No passage answers this question \(none scores above 0\.300\); the closest, as weaker matches:\n\n1\. /);
+    expect(responseAsText(response([hit({ confident: false })]))).toMatch(
+      /^No passage answers this question \(none scores above 0\.300\); the closest, as weaker matches:\n\n1\. /,
+    );
     expect(responseAsText(response([]))).toBe('No passage matches.');
   });
 });
 
-describe('the get_document tool\'s text', () => {
+describe("the get_document tool's text", () => {
   it('heads the window as /view does and marks the passage in it', () => {
-    const doc = { source: 'r.pdf', title: 'Annual report', page: 2, pages: 4, length: 5000, from: 100, to: 130, start: 110, end: 120, text: 'aaaaaaaaaaPASSAGE!!!bbbbbbbbbb' };
+    const doc = {
+      source: 'r.pdf',
+      title: 'Annual report',
+      page: 2,
+      pages: 4,
+      length: 5000,
+      from: 100,
+      to: 130,
+      start: 110,
+      end: 120,
+      text: 'aaaaaaaaaaPASSAGE!!!bbbbbbbbbb',
+    };
     expect(documentAsText(doc).split('\n\n')).toEqual([
       '# Annual report',
       'r.pdf · page 2 of 4',

@@ -56,7 +56,18 @@ describe('the embedded model, converted from its npm package', () => {
   it('answers queries asked together (one model call) as it answers each alone, and text as its token ids', async () => {
     const embedder = await createEmbedder({ model: EMBEDDED_MODEL_ID, modelsDir, batchSize: 8, allowRemote: false });
     try {
-      const questions = ['Why does Pakistan want a broad-based government?', 'Kabul', 'Who pays for the war?', 'What did the envoy say about the border?', 'Refugees', 'Was aid cut?', 'Is the treaty binding?', 'Trade', 'Taliban', 'Who signed it?'];
+      const questions = [
+        'Why does Pakistan want a broad-based government?',
+        'Kabul',
+        'Who pays for the war?',
+        'What did the envoy say about the border?',
+        'Refugees',
+        'Was aid cut?',
+        'Is the treaty binding?',
+        'Trade',
+        'Taliban',
+        'Who signed it?',
+      ];
       const alone: Float32Array[] = [];
       for (const q of questions) alone.push((await embedder.embedQueries([q]))[0]);
       // Asked in the same turn of the event loop, they are queued and sent to the model in batches of 8.
@@ -108,9 +119,9 @@ describe('convertGraphModel', () => {
     const shards = Buffer.concat(await Promise.all(graph.weightsManifest[0].paths.map((p) => readFile(path.join(dist, p)))));
     const node = graph.modelTopology.node.find((n) => n.op === 'Tanh')!;
     node.op = 'Erfinv';
-    expect(() =>
-      convertGraphModel(graph, shards, { output: 'x', outputName: 'y', sparseInputs: { indices: 'indices', values: 'values' } }),
-    ).toThrow(expect.objectContaining({ code: 'MODEL_CONVERSION_FAILED', message: expect.stringContaining('Erfinv') }));
+    expect(() => convertGraphModel(graph, shards, { output: 'x', outputName: 'y', sparseInputs: { indices: 'indices', values: 'values' } })).toThrow(
+      expect.objectContaining({ code: 'MODEL_CONVERSION_FAILED', message: expect.stringContaining('Erfinv') }),
+    );
   });
 });
 
@@ -157,8 +168,8 @@ describe('other models', () => {
   });
 });
 
-describe('the query queue and the model\'s output', () => {
-  it('refuses questions past the queue\'s bound with OVERLOADED, and drops a question given up on', async () => {
+describe("the query queue and the model's output", () => {
+  it("refuses questions past the queue's bound with OVERLOADED, and drops a question given up on", async () => {
     const embedder = await createEmbedder({ model: 'use-lite', modelsDir: MODELS_DIR, batchSize: 8, allowRemote: false, maxQueuedQueries: 2 });
     try {
       // Queued in one turn of the event loop, before the model runs: two fit, the third does not.

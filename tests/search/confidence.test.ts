@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrate, PROBE_QUESTIONS, PROBE_SPREAD_Z, thresholdOf } from '../../src/search/confidence.js';
 
 describe('thresholdOf', () => {
-  it('is the probes\' median raised by 0.9 of their robust standard deviation (interquartile range / 1.349)', () => {
+  it("is the probes' median raised by 0.9 of their robust standard deviation (interquartile range / 1.349)", () => {
     expect(PROBE_SPREAD_Z).toBe(0.9);
     // Ten scores 0.1…1.0: median 0.55; quartiles at positions 2.25 and 6.75 of 0…9 are 0.325 and 0.775, a range of
     // 0.45, or 0.3335804300 standard deviations of a normal; 0.9 of that is 0.3002223870.

@@ -8,7 +8,10 @@ import { compileGlob, expandBraces, MAX_ALTERNATIVES } from '../../src/search/gl
 import { matchSources } from '../../src/search/sources.js';
 
 // Corpus paths have no `.` or `..` segment.
-const segment = fc.array(fc.constantFrom('a', 'b', '.', 'ab'), { minLength: 1, maxLength: 4 }).map((p) => p.join('')).filter((s) => !/^\.+$/.test(s));
+const segment = fc
+  .array(fc.constantFrom('a', 'b', '.', 'ab'), { minLength: 1, maxLength: 4 })
+  .map((p) => p.join(''))
+  .filter((s) => !/^\.+$/.test(s));
 const paths = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
 // Patterns of the dialect both read alike: segments of atoms, and `**` as a whole segment. Left out are picomatch's
 // own readings of odd corners (`***`, `**` twice in a row, `**` against a brace, `*/**` against the folder itself).
@@ -76,7 +79,10 @@ describe('glob matching', () => {
     expect(expandBraces('{a,b}{c,d}')).toEqual(['ac', 'ad', 'bc', 'bd']);
     expect(() => compileGlob('{a,b}'.repeat(9))).toThrow(`more than ${MAX_ALTERNATIVES} alternatives`);
     expect(() => matchSources([{ source: 'a' }], '{a,b}'.repeat(9))).toThrow(
-      expect.objectContaining({ code: 'INVALID_REQUEST', issues: [{ path: 'source', message: `not a usable glob: its braces give more than ${MAX_ALTERNATIVES} alternatives` }] }),
+      expect.objectContaining({
+        code: 'INVALID_REQUEST',
+        issues: [{ path: 'source', message: `not a usable glob: its braces give more than ${MAX_ALTERNATIVES} alternatives` }],
+      }),
     );
   });
 });

@@ -25,7 +25,7 @@ describe('the ranking, by hand', () => {
     expect(passages.map((p) => p.sentences.length)).toEqual([3, 3, 2, 1]);
   });
 
-  it('scores a question in the text\'s own words: closest sentence, keyword over the IDF sum, the high share', async () => {
+  it("scores a question in the text's own words: closest sentence, keyword over the IDF sum, the high share", async () => {
     const { share, by, order } = await evidence('when do pears ripen');
     expect(share).toBeCloseTo(0.5999999999252066, 9);
     // Meaning is the closest sentence's cosine: 1 for both windows holding "Pears ripen…", though neither starts with it.
@@ -60,7 +60,11 @@ describe('the ranking, by hand', () => {
   it('leaves out a window whose answering sentence a better hit shows, and marks that sentence', async () => {
     const { hits } = await search(orchard(), 'when do pears ripen', { k: 10 });
     expect(hits.map((x) => x.id)).toEqual([P0, P3, P2]);
-    expect(hits.map((x) => x.highlight.text)).toEqual(['Pears ripen slowly in autumn.', 'Pears, pears and more pears fill the market stalls today.', 'Nets dry on the quay.']);
+    expect(hits.map((x) => x.highlight.text)).toEqual([
+      'Pears ripen slowly in autumn.',
+      'Pears, pears and more pears fill the market stalls today.',
+      'Nets dry on the quay.',
+    ]);
     expect(hits.map((x) => x.score)).toEqual([0.970352, 0.545551, 0.2]);
   });
 
@@ -85,7 +89,7 @@ describe('the ranking, by hand', () => {
     expect((await search(orchard(), 'when do pears ripen', { k: 1 })).hits.map((x) => x.id)).toEqual([P0]);
   });
 
-  it('calibrates on the probe questions: each one\'s best score, and the threshold they give', async () => {
+  it("calibrates on the probe questions: each one's best score, and the threshold they give", async () => {
     const calibration = await calibrationOf(orchard());
     expect(calibration.probes).toEqual(PROBE_QUESTIONS.map(() => 0));
     expect(calibration.threshold).toBe(0);

@@ -35,9 +35,15 @@ describe('a ranking on the orchard', () => {
     expect(ids((await keywordCandidates(orchard(), 'when do pears ripen', 3)).hits.map((h) => h.label))).toEqual([P0, P1, P3]);
   });
 
-  it('hands the request\'s signal to the embedder, and stops when it is aborted', async () => {
+  it("hands the request's signal to the embedder, and stops when it is aborted", async () => {
     const seen: (AbortSignal | undefined)[] = [];
-    const listening = { ...orchard(), embedder: { ...orchard().embedder, embedQueries: (texts: string[], options?: { signal?: AbortSignal }) => (seen.push(options?.signal), orchard().embedder.embedQueries(texts)) } };
+    const listening = {
+      ...orchard(),
+      embedder: {
+        ...orchard().embedder,
+        embedQueries: (texts: string[], options?: { signal?: AbortSignal }) => (seen.push(options?.signal), orchard().embedder.embedQueries(texts)),
+      },
+    };
     const controller = new AbortController();
     await rank(listening, 'when do pears ripen', { signal: controller.signal });
     expect(seen).toEqual([controller.signal]);
@@ -72,7 +78,9 @@ describe('a ranking on the orchard', () => {
   it('keeps every hit when selecting with no minimum score', async () => {
     const ranking = await rank(orchard(), 'vessels leaving harbour at sunrise');
     // The last window scores below 0, and is kept all the same.
-    expect(selectHits(orchard(), ranking, ranking.candidates, 'vessels leaving harbour at sunrise', 10).map((h) => h.score)).toEqual([0.799973, 0.399986, -0.399986]);
+    expect(selectHits(orchard(), ranking, ranking.candidates, 'vessels leaving harbour at sunrise', 10).map((h) => h.score)).toEqual([
+      0.799973, 0.399986, -0.399986,
+    ]);
   });
 });
 

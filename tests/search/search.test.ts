@@ -11,7 +11,15 @@ describe('fuseCandidates', () => {
   const evidence = (scores: Record<number, number>) => (label: number) => scores[label] ?? 0;
 
   it('mixes meaning and keyword scores by the keyword share', () => {
-    const fused = fuseCandidates([1, 2], [{ label: 2, score: 0.9 }, { label: 3, score: 0.4 }], evidence({ 1: 0.9, 2: 0.5, 3: 0.1 }), 0.25);
+    const fused = fuseCandidates(
+      [1, 2],
+      [
+        { label: 2, score: 0.9 },
+        { label: 3, score: 0.4 },
+      ],
+      evidence({ 1: 0.9, 2: 0.5, 3: 0.1 }),
+      0.25,
+    );
     expect(fused.map((c) => c.label)).toEqual([1, 2, 3]);
     expect(fused[0].score).toBeCloseTo(0.75 * 0.9);
     expect(fused[1].score).toBeCloseTo(0.75 * 0.5 + 0.25 * 0.9);
@@ -34,7 +42,7 @@ describe('fuseCandidates', () => {
 describe('keywordShare', () => {
   const share = { min: 0.2, max: 0.6, midpoint: 0.3 };
 
-  it('gives a paraphrase the low share and a question in the text\'s words the high one', () => {
+  it("gives a paraphrase the low share and a question in the text's words the high one", () => {
     expect(keywordShare(0, share)).toBeCloseTo(0.2, 3);
     expect(keywordShare(0.1, share)).toBeCloseTo(0.2, 2);
     expect(keywordShare(0.3, share)).toBeCloseTo(0.4);
@@ -55,7 +63,16 @@ describe('isRedundant', () => {
   const passage = (rows: number[]) => {
     const texts = rows.map((row) => `Sentence ${row}.`);
     const starts = texts.map((_, i) => texts.slice(0, i).join(' ').length + (i ? 1 : 0));
-    return { id: 'x', source: 's', start: 0, end: 1, text: texts.join(' '), norm: 1, block: 0, sentences: rows.map((row, i) => ({ start: starts[i], end: starts[i] + texts[i].length, row })) };
+    return {
+      id: 'x',
+      source: 's',
+      start: 0,
+      end: 1,
+      text: texts.join(' '),
+      norm: 1,
+      block: 0,
+      sentences: rows.map((row, i) => ({ start: starts[i], end: starts[i] + texts[i].length, row })),
+    };
   };
   const shown = (rows: number[]) => new Set(rows.map((row) => `Sentence ${row}.`));
 
@@ -87,10 +104,22 @@ describe('isRedundant', () => {
 describe('answeringSentence', () => {
   // Two sentences of one passage: rows 0 and 1; their cosines to the query are given.
   const text = 'Ferries stop in winter. The harbour freezes in January.';
-  const passage = { id: 'x', source: 's', start: 0, end: text.length, text, norm: 1, block: 0, sentences: [{ start: 0, end: 23, row: 0 }, { start: 24, end: text.length, row: 1 }] };
+  const passage = {
+    id: 'x',
+    source: 's',
+    start: 0,
+    end: text.length,
+    text,
+    norm: 1,
+    block: 0,
+    sentences: [
+      { start: 0, end: 23, row: 0 },
+      { start: 24, end: text.length, row: 1 },
+    ],
+  };
   const cosines = (a: number, b: number) => (row: number) => (row === 0 ? a : b);
 
-  it('adds a quarter for sharing all the query\'s terms, in proportion for sharing some', () => {
+  it("adds a quarter for sharing all the query's terms, in proportion for sharing some", () => {
     // Query terms: ferri, januari. The first sentence holds one of two (+0.125), the second one of two (+0.125).
     const q = new Set(terms('ferries january'));
     expect(answeringSentence(passage, cosines(0.5, 0.6), q)).toBe(1);
@@ -109,14 +138,30 @@ describe('answeringSentence', () => {
 describe('blocksOf', () => {
   const text = 'One. Two. Three. Four. Five.';
   const p = (start: number, end: number, block: number, sentences: [number, number][], source = 's') => ({
-    id: `${start}`, source, start, end, text: text.slice(start, end), norm: 1, block, sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
+    id: `${start}`,
+    source,
+    start,
+    end,
+    text: text.slice(start, end),
+    norm: 1,
+    block,
+    sentences: sentences.map(([a, b]) => ({ start: a, end: b, row: 0 })),
   });
 
   it('makes a run of up to three passages one block, each sentence once and in order', () => {
     const passages = [
-      p(0, 9, 0, [[0, 4], [5, 9]]),
-      p(5, 16, 0, [[5, 9], [10, 16]]),
-      p(10, 22, 0, [[10, 16], [17, 22]]),
+      p(0, 9, 0, [
+        [0, 4],
+        [5, 9],
+      ]),
+      p(5, 16, 0, [
+        [5, 9],
+        [10, 16],
+      ]),
+      p(10, 22, 0, [
+        [10, 16],
+        [17, 22],
+      ]),
       p(17, 22, 1, [[17, 22]]),
       p(0, 4, 0, [[0, 4]], 'other'),
     ];
@@ -127,10 +172,22 @@ describe('blocksOf', () => {
 
   it('gives each passage of a longer run its neighbours of that run only', () => {
     const passages = [
-      p(0, 9, 0, [[0, 4], [5, 9]]),
-      p(5, 16, 0, [[5, 9], [10, 16]]),
-      p(10, 22, 0, [[10, 16], [17, 22]]),
-      p(17, 28, 0, [[17, 22], [23, 28]]),
+      p(0, 9, 0, [
+        [0, 4],
+        [5, 9],
+      ]),
+      p(5, 16, 0, [
+        [5, 9],
+        [10, 16],
+      ]),
+      p(10, 22, 0, [
+        [10, 16],
+        [17, 22],
+      ]),
+      p(17, 28, 0, [
+        [17, 22],
+        [23, 28],
+      ]),
       p(23, 28, 1, [[23, 28]]),
     ];
     const blocks = blocksOf(passages);
@@ -177,7 +234,7 @@ describe('createKeywordIndex', () => {
     expect(await lex.search('the of and', 3)).toEqual({ hits: [], coverage: 0, queryIdf: 0 });
   });
 
-  it('measures coverage as a brute-force count over the best text\'s own terms does', async () => {
+  it("measures coverage as a brute-force count over the best text's own terms does", async () => {
     const words = ['ash', 'birch', 'cedar', 'elm', 'fir', 'hazel', 'oak', 'yew'];
     await fc.assert(
       fc.asyncProperty(
@@ -186,7 +243,7 @@ describe('createKeywordIndex', () => {
         async (docs, query) => {
           const texts = docs.map((d) => d.join(' '));
           const lex = createKeywordIndex(texts);
-          const { hits, coverage } = (await lex.search(query.join(' '), texts.length));
+          const { hits, coverage } = await lex.search(query.join(' '), texts.length);
           const idf = (t: string) => {
             const df = texts.filter((x) => terms(x).includes(terms(t)[0])).length;
             return Math.log(1 + (texts.length - df + 0.5) / (df + 0.5));

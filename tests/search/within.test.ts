@@ -20,11 +20,15 @@ const QUESTION = 'how do beekeepers harvest honey from the hives';
 function corpusFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (let d = 0; d < 10; d++) {
-    files[`bees/hive-${d}.txt`] = Array.from({ length: 8 }, (_, p) => `Beekeeper ${d} lifts frame ${p} of honey from the hive in summer. The honey is spun out of comb ${p} and poured into jar ${d}-${p}.`).join('\n\n');
+    files[`bees/hive-${d}.txt`] = Array.from(
+      { length: 8 },
+      (_, p) => `Beekeeper ${d} lifts frame ${p} of honey from the hive in summer. The honey is spun out of comb ${p} and poured into jar ${d}-${p}.`,
+    ).join('\n\n');
   }
   for (let r = 0; r < 2; r++) {
     const paragraphs = Array.from({ length: 6 }, (_, p) => `Ship ${r}-${p} sailed from the northern harbour with a cargo of timber and iron.`);
-    files[`reports/ships-${r}.md`] = `---\ntitle: Ship log ${r}\n---\n\n## Departures\n\n${paragraphs.slice(0, 3).join('\n\n')}\n\n## Returns\n\n${paragraphs.slice(3).join('\n\n')}\n`;
+    files[`reports/ships-${r}.md`] =
+      `---\ntitle: Ship log ${r}\n---\n\n## Departures\n\n${paragraphs.slice(0, 3).join('\n\n')}\n\n## Returns\n\n${paragraphs.slice(3).join('\n\n')}\n`;
   }
   return files;
 }
@@ -34,14 +38,17 @@ async function exactOrder(reader: SearchEngine['reader'], vector: Float32Array, 
   const any = Float32Array.from({ length: reader.manifest.dimension }, (_, i) => (i === 0 ? 1 : 0));
   const labels = await reader.nearest(any, reader.manifest.passages);
   const passages = [...(await reader.passages(labels)).entries()].filter(([, p]) => filter.has(p.source));
-  const cosines = await reader.cosines(vector, passages.flatMap(([, p]) => p.sentences.map((x) => x.row)));
+  const cosines = await reader.cosines(
+    vector,
+    passages.flatMap(([, p]) => p.sentences.map((x) => x.row)),
+  );
   const cos = (p: PassageRecord) => p.sentences.reduce((sum, x) => sum + cosines.get(x.row)!, 0) / p.norm;
   return passages.sort((a, b) => cos(b[1]) - cos(a[1]) || a[0] - b[0]).map(([label]) => label);
 }
 
 describe('source globs', () => {
   const docs = ['a.pdf', 'reports/2024/q1.pdf', 'reports/notes.md', 'reportsX/a.txt', 'notes/.hidden/x.txt'].map((source) => ({ source }));
-  it('match a folder\'s tree, a file name in any folder, and hidden paths', () => {
+  it("match a folder's tree, a file name in any folder, and hidden paths", () => {
     expect([...matchSources(docs, 'reports/**')]).toEqual(['reports/2024/q1.pdf', 'reports/notes.md']);
     expect([...matchSources(docs, '*.pdf')]).toEqual(['a.pdf', 'reports/2024/q1.pdf']);
     expect([...matchSources(docs, 'reports/*.md')]).toEqual(['reports/notes.md']);
@@ -70,14 +77,24 @@ describe.each<StoreKind>(STORE_KINDS)('searching within a corpus, %s store', (ki
     store = await stores.fresh(kind);
     const embedder = await realEmbedder();
     corpusDir = await writeCorpus(root, corpusFiles());
-    await writeFiles(corpusDir, { 'reports/manifest.pdf': await pdfBytes([['Cargo manifest of the autumn fleet.'], ['Timber, iron and salt were loaded at the northern harbour.']], { title: 'Fleet manifest' }) });
-    await buildIndex(embedder, { corpusDir, store, model: 'use-lite', chunking: { words: 12, overlap: 4, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 100 } });
+    await writeFiles(corpusDir, {
+      'reports/manifest.pdf': await pdfBytes([['Cargo manifest of the autumn fleet.'], ['Timber, iron and salt were loaded at the northern harbour.']], {
+        title: 'Fleet manifest',
+      }),
+    });
+    await buildIndex(embedder, {
+      corpusDir,
+      store,
+      model: 'use-lite',
+      chunking: { words: 12, overlap: 4, maxTokens: 128 },
+      hnsw: { M: 16, efConstruction: 100 },
+    });
     // A shallow search (10 candidates a side): the ship reports are nowhere near the top of the bees.
     const reader = await store.open({ expect: embedder, efSearch: 10 });
     engine = createSearchEngine(reader, embedder, { depth: 10, keywordShare: { min: 0.2, max: 0.6, midpoint: 0.3 }, dedup: true, bm25: BM25 });
   }, 120_000);
 
-  it('gives k hits of the filter\'s documents though none of them ranks near the top', async () => {
+  it("gives k hits of the filter's documents though none of them ranks near the top", async () => {
     const unfiltered = await search(engine, QUESTION, { k: 10 });
     expect(unfiltered.hits.every((h) => h.source.startsWith('bees/'))).toBe(true);
     const { hits } = await search(engine, QUESTION, { k: 5, source: 'reports/**' });
@@ -97,7 +114,7 @@ describe.each<StoreKind>(STORE_KINDS)('searching within a corpus, %s store', (ki
     expect(new Set([...blocks.values()].map((p) => p.source))).toEqual(new Set(['reports/ships-1.md']));
   });
 
-  it('takes a filter\'s nearest passages in their exact order, by HNSW as by scoring every one', async () => {
+  it("takes a filter's nearest passages in their exact order, by HNSW as by scoring every one", async () => {
     const vector = (await engine.embedder.embedQueries(['cargo of timber and iron from the harbour']))[0];
     for (const filter of [new Set(['reports/ships-0.md', 'reports/ships-1.md']), new Set(['bees/hive-3.txt', 'reports/ships-1.md'])]) {
       const exact = await exactOrder(engine.reader, vector, filter);
@@ -106,7 +123,13 @@ describe.each<StoreKind>(STORE_KINDS)('searching within a corpus, %s store', (ki
     if (kind !== 'files') return;
     // The same through the graph: an index whose every segment has one and is searched by it, filter or no filter.
     const graphStore = createFilesStore(`${root}/graph-index`, { exactSearchMax: 0 });
-    await buildIndex(engine.embedder as Embedder, { corpusDir, store: graphStore, model: 'use-lite', chunking: { words: 12, overlap: 4, maxTokens: 128 }, hnsw: { M: 16, efConstruction: 100 } });
+    await buildIndex(engine.embedder as Embedder, {
+      corpusDir,
+      store: graphStore,
+      model: 'use-lite',
+      chunking: { words: 12, overlap: 4, maxTokens: 128 },
+      hnsw: { M: 16, efConstruction: 100 },
+    });
     const graph = await graphStore.open({ expect: engine.embedder, efSearch: 50 });
     for (const filter of [new Set(['reports/ships-0.md', 'reports/ships-1.md']), new Set(['bees/hive-3.txt', 'reports/ships-1.md'])]) {
       const exact = await exactOrder(graph, vector, filter);
@@ -121,7 +144,11 @@ describe.each<StoreKind>(STORE_KINDS)('searching within a corpus, %s store', (ki
     let calls = 0;
     const reader = engine.reader;
     // Counted inside the search's snapshot too: a database's reader reads through another within it.
-    const count = (r: BuildReader): BuildReader => ({ ...r, nearest: (...args) => (calls++, r.nearest(...args)), snapshot: (work) => r.snapshot((inner) => work({ ...inner, nearest: (...args) => (calls++, inner.nearest(...args)) })) });
+    const count = (r: BuildReader): BuildReader => ({
+      ...r,
+      nearest: (...args) => (calls++, r.nearest(...args)),
+      snapshot: (work) => r.snapshot((inner) => work({ ...inner, nearest: (...args) => (calls++, inner.nearest(...args)) })),
+    });
     const counting = { ...engine, reader: count(reader) };
     // Cut by the score: deeper candidates score lower still.
     expect((await search(counting, QUESTION, { k: 10, minScore: 0.9 })).hits.length).toBeLessThan(10);

@@ -16,15 +16,20 @@ export interface HealthRouteDeps {
 function publicHealth(health: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...health };
   const last = health.lastError as { code: string; message: string } | undefined;
-  if (last) out.lastError = { code: last.code, message: publicMessage(last.code) ?? 'See the server\'s log.' };
+  if (last) out.lastError = { code: last.code, message: publicMessage(last.code) ?? "See the server's log." };
   const rebuild = health.rebuild as { pid?: unknown; lastError: { message: string; code?: string; at: string } | null } | undefined;
   if (rebuild) {
     const { pid: _pid, ...rest } = rebuild;
     const { code, at } = rebuild.lastError ?? {};
-    out.rebuild = { ...rest, lastError: rebuild.lastError && { message: code ? `the build failed: ${code}` : 'the build failed; see the server\'s log', at } };
+    out.rebuild = { ...rest, lastError: rebuild.lastError && { message: code ? `the build failed: ${code}` : "the build failed; see the server's log", at } };
   }
   const sync = health.syncError as { code?: string; at: string } | undefined;
-  if (sync) out.syncError = { ...(sync.code ? { code: sync.code } : {}), message: (sync.code && publicMessage(sync.code)) || 'the sync of the folder\'s edits failed; see the server\'s log', at: sync.at };
+  if (sync)
+    out.syncError = {
+      ...(sync.code ? { code: sync.code } : {}),
+      message: (sync.code && publicMessage(sync.code)) || "the sync of the folder's edits failed; see the server's log",
+      at: sync.at,
+    };
   return out;
 }
 

@@ -38,10 +38,18 @@ export function pageRoutes(deps: PageRouteDeps): Hono {
   routes.get('/', (c) => c.html(searchPage()));
   routes.get('/openapi.json', (c) => c.json(openapi));
   routes.get('/docs', (c) => c.html(docsPage()));
-  for (const [file, type] of [['swagger-ui.css', 'text/css'], ['swagger-ui-bundle.js', 'text/javascript']]) {
-    routes.get(`/docs/${file}`, async (c) => c.body(new Uint8Array(await swaggerAsset(file)), 200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'max-age=86400' }));
+  for (const [file, type] of [
+    ['swagger-ui.css', 'text/css'],
+    ['swagger-ui-bundle.js', 'text/javascript'],
+  ]) {
+    routes.get(`/docs/${file}`, async (c) =>
+      c.body(new Uint8Array(await swaggerAsset(file)), 200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'max-age=86400' }),
+    );
   }
-  for (const [file, script] of [['search.js', SEARCH_SCRIPT], ['docs.js', DOCS_SCRIPT]]) {
+  for (const [file, script] of [
+    ['search.js', SEARCH_SCRIPT],
+    ['docs.js', DOCS_SCRIPT],
+  ]) {
     routes.get(`/assets/${file}`, (c) => c.body(script, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
   }
   routes.get('/view', async (c) => {

@@ -59,7 +59,8 @@ export function writeFailed(indexDir: string, err: unknown): unknown {
 export async function currentVersion(indexDir: string): Promise<string | null> {
   const name = (await readFile(path.join(indexDir, CURRENT), 'utf8').catch(() => '')).trim();
   if (!name) return null;
-  if (!VERSION.test(name)) throw new AppError('INDEX_INVALID', path.resolve(indexDir), `CURRENT names ${JSON.stringify(name.slice(0, 200))}, which is not a version of this index`);
+  if (!VERSION.test(name))
+    throw new AppError('INDEX_INVALID', path.resolve(indexDir), `CURRENT names ${JSON.stringify(name.slice(0, 200))}, which is not a version of this index`);
   return name;
 }
 

@@ -90,7 +90,18 @@ export function createFilesStore(indexDir: string, options: FilesStoreOptions = 
     async begin({ replaceAll, dimension, hnsw, signal }) {
       const base = replaceAll ? null : await currentCommit(indexDir);
       const known = (hashes: string[], withVectors: boolean) => store.knownSentences(hashes, withVectors);
-      return createWriter({ indexDir, segmentsDir, base, dimension, hnsw, signal, metaOf, mergeLimit: options.mergeLimit, graphAbove: options.exactSearchMax, known });
+      return createWriter({
+        indexDir,
+        segmentsDir,
+        base,
+        dimension,
+        hnsw,
+        signal,
+        metaOf,
+        mergeLimit: options.mergeLimit,
+        graphAbove: options.exactSearchMax,
+        known,
+      });
     },
     async close() {},
   };
@@ -98,7 +109,12 @@ export function createFilesStore(indexDir: string, options: FilesStoreOptions = 
 }
 
 /** The extracted documents of these sources (all when absent) that a commit reads. */
-async function documentsOf(segmentsDir: string, found: { commit: Commit } | null, metaOf: (name: string) => Promise<SegmentMeta>, sources?: string[]): Promise<Map<string, ExtractedDocument>> {
+async function documentsOf(
+  segmentsDir: string,
+  found: { commit: Commit } | null,
+  metaOf: (name: string) => Promise<SegmentMeta>,
+  sources?: string[],
+): Promise<Map<string, ExtractedDocument>> {
   const out = new Map<string, ExtractedDocument>();
   if (!found) return out;
   const wanted = sources && new Set(sources);
@@ -229,7 +245,11 @@ function createWriter(ctx: WriterContext): IndexWriter {
       const merged = await mergeIfDue(ctx, commit).catch(() => null);
       const latest = merged ?? { name, commit };
       const before = ctx.base ?? null;
-      await prune(ctx.indexDir, [latest.commit, ...(merged ? [commit] : before ? [before.commit] : [])], [latest.name, merged ? name : (before?.name ?? name)]).catch(() => undefined);
+      await prune(
+        ctx.indexDir,
+        [latest.commit, ...(merged ? [commit] : before ? [before.commit] : [])],
+        [latest.name, merged ? name : (before?.name ?? name)],
+      ).catch(() => undefined);
       return name;
     },
     async abort() {

@@ -81,7 +81,16 @@ export async function mergedSegment(parts: { segment: LoadedSegment; deleted: Se
   hashes.forEach((h, row) => textHashes.set(h, row * HASH_BYTES));
   const passageVectors = passageVectorsOf(passages, textVectors, dimension);
   const blocks = blocksOf(passages);
-  return { documents, passages, textVectors, textHashes, textTokens: Uint16Array.from(tokens), passageVectors, keywords: keywordDataOf(blocks.texts), blockPassages: blocks.passages };
+  return {
+    documents,
+    passages,
+    textVectors,
+    textHashes,
+    textTokens: Uint16Array.from(tokens),
+    passageVectors,
+    keywords: keywordDataOf(blocks.texts),
+    blockPassages: blocks.passages,
+  };
 }
 
 /**
@@ -100,7 +109,8 @@ export async function mergeIfDue(ctx: WriterContext, commit: Commit): Promise<{ 
   const size = candidates.filter((c) => plan.includes(c.name)).reduce((n, c) => n + c.live, 0);
   if (plan.length === 0 || size > (ctx.mergeLimit ?? Infinity)) return null;
   const loaded = [];
-  for (const s of commit.segments.filter((x) => plan.includes(x.name))) loaded.push({ segment: await loadSegment(ctx.segmentsDir, s.name, 10), deleted: new Set(s.deleted) });
+  for (const s of commit.segments.filter((x) => plan.includes(x.name)))
+    loaded.push({ segment: await loadSegment(ctx.segmentsDir, s.name, 10), deleted: new Set(s.deleted) });
   const data = await mergedSegment(loaded, ctx.dimension);
   const merged = `s-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
   await writeSegment(ctx.segmentsDir, merged, data, ctx.dimension, ctx.hnsw, undefined, ctx.graphAbove);

@@ -83,7 +83,13 @@ function postingsFile(k: KeywordData): Uint8Array {
 }
 
 /** A typed array over `bytes` at `offset`, copied when the offset does not suit its alignment. */
-function view<T extends Uint32Array | Int32Array | Uint16Array | Float32Array>(make: new (b: ArrayBuffer, o: number, n: number) => T, size: number, bytes: Uint8Array, offset: number, count: number): T {
+function view<T extends Uint32Array | Int32Array | Uint16Array | Float32Array>(
+  make: new (b: ArrayBuffer, o: number, n: number) => T,
+  size: number,
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+): T {
   const at = bytes.byteOffset + offset;
   if (at % size === 0) return new make(bytes.buffer as ArrayBuffer, at, count);
   return new make(bytes.buffer.slice(at, at + count * size) as ArrayBuffer, 0, count);
@@ -126,7 +132,15 @@ function hnswOf(data: SegmentData, dimension: number, params: { M: number; efCon
  * Writes a segment as folder `name` under `dir`: written aside and renamed into place, so a segment folder is whole or
  * absent. Throws what the file system throws (the caller says INDEX_WRITE_FAILED), or the signal's reason.
  */
-export async function writeSegment(dir: string, name: string, data: SegmentData, dimension: number, hnsw: { M: number; efConstruction: number }, signal?: AbortSignal, graphAbove = EXACT_SEARCH_MAX): Promise<SegmentMeta> {
+export async function writeSegment(
+  dir: string,
+  name: string,
+  data: SegmentData,
+  dimension: number,
+  hnsw: { M: number; efConstruction: number },
+  signal?: AbortSignal,
+  graphAbove = EXACT_SEARCH_MAX,
+): Promise<SegmentMeta> {
   const temp = path.join(dir, `${name}.partial`);
   await mkdir(temp, { recursive: true });
   try {
@@ -211,7 +225,10 @@ export async function loadSegment(dir: string, name: string, efSearch: number): 
   const textVectors = view(Float32Array, 4, rawVectors, 0, meta.rows * meta.dimension);
   const textHashes = new Uint8Array(await verified(folder, meta, 'hashes.bin'));
   const textTokens = view(Uint16Array, 2, await verified(folder, meta, 'tokens.u16'), 0, meta.rows);
-  const { terms, blockPassages } = JSON.parse((await verified(folder, meta, 'keywords.json')).toString('utf8')) as { terms: string[]; blockPassages: number[][] };
+  const { terms, blockPassages } = JSON.parse((await verified(folder, meta, 'keywords.json')).toString('utf8')) as {
+    terms: string[];
+    blockPassages: number[][];
+  };
   const keywords = readPostings(await verified(folder, meta, 'postings.bin'), terms);
   if (blockPassages.length !== meta.blocks || keywords.lengths.length !== meta.blocks) throw new Error('keywords.json and postings.bin disagree on the blocks');
   const documentLines = lineRanges(await verified(folder, meta, 'documents.jsonl'));

@@ -76,15 +76,16 @@ function partAt(parts: Part[], n: number, base: (p: Part) => number): number {
 
 /** The `k` best of scored candidates, by cosine, ties to the lower label. */
 const best = (found: { label: number; cos: number }[], k: number) =>
-  found.sort((a, b) => b.cos - a.cos || a.label - b.label).slice(0, k).map((x) => x.label);
+  found
+    .sort((a, b) => b.cos - a.cos || a.label - b.label)
+    .slice(0, k)
+    .map((x) => x.label);
 
 /** A part's `k` passages nearest the query among those `allowed` (all live ones when absent), as global labels. */
 function nearestIn(part: Part, query: Float32Array, k: number, filter: SourceFilter, exactMax: number): { label: number; cos: number }[] {
   const { segment } = part;
   const live = (label: number) => !part.livePassage || part.livePassage[label] === 1;
-  const allowed = filter
-    ? [...filter].flatMap((source) => (part.deleted.has(source) ? [] : (segment.bySource.get(source) ?? [])))
-    : null;
+  const allowed = filter ? [...filter].flatMap((source) => (part.deleted.has(source) ? [] : (segment.bySource.get(source) ?? []))) : null;
   const count = allowed ? allowed.length : part.livePassages;
   const want = Math.min(k, count);
   if (want <= 0) return [];
@@ -155,7 +156,7 @@ export function createView(options: ViewOptions): BuildReader & { segments: Load
   let totalLength = 0;
   for (const part of parts) {
     part.segment.keywords.lengths.forEach((length, b) => {
-      if (!part.liveBlock || part.liveBlock[b] === 1) (blocks++, (totalLength += length));
+      if (!part.liveBlock || part.liveBlock[b] === 1) blocks++, (totalLength += length);
     });
   }
   const where = new Map<string, Part>();
@@ -179,10 +180,17 @@ export function createView(options: ViewOptions): BuildReader & { segments: Load
     manifest: options.manifest,
     segments: parts.map((p) => p.segment),
     keywords,
-    nearestExact: (query, k) => best(parts.flatMap((part) => nearestIn(part, query, k, undefined, Infinity)), k),
+    nearestExact: (query, k) =>
+      best(
+        parts.flatMap((part) => nearestIn(part, query, k, undefined, Infinity)),
+        k,
+      ),
     async nearest(query, k, filter) {
       if (k <= 0) return [];
-      return best(parts.flatMap((part) => nearestIn(part, query, k, filter, exactMax)), k);
+      return best(
+        parts.flatMap((part) => nearestIn(part, query, k, filter, exactMax)),
+        k,
+      );
     },
     async passages(labels) {
       return new Map(labels.map((label) => [label, recordOf(label)] as [number, PassageRecord]));

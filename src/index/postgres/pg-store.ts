@@ -51,7 +51,10 @@ async function takeLock(db: Db, waitMs: number): Promise<() => Promise<void>> {
     if (Date.now() >= until) throw new AppError('BUILD_IN_PROGRESS', db.where, other);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const beat = setInterval(() => void db.query(`UPDATE ps_lock SET heartbeat = now() WHERE id = 1 AND holder = $1`, [holder]).catch(() => undefined), HEARTBEAT_MS);
+  const beat = setInterval(
+    () => void db.query(`UPDATE ps_lock SET heartbeat = now() WHERE id = 1 AND holder = $1`, [holder]).catch(() => undefined),
+    HEARTBEAT_MS,
+  );
   beat.unref();
   return async () => {
     clearInterval(beat);
@@ -83,12 +86,18 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
       checkManifest(found.manifest, opts.expect, `${db.where} (${found.name})`);
       return openPostgresReader(db, found.name, found.manifest, opts.efSearch, records);
     },
-    knownSentences: (hashes, withVectors) => quiet(schema().then(() => knownOn({ query: (t: string, v?: unknown[]) => db.query(t, v) } as never, hashes, withVectors)), new Map()),
+    knownSentences: (hashes, withVectors) =>
+      quiet(
+        schema().then(() => knownOn({ query: (t: string, v?: unknown[]) => db.query(t, v) } as never, hashes, withVectors)),
+        new Map(),
+      ),
     async documents(sources) {
       await schema();
       // A text value cannot hold NUL: no document has such a name, and the database would refuse the question.
       const { rows } = sources
-        ? await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = ANY($1::text[])', [sources.filter((s) => !s.includes('\0'))])
+        ? await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents WHERE source = ANY($1::text[])', [
+            sources.filter((s) => !s.includes('\0')),
+          ])
         : await db.query<{ document: ExtractedDocument }>('SELECT document FROM ps_documents');
       return new Map(rows.map((r) => [r.document.source, r.document]));
     },
@@ -106,7 +115,10 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
       return beginChange(db, change);
     },
     async report(id, version) {
-      await db.query(`INSERT INTO ps_servers (id, build, seen_at) VALUES ($1, $2, now()) ON CONFLICT (id) DO UPDATE SET build = EXCLUDED.build, seen_at = now()`, [id, version]);
+      await db.query(
+        `INSERT INTO ps_servers (id, build, seen_at) VALUES ($1, $2, now()) ON CONFLICT (id) DO UPDATE SET build = EXCLUDED.build, seen_at = now()`,
+        [id, version],
+      );
     },
     async listen(onChange) {
       const client = new pg.Client({ connectionString: url });

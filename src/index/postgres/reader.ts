@@ -29,9 +29,9 @@ export function searchSettings(ef: number): string {
   return `SET LOCAL hnsw.ef_search = ${Math.trunc(ef)}; SET LOCAL hnsw.iterative_scan = relaxed_order`;
 }
 
-/** The reader's questions asked through `q` (one transaction's connection). */
-function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: number, records: RecordCache) {
-  const keywords: KeywordReader = {
+/** The keyword side's reads through `q`: corpus-wide counts, postings by term, the passages of blocks. */
+function keywordsOn(q: Query): KeywordReader {
+  return {
     async stats() {
       const r = (await q<{ blocks: string; total_length: string }>('SELECT blocks, total_length FROM ps_state')).rows[0];
       return { blocks: Number(r?.blocks ?? 0), totalLength: Number(r?.total_length ?? 0) };
@@ -47,7 +47,11 @@ function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: num
         )
       ).rows;
       const df = new Map<string, number>();
-      if (filter) for (const r of (await q<{ term: string; n: string }>('SELECT term, count(*) AS n FROM ps_postings WHERE term = ANY($1::text[]) GROUP BY term', [terms])).rows) df.set(r.term, Number(r.n));
+      if (filter)
+        for (const r of (
+          await q<{ term: string; n: string }>('SELECT term, count(*) AS n FROM ps_postings WHERE term = ANY($1::text[]) GROUP BY term', [terms])
+        ).rows)
+          df.set(r.term, Number(r.n));
       const byTerm = new Map<string, { block: number; tf: number; length: number }[]>();
       for (const r of rows) (byTerm.get(r.term) ?? byTerm.set(r.term, []).get(r.term)!).push({ block: Number(r.block), tf: r.tf, length: r.length });
       for (const term of new Set([...byTerm.keys(), ...df.keys()])) {
@@ -61,6 +65,11 @@ function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: num
       return new Map(rows.map((r) => [Number(r.block), r.passages.map(Number)]));
     },
   };
+}
+
+/** The reader's questions asked through `q` (one transaction's connection). */
+function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: number, records: RecordCache) {
+  const keywords = keywordsOn(q);
   const nearest = async (query: Float32Array, k: number, filter?: SourceFilter) => {
     if (k <= 0 || filter?.size === 0) return [];
     await q(searchSettings(Math.min(MAX_EF, Math.max(efSearch, k))));
@@ -68,10 +77,22 @@ function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: num
     const labels = (rows: { label: string }[]) => rows.map((r) => Number(r.label));
     if (!filter) return labels((await q<{ label: string }>('SELECT label FROM ps_passages ORDER BY embedding <=> $1::vector LIMIT $2', [v, k])).rows);
     const sources = [...filter];
-    const approximate = await q<{ label: string }>('SELECT label FROM ps_passages WHERE source = ANY($3::text[]) ORDER BY embedding <=> $1::vector LIMIT $2', [v, k, sources]);
+    const approximate = await q<{ label: string }>('SELECT label FROM ps_passages WHERE source = ANY($3::text[]) ORDER BY embedding <=> $1::vector LIMIT $2', [
+      v,
+      k,
+      sources,
+    ]);
     if (approximate.rows.length >= k) return labels(approximate.rows);
     // Short: every passage of the filter scored, exactly (the `+ 0` keeps the graph out of it).
-    return labels((await q<{ label: string }>('SELECT label FROM ps_passages WHERE source = ANY($3::text[]) ORDER BY (embedding <=> $1::vector) + 0, label LIMIT $2', [v, k, sources])).rows);
+    return labels(
+      (
+        await q<{ label: string }>('SELECT label FROM ps_passages WHERE source = ANY($3::text[]) ORDER BY (embedding <=> $1::vector) + 0, label LIMIT $2', [
+          v,
+          k,
+          sources,
+        ])
+      ).rows,
+    );
   };
   return {
     name,
@@ -97,7 +118,10 @@ function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: num
       return out;
     },
     async cosines(query: Float32Array, rows: number[]) {
-      const found = await q<{ row_id: string; cos: number }>('SELECT row_id, -(embedding <#> $1::vector) AS cos FROM ps_sentences WHERE row_id = ANY($2::bigint[])', [vectorLiteral(query), rows]);
+      const found = await q<{ row_id: string; cos: number }>(
+        'SELECT row_id, -(embedding <#> $1::vector) AS cos FROM ps_sentences WHERE row_id = ANY($2::bigint[])',
+        [vectorLiteral(query), rows],
+      );
       return new Map(found.rows.map((r) => [Number(r.row_id), Number(r.cos)]));
     },
     async document(source: string) {
@@ -115,7 +139,8 @@ function readerOn(q: Query, name: string, manifest: IndexManifest, efSearch: num
  * the version that snapshot holds.
  */
 export function openPostgresReader(db: Db, name: string, manifest: IndexManifest, efSearch: number, records: RecordCache = createRecordCache()): BuildReader {
-  const alone = <T>(ask: (r: ReturnType<typeof readerOn>) => Promise<T>) => db.transaction((client) => ask(readerOn((t, v) => client.query(t, v), name, manifest, efSearch, records)), { readOnly: true });
+  const alone = <T>(ask: (r: ReturnType<typeof readerOn>) => Promise<T>) =>
+    db.transaction((client) => ask(readerOn((t, v) => client.query(t, v), name, manifest, efSearch, records)), { readOnly: true });
   const reader: BuildReader = {
     name,
     manifest,
@@ -129,13 +154,16 @@ export function openPostgresReader(db: Db, name: string, manifest: IndexManifest
     cosines: (query, rows) => alone((r) => r.cosines(query, rows)),
     document: (source) => alone((r) => r.document(source)),
     snapshot: (work) =>
-      db.transaction(async (client) => {
-        const q: Query = (t, v) => client.query(t, v);
-        const version = (await q<{ version: string }>('SELECT version FROM ps_state')).rows[0]?.version;
-        const seen = version === undefined ? name : versionName(Number(version));
-        const inner = readerOn(q, seen, manifest, efSearch, records);
-        return work({ ...inner, snapshot: (w) => w(inner as BuildReader) } as BuildReader);
-      }, { readOnly: true }),
+      db.transaction(
+        async (client) => {
+          const q: Query = (t, v) => client.query(t, v);
+          const version = (await q<{ version: string }>('SELECT version FROM ps_state')).rows[0]?.version;
+          const seen = version === undefined ? name : versionName(Number(version));
+          const inner = readerOn(q, seen, manifest, efSearch, records);
+          return work({ ...inner, snapshot: (w) => w(inner as BuildReader) } as BuildReader);
+        },
+        { readOnly: true },
+      ),
   };
   return reader;
 }

@@ -34,7 +34,6 @@ const CREATE = `
   );
 `;
 
-
 /**
  * On a Citus coordinator: every table of documents' rows hash-distributed by document (`source`), each co-located
  * with ps_documents, so that a document's rows share one shard and a change of one document touches one shard; the
@@ -92,8 +91,12 @@ async function dropOld(client: pg.PoolClient): Promise<void> {
   const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const { rows } = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ps\\_build%'`);
   for (const r of rows) await client.query(`DROP SCHEMA ${quote(r.nspname)} CASCADE`);
-  const tables = await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'ps\\_%'`);
+  const tables = await client.query<{ name: string }>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'ps\\_%'`,
+  );
   for (const t of tables.rows) await client.query(`DROP TABLE IF EXISTS ${quote(t.name)} CASCADE`);
-  const sequences = await client.query<{ name: string }>(`SELECT sequencename AS name FROM pg_sequences WHERE schemaname = current_schema() AND sequencename LIKE 'ps\\_%'`);
+  const sequences = await client.query<{ name: string }>(
+    `SELECT sequencename AS name FROM pg_sequences WHERE schemaname = current_schema() AND sequencename LIKE 'ps\\_%'`,
+  );
   for (const q of sequences.rows) await client.query(`DROP SEQUENCE IF EXISTS ${quote(q.name)}`);
 }

@@ -8,7 +8,27 @@ import { AppError } from '../../errors.js';
  * Failures of the database as a dependency: down, unreachable, going away, refusing this role or database (wrong
  * password, no such database), or out of connections. Anything else is not ours to hide.
  */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '28000', '28P01', '3D000']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '28000',
+  '28P01',
+  '3D000',
+]);
 
 /** The database's address without its credentials: what messages and logs may show. */
 export function redact(url: string): string {
@@ -26,7 +46,10 @@ export function databaseError(err: unknown, where: string): unknown {
   if (err instanceof AppError) return err;
   const e = err as { code?: string; message?: string };
   // The driver's own words for a lost connection, and Citus's for a worker it cannot reach (some under XX000).
-  const lost = /Connection terminated|connection timeout|Connection refused|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect|failure on connection marked as essential|connection to the remote node|could not establish any connections to the node|connection not open/i.test(e.message ?? '');
+  const lost =
+    /Connection terminated|connection timeout|Connection refused|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect|failure on connection marked as essential|connection to the remote node|could not establish any connections to the node|connection not open/i.test(
+      e.message ?? '',
+    );
   if ((e.code && UNAVAILABLE_CODES.has(e.code)) || lost) {
     const reason = /^[0-9A-Z]{5}$/.test(e.code ?? '') ? (e.message ?? e.code!).split('\n')[0] : (e.code ?? (e.message ?? '').split('\n')[0]);
     return new AppError('DATABASE_UNAVAILABLE', where, reason);
@@ -88,7 +111,9 @@ export async function beginOn(client: pg.PoolClient, kind: DbKind, readOnly = fa
 
 /** The kind of the database the pool is on. */
 async function kindOf(pool: pg.Pool): Promise<DbKind> {
-  const { rows } = await pool.query<{ v: string; citus: boolean }>(`SELECT version() AS v, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`);
+  const { rows } = await pool.query<{ v: string; citus: boolean }>(
+    `SELECT version() AS v, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`,
+  );
   return /PGlite/.test(rows[0].v) ? 'pglite' : rows[0].citus ? 'citus' : 'postgres';
 }
 
@@ -106,8 +131,7 @@ export function connect(url: string, options: ConnectOptions = {}): Db {
   // A checked-out client's connection dropped by the server emits 'error' on the client: never unhandled.
   pool.on('connect', (client) => client.on('error', onError));
   let found: Promise<DbKind> | null = null;
-  const kind = () =>
-    (found ??= kindOf(pool).catch((err) => ((found = null), Promise.reject(err))));
+  const kind = () => (found ??= kindOf(pool).catch((err) => ((found = null), Promise.reject(err))));
   const wrap = async <T>(work: () => Promise<T>) => {
     try {
       return await work();
@@ -126,7 +150,10 @@ export function connect(url: string, options: ConnectOptions = {}): Db {
         await client.query('COMMIT');
         return out;
       } catch (err) {
-        broken = await client.query('ROLLBACK').then(() => false, () => true);
+        broken = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
         throw err;
       } finally {
         // A connection that could not even roll back is not given to anyone else.

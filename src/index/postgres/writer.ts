@@ -25,7 +25,13 @@ async function ids(client: pg.PoolClient, count: number): Promise<number[]> {
 }
 
 /** Inserts rows in batches: `columns(from, to)` gives a batch's parameter arrays. */
-async function insert(client: pg.PoolClient, sql: string, count: number, columns: (from: number, to: number) => unknown[], signal?: AbortSignal): Promise<void> {
+async function insert(
+  client: pg.PoolClient,
+  sql: string,
+  count: number,
+  columns: (from: number, to: number) => unknown[],
+  signal?: AbortSignal,
+): Promise<void> {
   for (let from = 0; from < count; from += BATCH) {
     signal?.throwIfAborted();
     await client.query(sql, columns(from, Math.min(count, from + BATCH)));
@@ -39,7 +45,7 @@ function rowsByDocument(segment: SegmentData): { source: string; row: number }[]
   for (const p of segment.passages) {
     for (const s of p.sentences) {
       const key = `${p.source}\0${s.row}`;
-      if (!seen.has(key)) (seen.add(key), out.push({ source: p.source, row: s.row }));
+      if (!seen.has(key)) seen.add(key), out.push({ source: p.source, row: s.row });
     }
   }
   return out;
@@ -63,39 +69,63 @@ async function addSegment(client: pg.PoolClient, segment: SegmentData, signal?: 
       [doc.source, doc.format, doc.sha256, JSON.stringify(doc)],
     );
   }
-  await insert(client, 'INSERT INTO ps_sentences (source, row_id, hash, tokens, embedding) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::int[], $5::vector[])', rows.length, (from, to) => {
-    const part = rows.slice(from, to);
-    return [
-      part.map((r) => r.source),
-      rowIds.slice(from, to),
-      part.map((r) => Buffer.from(segment.textHashes.subarray(r.row * HASH_BYTES, (r.row + 1) * HASH_BYTES))),
-      part.map((r) => segment.textTokens[r.row]),
-      part.map((r) => vectorLiteral(segment.textVectors.subarray(r.row * d, (r.row + 1) * d))),
-    ];
-  }, signal);
-  await insert(client, 'INSERT INTO ps_passages (source, label, record, embedding) SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::vector[])', labels.length, (from, to) => {
-    const part = segment.passages.slice(from, to);
-    return [
-      part.map((p) => p.source),
-      labels.slice(from, to),
-      part.map((p) => JSON.stringify({ ...p, sentences: p.sentences.map((s) => ({ ...s, row: rowOf.get(`${p.source}\0${s.row}`) })) })),
-      part.map((_, i) => vectorLiteral(segment.passageVectors.subarray((from + i) * d, (from + i + 1) * d))),
-    ];
-  }, signal);
+  await insert(
+    client,
+    'INSERT INTO ps_sentences (source, row_id, hash, tokens, embedding) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::int[], $5::vector[])',
+    rows.length,
+    (from, to) => {
+      const part = rows.slice(from, to);
+      return [
+        part.map((r) => r.source),
+        rowIds.slice(from, to),
+        part.map((r) => Buffer.from(segment.textHashes.subarray(r.row * HASH_BYTES, (r.row + 1) * HASH_BYTES))),
+        part.map((r) => segment.textTokens[r.row]),
+        part.map((r) => vectorLiteral(segment.textVectors.subarray(r.row * d, (r.row + 1) * d))),
+      ];
+    },
+    signal,
+  );
+  await insert(
+    client,
+    'INSERT INTO ps_passages (source, label, record, embedding) SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::vector[])',
+    labels.length,
+    (from, to) => {
+      const part = segment.passages.slice(from, to);
+      return [
+        part.map((p) => p.source),
+        labels.slice(from, to),
+        part.map((p) => JSON.stringify({ ...p, sentences: p.sentences.map((s) => ({ ...s, row: rowOf.get(`${p.source}\0${s.row}`) })) })),
+        part.map((_, i) => vectorLiteral(segment.passageVectors.subarray((from + i) * d, (from + i + 1) * d))),
+      ];
+    },
+    signal,
+  );
   const blockSource = segment.blockPassages.map((ps) => segment.passages[ps[0]].source);
-  await insert(client, 'INSERT INTO ps_blocks (source, block, length, passages) SELECT s, b, l, ARRAY(SELECT jsonb_array_elements_text(p)::bigint) FROM unnest($1::text[], $2::bigint[], $3::int[], $4::jsonb[]) AS x(s, b, l, p)', blocks, (from, to) => [
-    blockSource.slice(from, to),
-    blockIds.slice(from, to),
-    Array.from(segment.keywords.lengths.subarray(from, to)),
-    segment.blockPassages.slice(from, to).map((ps) => JSON.stringify(ps.map((l) => labels[l]))),
-  ], signal);
+  await insert(
+    client,
+    'INSERT INTO ps_blocks (source, block, length, passages) SELECT s, b, l, ARRAY(SELECT jsonb_array_elements_text(p)::bigint) FROM unnest($1::text[], $2::bigint[], $3::int[], $4::jsonb[]) AS x(s, b, l, p)',
+    blocks,
+    (from, to) => [
+      blockSource.slice(from, to),
+      blockIds.slice(from, to),
+      Array.from(segment.keywords.lengths.subarray(from, to)),
+      segment.blockPassages.slice(from, to).map((ps) => JSON.stringify(ps.map((l) => labels[l]))),
+    ],
+    signal,
+  );
   const k = segment.keywords;
   const termOf = new Array<string>(k.blocks.length);
   k.terms.forEach((t, id) => termOf.fill(t, k.offsets[id], k.offsets[id + 1]));
-  await insert(client, 'INSERT INTO ps_postings (source, term, block, tf) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[])', k.blocks.length, (from, to) => {
-    const local = Array.from(k.blocks.subarray(from, to));
-    return [local.map((b) => blockSource[b]), termOf.slice(from, to), local.map((b) => blockIds[b]), Array.from(k.tfs.subarray(from, to))];
-  }, signal);
+  await insert(
+    client,
+    'INSERT INTO ps_postings (source, term, block, tf) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[])',
+    k.blocks.length,
+    (from, to) => {
+      const local = Array.from(k.blocks.subarray(from, to));
+      return [local.map((b) => blockSource[b]), termOf.slice(from, to), local.map((b) => blockIds[b]), Array.from(k.tfs.subarray(from, to))];
+    },
+    signal,
+  );
   return { blocks, length: k.lengths.reduce((a, b) => a + b, 0) };
 }
 
@@ -103,7 +133,12 @@ async function addSegment(client: pg.PoolClient, segment: SegmentData, signal?: 
  * Makes the data tables when there are none, or anew when the vectors' dimension changes (nothing of the old index
  * can be reused then). Returns whether the HNSW index must be made again at commit for other settings.
  */
-async function prepareTables(client: pg.PoolClient, dimension: number, hnsw: { M: number; efConstruction: number }, kind: DbKind): Promise<{ recreated: boolean; rebuildHnsw: boolean }> {
+async function prepareTables(
+  client: pg.PoolClient,
+  dimension: number,
+  hnsw: { M: number; efConstruction: number },
+  kind: DbKind,
+): Promise<{ recreated: boolean; rebuildHnsw: boolean }> {
   const { rows } = await client.query<{ dimension: number | null; hnsw: { M: number; efConstruction: number } | null; present: boolean }>(
     `SELECT s.dimension, s.hnsw, to_regclass('ps_passages') IS NOT NULL AS present FROM (SELECT 1) x LEFT JOIN ps_state s ON true`,
   );
@@ -138,13 +173,21 @@ export async function knownOn(client: Pick<pg.PoolClient, 'query'>, hashes: stri
 async function removeOld(client: pg.PoolClient, before: number, sources: string[] | 'all', added: Set<string>): Promise<{ blocks: number; length: number }> {
   const which = sources === 'all' ? '' : 'source = ANY($2::text[]) AND ';
   const args = (...rest: unknown[]) => (sources === 'all' ? rest : [rest[0], sources, ...rest.slice(1)]);
-  const gone = (await client.query<{ n: string; len: string }>(`SELECT count(*) AS n, coalesce(sum(length), 0) AS len FROM ps_blocks WHERE ${which}block < $1`, args(before))).rows[0];
+  const gone = (
+    await client.query<{ n: string; len: string }>(
+      `SELECT count(*) AS n, coalesce(sum(length), 0) AS len FROM ps_blocks WHERE ${which}block < $1`,
+      args(before),
+    )
+  ).rows[0];
   await client.query(`DELETE FROM ps_postings WHERE ${which}block < $1`, args(before));
   await client.query(`DELETE FROM ps_blocks WHERE ${which}block < $1`, args(before));
   await client.query(`DELETE FROM ps_passages WHERE ${which}label < $1`, args(before));
   await client.query(`DELETE FROM ps_sentences WHERE ${which}row_id < $1`, args(before));
   const docs = sources === 'all' ? 'TRUE' : 'source = ANY($1::text[])';
-  await client.query(`DELETE FROM ps_documents WHERE ${docs} AND NOT (source = ANY($${sources === 'all' ? 1 : 2}::text[]))`, sources === 'all' ? [[...added]] : [sources, [...added]]);
+  await client.query(
+    `DELETE FROM ps_documents WHERE ${docs} AND NOT (source = ANY($${sources === 'all' ? 1 : 2}::text[]))`,
+    sources === 'all' ? [[...added]] : [sources, [...added]],
+  );
   return { blocks: Number(gone.n), length: Number(gone.len) };
 }
 
@@ -155,17 +198,25 @@ async function removeOld(client: pg.PoolClient, before: number, sources: string[
 async function startChange(client: pg.PoolClient, options: { replaceAll: boolean; dimension: number; hnsw: { M: number; efConstruction: number } }, db: Db) {
   const kind = await db.kind();
   await beginOn(client, kind);
-  const found = (await client.query<{ version: string; blocks: string; total_length: string }>('SELECT version, blocks, total_length FROM ps_state FOR UPDATE')).rows[0];
+  const found = (await client.query<{ version: string; blocks: string; total_length: string }>('SELECT version, blocks, total_length FROM ps_state FOR UPDATE'))
+    .rows[0];
   let recreated = false;
   let rebuildHnsw = false;
   if (options.replaceAll) ({ recreated, rebuildHnsw } = await prepareTables(client, options.dimension, options.hnsw, kind));
   else if (!found) throw new AppError('INDEX_NOT_READY', db.where);
-  const state: State = { version: Number(found?.version ?? 0), blocks: recreated ? 0 : Number(found?.blocks ?? 0), totalLength: recreated ? 0 : Number(found?.total_length ?? 0) };
+  const state: State = {
+    version: Number(found?.version ?? 0),
+    blocks: recreated ? 0 : Number(found?.blocks ?? 0),
+    totalLength: recreated ? 0 : Number(found?.total_length ?? 0),
+  };
   return { state, first: (await ids(client, 1))[0], rebuildHnsw };
 }
 
 /** Starts a change in one transaction. Throws INDEX_NOT_READY for a change that is not a rebuild of an empty store. */
-export async function beginChange(db: Db, options: { replaceAll: boolean; dimension: number; hnsw: { M: number; efConstruction: number }; signal?: AbortSignal }): Promise<IndexWriter> {
+export async function beginChange(
+  db: Db,
+  options: { replaceAll: boolean; dimension: number; hnsw: { M: number; efConstruction: number }; signal?: AbortSignal },
+): Promise<IndexWriter> {
   let client: pg.PoolClient;
   try {
     client = await db.pool.connect();
@@ -226,7 +277,9 @@ export async function beginChange(db: Db, options: { replaceAll: boolean; dimens
         }
         if (rebuildHnsw) {
           await client.query('DROP INDEX IF EXISTS ps_passages_hnsw');
-          await client.query(`CREATE INDEX ps_passages_hnsw ON ps_passages USING hnsw (embedding vector_cosine_ops) WITH (m = ${Number(options.hnsw.M)}, ef_construction = ${Number(options.hnsw.efConstruction)})`);
+          await client.query(
+            `CREATE INDEX ps_passages_hnsw ON ps_passages USING hnsw (embedding vector_cosine_ops) WITH (m = ${Number(options.hnsw.M)}, ef_construction = ${Number(options.hnsw.efConstruction)})`,
+          );
         }
         const version = state.version + 1;
         const stored = { ...manifest, version };

@@ -43,14 +43,39 @@ function checkDepth(root: El | null, limit: number): void {
 }
 
 /** Never content. */
-const NOT_CONTENT = 'script, style, noscript, template, svg, canvas, iframe, form, button, select, nav, aside, [hidden], [aria-hidden="true"], [role="navigation"], [role="banner"], [role="contentinfo"], [role="dialog"], [role="search"]';
+const NOT_CONTENT =
+  'script, style, noscript, template, svg, canvas, iframe, form, button, select, nav, aside, [hidden], [aria-hidden="true"], [role="navigation"], [role="banner"], [role="contentinfo"], [role="dialog"], [role="search"]';
 /** Page chrome by its name: removed only when small, so that a wrapper named so around the article stays. */
 const CHROME = /cookie|consent|gdpr|newsletter|subscribe|signup|sign-up|banner|popup|modal|share|social|breadcrumb|promo|advert|related/i;
 const CHROME_MAX_CHARS = 600;
 
 const HEADINGS = new Set(['H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
 /** Elements whose content is a block of its own. */
-const BLOCKS = new Set(['P', 'LI', 'BLOCKQUOTE', 'PRE', 'TR', 'DT', 'DD', 'FIGCAPTION', 'CAPTION', 'ADDRESS', 'DIV', 'SECTION', 'ARTICLE', 'MAIN', 'HEADER', 'FOOTER', 'UL', 'OL', 'DL', 'TABLE', 'FIGURE', 'BODY', 'HR']);
+const BLOCKS = new Set([
+  'P',
+  'LI',
+  'BLOCKQUOTE',
+  'PRE',
+  'TR',
+  'DT',
+  'DD',
+  'FIGCAPTION',
+  'CAPTION',
+  'ADDRESS',
+  'DIV',
+  'SECTION',
+  'ARTICLE',
+  'MAIN',
+  'HEADER',
+  'FOOTER',
+  'UL',
+  'OL',
+  'DL',
+  'TABLE',
+  'FIGURE',
+  'BODY',
+  'HR',
+]);
 
 /** Removes what is never the content: scripts, navigation, page headers and footers, banners and boxes. */
 function removeChrome(document: Doc): void {

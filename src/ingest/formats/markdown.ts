@@ -51,7 +51,13 @@ function addNode(node: RootContent, b: Builder): void {
       b.block(stripTags(stripComments(node.value)));
       return;
     case 'table':
-      for (const row of node.children) b.block(row.children.map((cell) => words(cell)).filter(Boolean).join(' · '));
+      for (const row of node.children)
+        b.block(
+          row.children
+            .map((cell) => words(cell))
+            .filter(Boolean)
+            .join(' · '),
+        );
       return;
     case 'list':
     case 'listItem':

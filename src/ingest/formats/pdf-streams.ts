@@ -14,7 +14,7 @@ function dictionaryBefore(pdf: Buffer, at: number): string | null {
   if (pdf[end - 1] !== 0x3e || pdf[end - 2] !== 0x3e) return null;
   let depth = 0;
   for (let i = end - 1; i > 0 && end - i < DICTIONARY_MAX; i--) {
-    if (pdf[i] === 0x3e && pdf[i - 1] === 0x3e) (depth++, i--);
+    if (pdf[i] === 0x3e && pdf[i - 1] === 0x3e) depth++, i--;
     else if (pdf[i] === 0x3c && pdf[i - 1] === 0x3c) {
       depth--;
       i--;

@@ -64,7 +64,11 @@ const hyphenated = (before: string, after: string) => /\p{L}-$/u.test(before.sli
 
 /** Lines as paragraphs: a gap wider than 1.5 times the page's usual line spacing starts a new one. */
 function paragraphsOf(lines: Line[]): string[] {
-  const gaps = lines.slice(1).map((l, i) => Math.abs(lines[i].y - l.y)).filter((g) => g > 0).sort((a, b) => a - b);
+  const gaps = lines
+    .slice(1)
+    .map((l, i) => Math.abs(lines[i].y - l.y))
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
   const usual = gaps.length ? gaps[Math.floor(gaps.length / 2)] : 0;
   const out: string[] = [];
   let paragraph = '';
@@ -102,9 +106,7 @@ export function withoutRunningLines(pages: Line[][]): Line[][] {
     const n = pagesWith.get(key) ?? 0;
     return n >= 2 && n * 2 > pages.length;
   };
-  return pages.map((lines) =>
-    lines.filter((line, i) => !((i < EDGE_LINES || i >= lines.length - EDGE_LINES) && running(runningKey(line.text)))),
-  );
+  return pages.map((lines) => lines.filter((line, i) => !((i < EDGE_LINES || i >= lines.length - EDGE_LINES) && running(runningKey(line.text)))));
 }
 
 /** Whether a paragraph ends a sentence: the next page's first paragraph is then a paragraph of its own. */
@@ -113,7 +115,8 @@ const endsSentence = (paragraph: string) => /[.!?:;\u2026]["'\u201d\u2019)\]]*$/
 /** Throws LimitExceeded when a stream of `bytes` inflates past the limit. */
 async function checkStreams(bytes: Uint8Array, limits: ReadLimits): Promise<void> {
   const largest = await largestStream(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits.maxInflatedBytes);
-  if (largest > limits.maxInflatedBytes) throw new LimitExceeded('too-large', `too large (a stream inflates to more than ${megabytes(limits.maxInflatedBytes)}, the limit)`);
+  if (largest > limits.maxInflatedBytes)
+    throw new LimitExceeded('too-large', `too large (a stream inflates to more than ${megabytes(limits.maxInflatedBytes)}, the limit)`);
 }
 
 /**

@@ -21,7 +21,7 @@ const putSchema = z
     path: pathField,
     text: z.string().optional().meta({ description: 'The document as text (plain text, Markdown or HTML).' }),
     base64: z.string().optional().meta({ description: 'The document as base64-encoded bytes (PDF, Word .docx, or text in another encoding).' }),
-    mediaType: z.string().optional().meta({ description: 'Its media type (text/markdown, text/html, application/pdf…); the path\'s extension when absent.' }),
+    mediaType: z.string().optional().meta({ description: "Its media type (text/markdown, text/html, application/pdf…); the path's extension when absent." }),
   })
   .refine((v) => (v.text === undefined) !== (v.base64 === undefined), { message: 'give the document as `text` or as `base64`, one of them' });
 
@@ -30,7 +30,8 @@ export function registerPutDocument(server: McpServer, writer: DocumentWriter): 
     'put_document',
     {
       title: 'Add or replace a document',
-      description: 'Adds a document to the index, or replaces the one of that path: it is read, embedded and searchable once this returns, in the index version named.',
+      description:
+        'Adds a document to the index, or replaces the one of that path: it is read, embedded and searchable once this returns, in the index version named.',
       inputSchema: putSchema,
       outputSchema: z.object(documentResponseSchema.shape),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -41,7 +42,11 @@ export function registerPutDocument(server: McpServer, writer: DocumentWriter): 
         if (args.base64 !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(args.base64.replace(/\s/g, ''))) {
           throw new AppError('INVALID_REQUEST', [{ path: 'base64', message: 'is not base64' }]);
         }
-        const outcome = await writer.put(args.path, bytes, args.mediaType ?? (args.text !== undefined && !/\.(md|markdown|html?|xhtml|txt|text)$/i.test(args.path) ? 'text/plain' : undefined));
+        const outcome = await writer.put(
+          args.path,
+          bytes,
+          args.mediaType ?? (args.text !== undefined && !/\.(md|markdown|html?|xhtml|txt|text)$/i.test(args.path) ? 'text/plain' : undefined),
+        );
         const result = { index: outcome.version, document: outcome.document!, changed: outcome.changed };
         const said = outcome.changed ? `Indexed ${result.document.passages} passage(s) of ${args.path}` : `${args.path} was already indexed with these bytes`;
         return { content: [{ type: 'text', text: `${said} (index version ${result.index}).` }], structuredContent: result };
@@ -62,7 +67,10 @@ export function registerDeleteDocument(server: McpServer, writer: DocumentWriter
     (args) =>
       answered({}, async () => {
         const outcome = await writer.remove(args.path);
-        return { content: [{ type: 'text', text: `Deleted ${args.path} (index version ${outcome.version}).` }], structuredContent: { index: outcome.version, deleted: args.path } };
+        return {
+          content: [{ type: 'text', text: `Deleted ${args.path} (index version ${outcome.version}).` }],
+          structuredContent: { index: outcome.version, deleted: args.path },
+        };
       }),
   );
 }
