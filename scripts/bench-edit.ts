@@ -1,7 +1,7 @@
 // `npm run bench:edit`: what a change costs, by the document. Each step is the CLI's own process (the compiled
 // `build`, as a user runs it): the full build of the books of ../shared/eval/books-corpus.txt, and a one-paragraph
 // edit of one book on an index of 2 books and on an index of all of them (the edit's cost should not grow with the
-// corpus). Then the server over the full index, with searches running at 8 connections: a document put over HTTP, and
+// corpus). Then the server over the full index, idle and with searches running at 1 and 8 connections: a document put over HTTP, and
 // a file edited in the watched folder, each timed until a search finds it, with every failed request counted.
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -82,44 +82,54 @@ async function liveChanges(corpus: string, index: string, book: string, settings
     RATE_LIMIT_PER_MINUTE: '0',
   };
   const server = await startServer(env, true);
-  // Words no book holds, new at each run: a change is visible when a search finds its word.
-  const suffix = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].sort(() => Math.random() - 0.5).join('');
-  const putWord = `zanzibarquill${suffix}`;
-  const editWord = `marrowglint${suffix}`;
   try {
-    const questions = ['who was the monster', 'where did the whale go', 'what did Holmes deduce', 'a letter from the captain', 'the ball at Netherfield'];
-    let i = 0;
-    let finished!: (r: autocannon.Result) => void;
-    const done = new Promise<autocannon.Result>((resolve) => (finished = resolve));
-    const load = autocannon(
-      {
-        url: server.base,
-        connections: 8,
-        duration: 1000,
-        requests: [{ setupRequest: (req) => ({ ...req, path: `/search?q=${encodeURIComponent(questions[i++ % questions.length])}&k=10` }) }],
-      },
-      (_err, result) => finished(result),
-    );
-    try {
-      await new Promise((r) => setTimeout(r, 2000));
-      await changeWhileLoaded(server.base, corpus, book, putWord, editWord);
-    } finally {
-      load.stop();
-    }
-    const result = await done;
     process.stdout.write(
-      `searches meanwhile: ${result.requests.total} requests, ${result.errors} errors, ${result.non2xx} non-2xx, ` +
-        `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`,
+      '\nLive changes on the server over this index (a document put over HTTP; a file of the watched folder edited), each timed until a search finds its new word:\n' +
+        '| searches meanwhile | PUT answered s | PUT searchable s | watched edit searchable s | searches | failed | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
     );
+    for (const connections of [0, 1, 8]) await changesUnder(server.base, corpus, book, connections);
   } finally {
     await stopProcess(server.child, 10_000);
   }
 }
 
+/** One round of changes with `connections` clients searching meanwhile (none: the server idle), as a table row. */
+async function changesUnder(base: string, corpus: string, book: string, connections: number): Promise<void> {
+  // Words no book holds, new at each round: a change is visible when a search finds its word.
+  const suffix = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].sort(() => Math.random() - 0.5).join('');
+  const questions = ['who was the monster', 'where did the whale go', 'what did Holmes deduce', 'a letter from the captain', 'the ball at Netherfield'];
+  let i = 0;
+  let finished!: (r: autocannon.Result | undefined) => void;
+  const done = new Promise<autocannon.Result | undefined>((resolve) => (finished = resolve));
+  const load = connections
+    ? autocannon(
+        {
+          url: base,
+          connections,
+          duration: 1000,
+          requests: [{ setupRequest: (req) => ({ ...req, path: `/search?q=${encodeURIComponent(questions[i++ % questions.length])}&k=10` }) }],
+        },
+        (_err, result) => finished(result),
+      )
+    : (finished(undefined), null);
+  let times: { answered: number; putVisible: number; watchVisible: number };
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    times = await changeWhileLoaded(base, corpus, book, `zanzibarquill${suffix}`, `marrowglint${suffix}`, connections);
+  } finally {
+    load?.stop();
+  }
+  const result = await done;
+  const searches = result ? [result.requests.total, result.errors + result.non2xx, result.latency.p50, result.latency.p99] : ['—', '—', '—', '—'];
+  process.stdout.write(
+    `| ${connections || 'none'} | ${f2(times.answered)} | ${f2(times.putVisible)} | ${f2(times.watchVisible)} | ${searches.join(' | ')} |\n`,
+  );
+}
+
 /** A document put over HTTP, then a file of the watched folder edited, each timed until a search finds its word. */
-async function changeWhileLoaded(base: string, corpus: string, book: string, putWord: string, editWord: string): Promise<void> {
+async function changeWhileLoaded(base: string, corpus: string, book: string, putWord: string, editWord: string, round: number) {
   const put = performance.now();
-  const res = await fetch(`${base}/documents/notes/ledger.md`, {
+  const res = await fetch(`${base}/documents/notes/ledger-${round}.md`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/markdown' },
     body: `# Ledger\n\nThe quartermaster wrote ${putWord} in the ledger.`,
@@ -130,13 +140,7 @@ async function changeWhileLoaded(base: string, corpus: string, book: string, put
   const edited = performance.now();
   await editParagraph(path.join(corpus, book), 11, `The harbour pilot signed as ${editWord} that winter.`);
   const watchVisible = await visibleAfter(base, editWord, edited);
-  await new Promise((r) => setTimeout(r, 1000));
-  process.stdout.write(
-    `\nLive changes on the server over this index, with searches at 8 connections meanwhile:\n` +
-      `| change | answered s | visible in search s |\n| --- | --- | --- |\n` +
-      `| PUT /documents/notes/ledger.md | ${f2(answered)} | ${f2(putVisible)} |\n` +
-      `| edit of ${book} in the watched folder | — | ${f2(watchVisible)} (the watch's debounce included) |\n`,
-  );
+  return { answered, putVisible, watchVisible };
 }
 
 /** Resident and peak resident memory of a process, from /proc (Linux), in MB. */
