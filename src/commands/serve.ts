@@ -18,6 +18,7 @@ import { readCorpus } from '../ingest/corpus.js';
 import { createService, type Service } from '../live/service.js';
 import { storeFor } from '../live/store-for.js';
 import { watchCorpus } from '../live/watcher.js';
+import { changesInWorker } from '../live/changes-worker.js';
 import { createLiveWriter } from '../live/writer.js';
 import type { Embedder } from '../model/embedder.js';
 import { mcpEndpoint } from './mcp.js';
@@ -79,6 +80,8 @@ function startChanges(config: Config, service: Service) {
     config,
     store: service.store,
     embedder: async () => service.embedder as Embedder,
+    // In a worker thread with its own model: a change's steps do not wait behind the searches being answered.
+    runner: changesInWorker(config),
     reload: () => service.reload(),
     rebuild: (reason) => reindexer.request(reason),
     debounceMs: config.WATCH_DEBOUNCE_MS,

@@ -1,14 +1,13 @@
-// The running server's own changes to the index, one at a time in this process: documents put and deleted over the
-// API, and the corpus folder's edits as the watcher sees them, each re-reading and re-embedding only what changed
-// with the model the server already has, then loaded before it answers. A change that needs the whole index made
-// again (no index yet, other settings) is left to the reindexer's build process.
-import { buildSettings, type Config } from '../config.js';
-import { syncFolder } from '../index/build.js';
-import { changeDocuments, type DocumentChange } from '../index/documents.js';
+// The running server's own changes to the index, one at a time: documents put and deleted over the API, and the
+// corpus folder's edits as the watcher sees them, each re-reading and re-embedding only what changed (by a runner:
+// in this process, or in a worker thread of the server's), then loaded before it answers. A change that needs the
+// whole index made again (no index yet, other settings) is left to the reindexer's build process.
+import type { Config } from '../config.js';
+import type { DocumentChange } from '../index/documents.js';
 import type { DocumentEntry } from '../index/manifest.js';
 import type { IndexStore } from '../index/store.js';
-import { readCorpus } from '../ingest/corpus.js';
 import type { Embedder } from '../model/embedder.js';
+import { changesInProcess, type ChangeRunner } from './changes.js';
 
 /** What a change made: the version that holds it, and the document as indexed (absent once deleted). */
 export interface ChangeOutcome {
@@ -36,8 +35,10 @@ export interface LiveWriter {
 export interface LiveWriterOptions {
   config: Config;
   store: IndexStore;
-  /** The server's model: it embeds what a change holds that the index does not know. */
+  /** The server's model: it embeds what a change holds that the index does not know (when no runner is given). */
   embedder: () => Promise<Embedder>;
+  /** Makes the changes; in this process, with `store` and `embedder`, when absent. The writer closes it. */
+  runner?: ChangeRunner;
   /** Loads the version a change made into the serving engine. */
   reload: () => Promise<void>;
   /** Asks the build process to make the index anew (a change that cannot be made in place). */
@@ -50,12 +51,7 @@ export interface LiveWriterOptions {
 
 export function createLiveWriter(options: LiveWriterOptions): LiveWriter {
   const log = options.log ?? (() => undefined);
-  const buildOptions = () => ({
-    store: options.store,
-    ...buildSettings(options.config),
-    waitMs: options.waitMs ?? 10_000,
-    maxBytes: options.config.MAX_DOCUMENT_BYTES,
-  });
+  const runner = options.runner ?? changesInProcess(options.config, options.store, options.embedder, options.waitMs ?? 10_000);
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
@@ -69,19 +65,19 @@ export function createLiveWriter(options: LiveWriterOptions): LiveWriter {
   const document = async (changes: DocumentChange[]): Promise<ChangeOutcome> =>
     queued(async () => {
       const started = performance.now();
-      const result = await changeDocuments(changes, options.embedder, buildOptions());
+      const result = await runner.documents(changes);
       const made = performance.now();
       if (!result.upToDate) await options.reload();
       // How long the change took to make, and the new version to load: together, how soon it is searchable.
       const timing = { madeMs: Math.round(made - started), loadedMs: Math.round(performance.now() - made) };
       log('documents.changed', { version: result.name, changed: !result.upToDate, sources: changes.map((c) => c.source), ...timing });
-      return { version: result.name, changed: !result.upToDate, document: result.manifest.documents.find((d) => d.source === changes[0].source) };
+      return { version: result.name, changed: !result.upToDate, document: result.documents.find((d) => d.source === changes[0].source) };
     });
   const sync = (reason: string) =>
     queued(async () => {
       if (closed) return;
       try {
-        const result = await syncFolder(await readCorpus(options.config.CORPUS_DIR), options.embedder, { ...buildOptions(), incrementalOnly: true });
+        const result = await runner.sync();
         failure = null;
         if (result.needsRebuild) return options.rebuild(`${reason}: the index must be made anew`);
         if (result.upToDate) return;
@@ -113,6 +109,7 @@ export function createLiveWriter(options: LiveWriterOptions): LiveWriter {
       if (timer) clearTimeout(timer);
       timer = null;
       await chain;
+      await runner.close();
     },
   };
 }

