@@ -1,12 +1,16 @@
-// The load benchmark: real servers on loopback under autocannon, with a rebuild swapped in half-way through, for the
-// files store and for the Postgres store (npm run db:dev in its own process) in the same run: N servers on one index,
-// requests spread evenly over them, the rebuild asked of the first and followed by all. Only 127.0.0.1 is targeted,
-// and every level is bounded by its duration.
-import { appendFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+// The load benchmark: real servers on loopback under autocannon, with a stream of document changes put over HTTP
+// meanwhile (one every --change-ms, to each server in turn), for the files store and for the Postgres store in the
+// same run: N servers on one index, requests spread evenly over them, every change followed by all. The Postgres
+// store is a real PostgreSQL when --database-url names one (a database of its own is made there, and dropped), else
+// the development database (npm run db:dev in its own process). Only 127.0.0.1 is targeted, and every level is
+// bounded by its duration.
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { configFrom, type Flags } from '../src/commands/shared.js';
 import { stopProcess } from '../src/live/processes.js';
 import { ROOT, runIfMain, startDatabaseProcess, startServer, timedBuild } from './processes.js';
@@ -16,6 +20,9 @@ type Store = 'files' | 'postgres';
 
 interface LoadOptions {
   store: Store;
+  /** A real PostgreSQL to make the Postgres store's database on; the development database when absent. */
+  databaseUrl?: string;
+  changeMs: number;
   replicas: number;
   seconds: number;
   connections: number;
@@ -32,8 +39,11 @@ interface LoadRow {
   p50ms: number;
   p99ms: number;
   failed: number;
-  /** Every server answered from a new build at the end. */
-  swapped: boolean;
+  /** Document changes put during the load, and those refused. */
+  changes: number;
+  changesFailed: number;
+  /** Every server answered from the last change's version at the end. */
+  followed: boolean;
 }
 
 /** Autocannon on each server at once (connections split evenly), the results aggregated into one. */
@@ -56,11 +66,52 @@ export async function spread(bases: string[], connections: number, seconds: numb
 
 const buildOf = async (base: string) => ((await (await fetch(`${base}/health`)).json()) as { index: { build: string } }).index.build;
 
-/** One store: a build, N servers, a load run with a rebuild half-way, then everything stopped. */
+/** A database of its own on the real PostgreSQL at `adminUrl`, with pgvector; dropped by `drop`. */
+async function freshDatabase(adminUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const name = `ps_load_${randomBytes(4).toString('hex')}`;
+  const admin = async (text: string, url = adminUrl) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await admin('CREATE EXTENSION IF NOT EXISTS vector', url.toString());
+  return { url: url.toString(), stop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Puts a document to each server in turn, every `everyMs`, until stopped; counts them and names the last version. */
+function changeStream(bases: string[], everyMs: number) {
+  const state = { made: 0, failed: 0, last: '' };
+  let n = 0;
+  const timer = setInterval(async () => {
+    const i = n++;
+    const res = await fetch(`${bases[i % bases.length]}/documents/load/note-${i % 5}.md`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/markdown' },
+      body: `# Note ${i}\n\nThe harbour log for change ${i} says the ferry left at ${i % 12} o'clock.`,
+    }).catch(() => null);
+    if (res?.ok) state.made++, (state.last = ((await res.json()) as { index: string }).index);
+    else state.failed++;
+  }, everyMs);
+  return { state, stop: () => clearInterval(timer) };
+}
+
+/** One store: a build, N servers, a load run with document changes put meanwhile, then everything stopped. */
 async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
   const corpus = path.join(work, `corpus-${o.store}`);
   await cp(o.corpusDir, corpus, { recursive: true });
-  const database = o.store === 'postgres' ? await startDatabaseProcess(55_000 + Math.floor(Math.random() * 5000), path.join(work, 'db')) : null;
+  const database =
+    o.store === 'postgres'
+      ? o.databaseUrl
+        ? await freshDatabase(o.databaseUrl)
+        : await startDatabaseProcess(55_000 + Math.floor(Math.random() * 5000), path.join(work, 'db'))
+      : null;
   // Every request does the full search: with few distinct questions, the answer cache would measure only itself.
   const env = {
     ...process.env,
@@ -71,6 +122,7 @@ async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
     HOST: '127.0.0.1',
     ADMIN_TOKEN: TOKEN,
     QUERY_CACHE_SIZE: '0',
+    RATE_LIMIT_PER_MINUTE: '0',
     INDEX_POLL_MS: '1000',
     ...(database ? { DATABASE_URL: database.url } : {}),
   };
@@ -79,19 +131,16 @@ async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
     await timedBuild(env);
     for (let i = 0; i < o.replicas; i++) servers.push(await startServer(env));
     const bases = servers.map((s) => s.base);
-    const before = await buildOf(bases[0]);
-    // Half-way, a document changes and the first server is asked to rebuild; every server must follow.
-    const swap = setTimeout(
-      async () => {
-        const [first] = (await readdir(corpus)).filter((f) => /\.(txt|md)$/i.test(f));
-        await appendFile(path.join(corpus, first), '\n\nA paragraph added during the load test.');
-        await fetch(`${bases[0]}/admin/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
-      },
-      (o.seconds * 1000) / 2,
-    );
+    const changes = changeStream(bases, o.changeMs);
     const result = await spread(bases, o.connections, o.seconds, o.asked);
-    clearTimeout(swap);
-    const after = await Promise.all(bases.map(buildOf));
+    changes.stop();
+    // Every server follows the last change within a few polls.
+    let after: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await Promise.all(bases.map(buildOf));
+      if (after.every((b) => b === changes.state.last)) break;
+    }
     return {
       store: o.store,
       replicas: o.replicas,
@@ -100,7 +149,9 @@ async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
       p50ms: result.latency.p50,
       p99ms: result.latency.p99,
       failed: result.errors + result.timeouts + result.non2xx,
-      swapped: after.every((b) => b !== before),
+      changes: changes.state.made,
+      changesFailed: changes.state.failed,
+      followed: changes.state.made > 0 && after.every((b) => b === changes.state.last),
     };
   } finally {
     for (const s of servers) await stopProcess(s.child, 10_000);
@@ -108,8 +159,10 @@ async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
   }
 }
 
-export async function runLoad(flags: Flags & { seconds?: string; connections?: string; questions?: string; replicas?: string; store?: string }): Promise<void> {
-  const { seconds, connections, questions, replicas, store, ...rest } = flags;
+export async function runLoad(
+  flags: Flags & { seconds?: string; connections?: string; questions?: string; replicas?: string; store?: string; databaseUrl?: string; changeMs?: string },
+): Promise<void> {
+  const { seconds, connections, questions, replicas, store, databaseUrl, changeMs, ...rest } = flags;
   const config = configFrom(rest);
   const stores: Store[] = store === 'files' || store === 'postgres' ? [store] : ['files', 'postgres'];
   const file = String(questions ?? path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json'));
@@ -118,6 +171,8 @@ export async function runLoad(flags: Flags & { seconds?: string; connections?: s
     replicas: Number(replicas ?? 1),
     seconds: Number(seconds ?? 60),
     connections: Number(connections ?? 32),
+    changeMs: Number(changeMs ?? 1000),
+    ...(databaseUrl ? { databaseUrl: String(databaseUrl) } : {}),
     asked,
     corpusDir: path.resolve(config.CORPUS_DIR),
     modelsDir: path.resolve(config.MODELS_DIR),
@@ -127,29 +182,31 @@ export async function runLoad(flags: Flags & { seconds?: string; connections?: s
   const rows: LoadRow[] = [];
   try {
     out.write(
-      `Load: ${base.connections} connections over ${base.replicas} server(s) for ${base.seconds} s a store, ${asked.length} distinct questions, a rebuild swapped in at ${base.seconds / 2} s\n`,
+      `Load: ${base.connections} connections over ${base.replicas} server(s) for ${base.seconds} s a store, ${asked.length} distinct questions, a document put every ${base.changeMs} ms; Postgres: ${databaseUrl ? 'a real PostgreSQL' : 'the development database'}\n`,
     );
     for (const s of stores) rows.push(await loadOne(work, { ...base, store: s }));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   out.write(
-    '\n| store | servers | requests | req/s | p50 ms | p99 ms | failed | rebuild swapped in on every server |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
+    '\n| store | servers | requests | req/s | p50 ms | p99 ms | failed | changes made / refused | every server on the last change |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n',
   );
   for (const r of rows)
-    out.write(`| ${r.store} | ${r.replicas} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.failed} | ${r.swapped ? 'yes' : 'no'} |\n`);
+    out.write(
+      `| ${r.store} | ${r.replicas} | ${r.requests} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.failed} | ${r.changes} / ${r.changesFailed} | ${r.followed ? 'yes' : 'no'} |\n`,
+    );
   const files = rows.find((r) => r.store === 'files');
   const pg = rows.find((r) => r.store === 'postgres');
   const ratio = files && pg ? Number((pg.rps / files.rps).toFixed(3)) : undefined;
   if (ratio !== undefined) out.write(`\nPostgres req/s over the files store's, same run: ${ratio}\n`);
   out.write(`${JSON.stringify({ rows, postgresOverFiles: ratio })}\n`);
-  if (rows.some((r) => r.failed > 0 || !r.swapped)) process.exitCode = 1;
+  if (rows.some((r) => r.failed > 0 || r.changesFailed > 0 || !r.followed)) process.exitCode = 1;
 }
 
 runIfMain(
   import.meta.url,
   new Command('load')
-    .description('load test on loopback, files store and Postgres store: concurrent searches over N servers, with a rebuild swapped in half-way')
+    .description('load test on loopback, files store and Postgres store: concurrent searches over N servers, with documents changed meanwhile')
     .option('--seconds <s>', 'how long, per store (default 60)')
     .option('--connections <n>', 'concurrent connections in all, split over the servers (default 32)')
     .option('--replicas <n>', 'servers on the one index (default 1)')
@@ -157,5 +214,7 @@ runIfMain(
     .option('--questions <file>', 'questions file (default ../shared/eval/seed-dev-queries.json)')
     .option('--corpus-dir <dir>', 'the corpus to serve (CORPUS_DIR)')
     .option('--models-dir <dir>', 'where models are kept (MODELS_DIR)')
+    .option('--database-url <url>', 'a real PostgreSQL (with pgvector) for the Postgres store; the development database otherwise')
+    .option('--change-ms <ms>', 'a document put every this many ms during the load (default 1000)')
     .action(async (flags) => runLoad(flags)),
 );
