@@ -1,4 +1,5 @@
-// `npm run bench:stores`: the files store beside the Postgres store (npm run db:dev, in its own process) on the same
+// `npm run bench:stores`: the files store beside the Postgres store (a real PostgreSQL given by --database-url, or npm
+// run db:dev in its own process) on the same
 // corpora in the same run — build time as the `build` command takes it, the index's size on disk or in the database,
 // and the seed questions' figures on each (they must agree within the HNSW approximation).
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -9,16 +10,16 @@ import pg from 'pg';
 import { configFrom, type Flags } from '../src/commands/shared.js';
 import { exited, startCommand } from '../src/live/processes.js';
 import { booksBySize } from './bench.js';
-import { ROOT, folderBytes, runIfMain, startDatabaseProcess, timedBuild } from './processes.js';
+import { ROOT, folderBytes, freshDatabase, runIfMain, startDatabaseProcess, timedBuild } from './processes.js';
 
-/** Bytes the current build takes in the database: its schema's tables with their indexes and TOAST. */
+/** Bytes the index takes in the database: the project's tables with their indexes and TOAST. */
 async function databaseBytes(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const { rows } = await client.query(
       `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind = 'r' AND n.nspname = (SELECT schema_name FROM ps_builds WHERE name = (SELECT build FROM ps_current))`,
+        WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.relname LIKE 'ps\\_%'`,
     );
     return Number(rows[0].bytes);
   } finally {
@@ -44,7 +45,7 @@ interface Row {
   eval?: string;
 }
 
-async function measure(corpusName: string, corpus: string, work: string, modelsDir: string, questions?: string): Promise<Row[]> {
+async function measure(corpusName: string, corpus: string, work: string, modelsDir: string, questions?: string, databaseUrl?: string): Promise<Row[]> {
   const rows: Row[] = [];
   const filesEnv = { ...process.env, CORPUS_DIR: corpus, INDEX_DIR: path.join(work, `index-${corpusName}`), MODELS_DIR: modelsDir };
   const files = await timedBuild(filesEnv);
@@ -55,7 +56,9 @@ async function measure(corpusName: string, corpus: string, work: string, modelsD
     mb: (await folderBytes(filesEnv.INDEX_DIR)) / 1e6,
     eval: questions && (await evalFigures(filesEnv, questions)),
   });
-  const database = await startDatabaseProcess(56_000 + Math.floor(Math.random() * 4000), path.join(work, `db-${corpusName}`));
+  const database = databaseUrl
+    ? await freshDatabase(databaseUrl)
+    : await startDatabaseProcess(56_000 + Math.floor(Math.random() * 4000), path.join(work, `db-${corpusName}`));
   try {
     const pgEnv = { ...process.env, CORPUS_DIR: corpus, DATABASE_URL: database.url, MODELS_DIR: modelsDir };
     const built = await timedBuild(pgEnv);
@@ -72,8 +75,9 @@ async function measure(corpusName: string, corpus: string, work: string, modelsD
   return rows;
 }
 
-export async function runBenchStores(flags: Flags & { books?: string; datasets?: string }): Promise<void> {
-  const { books, datasets, ...rest } = flags;
+export async function runBenchStores(flags: Flags & { books?: string; datasets?: string; databaseUrl?: string }): Promise<void> {
+  const { books, datasets, databaseUrl, ...rest } = flags;
+  const real = databaseUrl ? String(databaseUrl) : undefined;
   const config = configFrom(rest);
   const work = await mkdtemp(path.join(os.tmpdir(), 'passage-search-stores-'));
   const modelsDir = path.resolve(config.MODELS_DIR);
@@ -85,8 +89,8 @@ export async function runBenchStores(flags: Flags & { books?: string; datasets?:
     for (const b of library.slice(0, Number(books ?? 10))) await copyFile(b.file, path.join(tenBooks, path.basename(b.file)));
     const questions = path.join(ROOT, '..', 'shared', 'eval', 'seed-dev-queries.json');
     const rows = [
-      ...(await measure('seed', path.resolve(config.CORPUS_DIR), work, modelsDir, questions)),
-      ...(await measure('books', tenBooks, work, modelsDir)),
+      ...(await measure('seed', path.resolve(config.CORPUS_DIR), work, modelsDir, questions, real)),
+      ...(await measure('books', tenBooks, work, modelsDir, undefined, real)),
     ];
     out.write('\n| corpus | store | build s | ratio to files | index MB | seed questions (eval) |\n| --- | --- | --- | --- | --- | --- |\n');
     for (const r of rows) {
@@ -106,5 +110,6 @@ runIfMain(
     .option('--books <n>', 'how many of the smallest books make the second corpus (default 10)')
     .option('--datasets <dir>', 'folder of .txt books (default ../shared/datasets/gutenberg)')
     .option('--models-dir <dir>', 'where models are kept (MODELS_DIR)')
+    .option('--database-url <url>', 'a real PostgreSQL (with pgvector) for the Postgres store; the development database otherwise')
     .action(async (flags) => runBenchStores(flags)),
 );

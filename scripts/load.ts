@@ -4,16 +4,14 @@
 // store is a real PostgreSQL when --database-url names one (a database of its own is made there, and dropped), else
 // the development database (npm run db:dev in its own process). Only 127.0.0.1 is targeted, and every level is
 // bounded by its duration.
-import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { configFrom, type Flags } from '../src/commands/shared.js';
 import { stopProcess } from '../src/live/processes.js';
-import { ROOT, runIfMain, startDatabaseProcess, startServer, timedBuild } from './processes.js';
+import { freshDatabase, ROOT, runIfMain, startDatabaseProcess, startServer, timedBuild } from './processes.js';
 
 const TOKEN = 'load-benchmark-admin-token';
 type Store = 'files' | 'postgres';
@@ -65,25 +63,6 @@ export async function spread(bases: string[], connections: number, seconds: numb
 }
 
 const buildOf = async (base: string) => ((await (await fetch(`${base}/health`)).json()) as { index: { build: string } }).index.build;
-
-/** A database of its own on the real PostgreSQL at `adminUrl`, with pgvector; dropped by `drop`. */
-async function freshDatabase(adminUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const name = `ps_load_${randomBytes(4).toString('hex')}`;
-  const admin = async (text: string, url = adminUrl) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await admin('CREATE EXTENSION IF NOT EXISTS vector', url.toString());
-  return { url: url.toString(), stop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 /** Puts a document to each server in turn, every `everyMs`, until stopped; counts them and names the last version. */
 function changeStream(bases: string[], everyMs: number) {

@@ -1,5 +1,7 @@
 // The benchmarks run the project's commands as a user would, each in its own process (started by src/live/processes).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { exited, startCommand, stopProcess, waitForLog } from '../src/live/processes.js';
@@ -75,4 +77,23 @@ export async function folderBytes(dir: string): Promise<number> {
     total += entry.isDirectory() ? await folderBytes(full) : (await stat(full)).size;
   }
   return total;
+}
+
+/** A database of its own on the real PostgreSQL at `adminUrl`, with pgvector; dropped by `drop`. */
+export async function freshDatabase(adminUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const name = `ps_load_${randomBytes(4).toString('hex')}`;
+  const admin = async (text: string, url = adminUrl) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await admin('CREATE EXTENSION IF NOT EXISTS vector', url.toString());
+  return { url: url.toString(), stop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
