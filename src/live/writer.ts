@@ -77,12 +77,15 @@ export function createLiveWriter(options: LiveWriterOptions): LiveWriter {
     queued(async () => {
       if (closed) return;
       try {
+        const started = performance.now();
         const result = await runner.sync();
         failure = null;
         if (result.needsRebuild) return options.rebuild(`${reason}: the index must be made anew`);
         if (result.upToDate) return;
+        const made = performance.now();
         await options.reload();
-        log('folder.synced', { reason, version: result.name, changed: result.changed, removed: result.removed, embedded: result.embedded });
+        const timing = { madeMs: Math.round(made - started), loadedMs: Math.round(performance.now() - made) };
+        log('folder.synced', { reason, version: result.name, changed: result.changed, removed: result.removed, embedded: result.embedded, ...timing });
       } catch (err) {
         failure = { message: (err as Error).message, code: (err as { code?: string }).code, at: new Date().toISOString() };
         log('folder.sync.failed', { reason, ...failure });
