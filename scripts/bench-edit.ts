@@ -150,6 +150,38 @@ async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }>
   return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
 }
 
+/** /health's answer time while six deep grouped pages are asked at once, beside the pages' own times. */
+async function deepPages(base: string): Promise<void> {
+  const health: number[] = [];
+  let asking = true;
+  const probe = (async () => {
+    while (asking) {
+      const t = performance.now();
+      await fetch(`${base}/health`);
+      health.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const pages = [40, 50, 1000].flatMap((offset) => [offset, offset]);
+  const timed = await Promise.all(
+    pages.map(async (offset, i) => {
+      const t = performance.now();
+      const res = await fetch(
+        `${base}/search?q=${encodeURIComponent(['the whale and the sea', 'a letter from home'][i % 2])}&groupBy=source&offset=${offset}&k=50`,
+      );
+      const hits = ((await res.json()) as { hits?: unknown[] }).hits?.length ?? -1;
+      return `offset ${offset}: ${f2((performance.now() - t) / 1000)} s, ${hits} hits`;
+    }),
+  );
+  asking = false;
+  await probe;
+  const sorted = [...health].sort((a, b) => a - b);
+  process.stdout.write(
+    `Six grouped pages at once (groupBy=source, k=50): ${timed.join('; ')}. /health meanwhile: ${health.length} answers, ` +
+      `median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, slowest ${sorted[sorted.length - 1].toFixed(1)} ms\n`,
+  );
+}
+
 /**
  * The large index: the smallest books within `megabytes` built at the default passage size (time and peak RSS), then
  * at passages of `words` words (every vector reused), enough for about 100,000 passages; the server over it (time to
@@ -177,9 +209,10 @@ async function scale(shared: string, megabytes: number, words: number, keep = fa
   const starts: number[] = [];
   let memory = { rssMb: 0, peakMb: 0 };
   for (let i = 0; i < 3; i++) {
-    const server = await startServer({ ...small, PORT: '0', HOST: '127.0.0.1' }, true);
+    const server = await startServer({ ...small, PORT: '0', HOST: '127.0.0.1', QUERY_CACHE_SIZE: '0', RATE_LIMIT_PER_MINUTE: '0' }, true);
     starts.push(server.loadedS);
     memory = await memoryOf(server.child.pid!);
+    if (i === 2) await deepPages(server.base);
     await stopProcess(server.child, 10_000);
   }
   process.stdout.write(
