@@ -164,6 +164,17 @@ export function buildSettings(config: Config) {
   };
 }
 
+/** The limits every way of asking (HTTP, MCP, the command line) checks a search against. */
+export function requestLimits(config: Config) {
+  return {
+    maxQueryChars: config.MAX_QUERY_CHARS,
+    defaultK: config.SEARCH_DEFAULT_K,
+    maxK: config.SEARCH_MAX_K,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxScore: 1 + config.BM25_K1,
+  };
+}
+
 /** The embedder options of a config. */
 export function embedderOptions(config: Config) {
   return {

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Hono } from 'hono';
-import type { Config } from '../config.js';
+import { requestLimits, type Config } from '../config.js';
 import type { AppError } from '../errors.js';
 import type { Service } from '../live/service.js';
 import { mcpRoutes } from '../mcp/http.js';
@@ -22,13 +22,7 @@ export function mcpDepsOf(config: Config, service: Service): McpDeps {
   return {
     engine: () => service.engine(),
     readDocument: (source) => service.readDocument(source),
-    limits: {
-      maxQueryChars: config.MAX_QUERY_CHARS,
-      defaultK: config.SEARCH_DEFAULT_K,
-      maxK: config.SEARCH_MAX_K,
-      maxBodyBytes: config.MAX_BODY_BYTES,
-      maxScore: 1 + config.BM25_K1,
-    },
+    limits: requestLimits(config),
     timeoutMs: config.REQUEST_TIMEOUT_MS,
     version,
     onInternalError: (err) =>

@@ -1,5 +1,6 @@
 // `query`: one question answered from the built index, without a server. Its options are checked by the API's own
 // request schema, so the command accepts and refuses what GET /search does.
+import { requestLimits } from '../config.js';
 import { AppError } from '../errors.js';
 import { placeOf } from '../http/pages.js';
 import { searchOptionsOf, searchRequestSchemas } from '../http/schemas.js';
@@ -44,13 +45,7 @@ type QueryFlags = Flags & {
 export async function runQuery(question: string, flags: QueryFlags): Promise<void> {
   const { k, minScore, offset, source, groupBy, groupSize, json, all, ...rest } = flags;
   const config = configFrom(rest);
-  const schema = searchRequestSchemas({
-    maxQueryChars: config.MAX_QUERY_CHARS,
-    defaultK: config.SEARCH_DEFAULT_K,
-    maxK: config.SEARCH_MAX_K,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    maxScore: 1 + config.BM25_K1,
-  }).get;
+  const schema = searchRequestSchemas(requestLimits(config)).get;
   const given = Object.fromEntries(Object.entries({ k, minScore, offset, source, groupBy, groupSize }).filter(([, v]) => v !== undefined));
   const parsed = schema.safeParse({ q: question, ...given });
   if (!parsed.success) {

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { invalid, type Config } from '../config.js';
+import { requestLimits, invalid, type Config } from '../config.js';
 import type { Duplex } from 'node:stream';
 import { AppError, errorBody } from '../errors.js';
 import { createApp } from '../http/app.js';
@@ -142,13 +142,7 @@ function appOf(config: Config, service: Service, changes: ReturnType<typeof star
       writer: config.ADMIN_TOKEN ? { put: (source, bytes, type) => writer.put(source, bytes, type), remove: (source) => writer.remove(source) } : undefined,
       maxBytes: config.MAX_DOCUMENT_BYTES,
     },
-    limits: {
-      maxQueryChars: config.MAX_QUERY_CHARS,
-      defaultK: config.SEARCH_DEFAULT_K,
-      maxK: config.SEARCH_MAX_K,
-      maxBodyBytes: config.MAX_BODY_BYTES,
-      maxScore: 1 + config.BM25_K1,
-    },
+    limits: requestLimits(config),
     admin: config.ADMIN_TOKEN ? { token: config.ADMIN_TOKEN, reindex: () => (reindexer.request('admin'), { ...reindexer.status() }) } : undefined,
     onInternalError: (err) =>
       logger.error({
