@@ -151,7 +151,7 @@ async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }>
 }
 
 /** /health's answer time while six deep grouped pages are asked at once, beside the pages' own times. */
-async function deepPages(base: string): Promise<void> {
+export async function deepPages(base: string): Promise<void> {
   const health: number[] = [];
   let asking = true;
   const probe = (async () => {

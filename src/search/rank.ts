@@ -81,6 +81,10 @@ async function timed<T>(into: SearchTimings, key: keyof SearchTimings, work: () 
   }
 }
 
+/** Rankings deeper than this many candidates give the event loop a turn between their steps. */
+const YIELD_ABOVE = 500;
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** Embeds the query, takes both sides' candidates and fuses them. `signal` stops the work of a request given up on. */
 export async function rank(engine: SearchEngine, query: string, options: RankOptions = {}): Promise<Ranking> {
   const { reader, settings } = engine;
@@ -96,12 +100,15 @@ export async function rank(engine: SearchEngine, query: string, options: RankOpt
     timed(timings, 'lexicalMs', () => keywordCandidates(engine, query, depth, filter)),
   ]);
   checkDeadline(signal);
+  // Between the steps of a deep ranking, a turn of the event loop: /health and other requests are answered meanwhile.
+  if (depth > YIELD_ABOVE) await nextTurn();
 
   return timed(timings, 'fusionMs', async () => {
     const labels = [...new Set([...vectorLabels, ...keyword.hits.map((h) => h.label)])];
     const passages = await reader.passages(labels);
     const rows = [...new Set([...passages.values()].flatMap((p) => p.sentences.map((s) => s.row)))];
     const cosines = await reader.cosines(queryVector, rows);
+    if (depth > YIELD_ABOVE) await nextTurn();
     const cosine = (row: number) => cosines.get(row)!;
     const share = keywordShare(keyword.coverage, settings.keywordShare);
     const candidates = fuseCandidates(vectorLabels, keyword.hits, (label) => meaningOf(passages.get(label)!, cosine), share);

@@ -209,9 +209,10 @@ export async function search(engine: SearchEngine, query: string, options: Searc
 
 /**
  * The most candidates one search ranks, however deep its page or few the hits its filter or per-document limit leave:
- * the bound on the work one request can ask for (the deepest page, MAX_OFFSET + SEARCH_MAX_K hits, is well within it).
+ * the bound on the work one request can ask for (the deepest page, MAX_OFFSET + SEARCH_MAX_K hits, is within it, though
+ * repeats or a per-document limit may leave such a page short of hits ranked below the bound).
  */
-export const MAX_DEPTH = 16_384;
+export const MAX_DEPTH = 2048;
 
 async function searchIn(engine: SearchEngine, query: string, options: SearchOptions, threshold: number): Promise<SearchResult> {
   const { k, offset = 0, minScore = -Infinity, perSource = Infinity, signal } = options;
@@ -238,5 +239,7 @@ async function searchIn(engine: SearchEngine, query: string, options: SearchOpti
     if (hits.length >= wanted || ranking.exhausted || cutByScore || depth >= MAX_DEPTH)
       return { hits: hits.slice(offset), threshold, index: engine.reader.name, timings };
     depth = Math.min(depth * 4, MAX_DEPTH);
+    // A deeper ranking is taken on a later turn of the event loop: what waits meanwhile (/health, other searches) runs.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
