@@ -32,7 +32,8 @@ export async function embedderFor(config: Config): Promise<Embedder> {
 export const logger = pino(
   { level: 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime, redact: ['authorization', '*.authorization'] },
   process.stderr.isTTY && !process.env.CI
-    ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
+    ? // On a terminal, one line an event: the time, the event's name, then its fields.
+      pretty({ destination: 2, sync: true, ignore: 'pid,hostname,event', translateTime: 'SYS:HH:MM:ss', singleLine: true, messageFormat: '{event}' })
     : pino.destination({ fd: 2, sync: true }),
 );
 
