@@ -8,7 +8,7 @@ import type { ExtractedDocument, ExtractedText } from './document.js';
 import { readRegularFile, sha256Of, type FileRead, type Skipped } from './files.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from './limits.js';
 import { readDocument, type Extraction } from './reader.js';
-import { createReaderPool, type ReaderPool } from './reader-pool.js';
+import { readerPool, type ReaderPool } from './reader-pool.js';
 
 export { withFurniture, type Extraction } from './reader.js';
 
@@ -47,7 +47,7 @@ export async function extractFile(file: CorpusFile, limits: ExtractLimits = DEFA
 export async function extractAlone(file: CorpusFile, limits: ExtractLimits = DEFAULT_LIMITS): Promise<Extraction> {
   const read = await readSteadily(file);
   if ('skipped' in read) return read;
-  const pool = createReaderPool({ ...limits, workers: 1 });
+  const pool = readerPool({ ...limits, workers: 1 });
   try {
     return await pool.read(read.bytes, file.format);
   } finally {
@@ -96,7 +96,7 @@ export async function extractCorpus(
   limits: ExtractLimits = DEFAULT_LIMITS,
 ): Promise<ExtractedCorpus> {
   const outcomes: Outcome[] = new Array(corpus.files.length);
-  const pool = createReaderPool(limits);
+  const pool = readerPool(limits);
   const stop = () => void pool.close();
   signal?.addEventListener('abort', stop);
   try {

@@ -130,3 +130,18 @@ export function createReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): Reader
     },
   };
 }
+
+let kept: ReaderPool | null = null;
+
+/**
+ * Keeps one pool for every reading of this thread from now on, its workers started once: for a long-lived thread that
+ * reads one change at a time (a server's change worker), where a pool a change would cost each change a worker's start.
+ */
+export function keepReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): void {
+  kept ??= createReaderPool(limits);
+}
+
+/** The pool a reading uses: the kept one (closed only with its thread), or a pool of its own. */
+export function readerPool(limits: ExtractLimits = DEFAULT_LIMITS): ReaderPool {
+  return kept ? { read: (bytes, format) => kept!.read(bytes, format), close: async () => undefined } : createReaderPool(limits);
+}

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { embedderOptions, type Config } from '../config.js';
 import type { DocumentChange } from '../index/documents.js';
+import { keepReaderPool } from '../ingest/reader-pool.js';
 import type { Embedder } from '../model/embedder.js';
 import { carried, changesInProcess, type CarriedError, type DocumentsDone, type SyncDone } from './changes.js';
 import { storeFor } from './store-for.js';
@@ -15,6 +16,8 @@ export type ChangeTask = { id: number; kind: 'documents'; changes: DocumentChang
 export type ChangeAnswer = { id: number; ok: true; result: DocumentsDone | SyncDone | null } | { id: number; ok: false; error: CarriedError };
 
 const config = (workerData as { config: Config }).config;
+// One pool of reader workers for all the changes this thread makes: none pays for starting one.
+keepReaderPool();
 const store = storeFor(config);
 let model: Promise<Embedder> | null = null;
 const embedder = () => (model ??= import('../model/transformers-embedder.js').then((m) => m.createEmbedder(embedderOptions(config))));
