@@ -4,7 +4,6 @@
 // HTTP (one every --change-ms), with requests/s, p50 and p99, and the changes made. Each store gets a schema of its own,
 // dropped afterwards.
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -12,8 +11,8 @@ import pg from 'pg';
 import { configFrom, type Flags } from '../src/commands/shared.js';
 import { stopProcess } from '../src/live/processes.js';
 import { booksBySize } from './bench.js';
-import { spread } from './load.js';
-import { ROOT, runIfMain, startServer, timedBuild } from './processes.js';
+import { changeStream, spread } from './load.js';
+import { freshSchema, ROOT, runIfMain, startServer, timedBuild } from './processes.js';
 
 const TOKEN = 'citus-benchmark-admin-token';
 
@@ -25,15 +24,6 @@ async function run(url: string, text: string): Promise<any[]> {
   } finally {
     await client.end();
   }
-}
-
-/** A new schema on `url`, named first on the search path of the URL returned (with `settings`, `-c name=value`). */
-async function schemaOn(url: string, settings = ''): Promise<{ url: string; drop: () => Promise<unknown> }> {
-  const name = `ps_bench_${randomBytes(4).toString('hex')}`;
-  await run(url, `CREATE SCHEMA ${name}`);
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${name},public ${settings}`.trim());
-  return { url: u.toString(), drop: () => run(url, `DROP SCHEMA ${name} CASCADE`) };
 }
 
 interface Row {
@@ -69,23 +59,12 @@ async function measure(
   const built = await timedBuild(env);
   const passages = Number((await run(databaseUrl, 'SELECT count(*) AS n FROM ps_passages'))[0].n);
   const servers = [await startServer(env), await startServer(env)];
-  let changes = 0;
-  let changesFailed = 0;
-  let stop = false;
-  // A stream of changes: one document put again and again with new text, each change one version.
-  const stream = (async () => {
-    for (let i = 0; !stop; i++) {
-      const res = await fetch(`${servers[i % 2].base}/documents/stream/note.txt`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
-        body: `Change ${i}: the harbour master logs the ${i}th ship of the season, a schooner carrying timber.`,
-      }).catch(() => null);
-      if (res?.ok) changes++;
-      else changesFailed++;
-      await res?.body?.cancel();
-      await new Promise((r) => setTimeout(r, o.changeMs));
-    }
-  })();
+  // A stream of changes, each one version, put to the two servers in turn during the load.
+  const changes = changeStream(
+    servers.map((s) => s.base),
+    o.changeMs,
+    TOKEN,
+  );
   try {
     const result = await spread(
       servers.map((s) => s.base),
@@ -102,12 +81,11 @@ async function measure(
       p50ms: result.latency.p50,
       p99ms: result.latency.p99,
       failed: result.errors + result.timeouts + result.non2xx,
-      changes,
-      changesFailed,
+      changes: changes.state.made,
+      changesFailed: changes.state.failed,
     };
   } finally {
-    stop = true;
-    await stream;
+    await changes.stop();
     for (const s of servers) await stopProcess(s.child, 10_000);
   }
 }
@@ -144,7 +122,7 @@ export async function runBenchCitus(
       ['postgres', databaseUrl, ''],
       ['citus', citusUrl, `-c citus.shard_count=${shardCount}`],
     ] as const) {
-      const schema = await schemaOn(url, settings);
+      const schema = await freshSchema(url, settings);
       made.push(schema.drop);
       rows.push(await measure(store, schema.url, corpus, o));
     }

@@ -64,21 +64,32 @@ export async function spread(bases: string[], connections: number, seconds: numb
 
 const buildOf = async (base: string) => ((await (await fetch(`${base}/health`)).json()) as { index: { build: string } }).index.build;
 
-/** Puts a document to each server in turn, every `everyMs`, until stopped; counts them and names the last version. */
-function changeStream(bases: string[], everyMs: number) {
+/**
+ * A stream of document changes for a load run: a document put to each server in turn, the next `everyMs` after the
+ * last was answered, until `stop` (which waits for the one under way); counts them and names the last version made.
+ */
+export function changeStream(bases: string[], everyMs: number, token: string) {
   const state = { made: 0, failed: 0, last: '' };
-  let n = 0;
-  const timer = setInterval(async () => {
-    const i = n++;
-    const res = await fetch(`${bases[i % bases.length]}/documents/load/note-${i % 5}.md`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/markdown' },
-      body: `# Note ${i}\n\nThe harbour log for change ${i} says the ferry left at ${i % 12} o'clock.`,
-    }).catch(() => null);
-    if (res?.ok) state.made++, (state.last = ((await res.json()) as { index: string }).index);
-    else state.failed++;
-  }, everyMs);
-  return { state, stop: () => clearInterval(timer) };
+  let stopped = false;
+  const running = (async () => {
+    for (let i = 0; !stopped; i++) {
+      const res = await fetch(`${bases[i % bases.length]}/documents/load/note-${i % 5}.md`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/markdown' },
+        body: `# Note ${i}\n\nThe harbour log for change ${i} says the ferry left at ${i % 12} o'clock.`,
+      }).catch(() => null);
+      if (res?.ok) state.made++, (state.last = ((await res.json()) as { index: string }).index);
+      else state.failed++, await res?.body?.cancel();
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    state,
+    stop: async () => {
+      stopped = true;
+      await running;
+    },
+  };
 }
 
 /** One store: a build, N servers, a load run with document changes put meanwhile, then everything stopped. */
@@ -110,9 +121,9 @@ async function loadOne(work: string, o: LoadOptions): Promise<LoadRow> {
     await timedBuild(env);
     for (let i = 0; i < o.replicas; i++) servers.push(await startServer(env));
     const bases = servers.map((s) => s.base);
-    const changes = changeStream(bases, o.changeMs);
+    const changes = changeStream(bases, o.changeMs, TOKEN);
     const result = await spread(bases, o.connections, o.seconds, o.asked);
-    changes.stop();
+    await changes.stop();
     // Every server follows the last change within a few polls.
     let after: string[] = [];
     for (let i = 0; i < 50; i++) {

@@ -79,9 +79,9 @@ export async function folderBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** A database of its own on the real PostgreSQL at `adminUrl`, with pgvector; dropped by `drop`. */
+/** A database of its own on the real PostgreSQL at `adminUrl`, with pgvector; dropped by `stop`. */
 export async function freshDatabase(adminUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const name = `ps_load_${randomBytes(4).toString('hex')}`;
+  const name = `ps_fresh_${randomBytes(5).toString('hex')}`;
   const admin = async (text: string, url = adminUrl) => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -96,4 +96,25 @@ export async function freshDatabase(adminUrl: string): Promise<{ url: string; st
   url.pathname = `/${name}`;
   await admin('CREATE EXTENSION IF NOT EXISTS vector', url.toString());
   return { url: url.toString(), stop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/**
+ * A new, empty schema on `url`, first on the search path of the URL returned (pgvector's type stays reachable in
+ * public), with `settings` (`-c name=value`) for its connections; dropped, with a Citus cluster's shards, by `drop`.
+ */
+export async function freshSchema(url: string, settings = ''): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `ps_fresh_${randomBytes(5).toString('hex')}`;
+  const run = async (text: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE SCHEMA ${name}`);
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${name},public ${settings}`.trim());
+  return { url: u.toString(), drop: () => run(`DROP SCHEMA IF EXISTS ${name} CASCADE`) };
 }

@@ -10,7 +10,7 @@ import type { Skipped } from '../ingest/files.js';
 import type { Embedder } from '../model/embedder.js';
 import { INDEX_FORMAT, type DocumentEntry, type IndexManifest } from './manifest.js';
 import type { IndexStore } from './store.js';
-import { lazy, settingsKey, stageReporter, write, type BuildOptions, type BuildResult, type ChangeContext, type Plan } from './change.js';
+import { lazy, noChange, settingsKey, stageReporter, write, type BuildOptions, type BuildResult, type ChangeContext, type Plan } from './change.js';
 
 export { BUILD_STAGES, settingsKey, type BuildOptions, type BuildResult, type BuildStage } from './change.js';
 
@@ -126,35 +126,10 @@ export async function syncFolder(
     const current = await options.store.currentManifest();
     if (!options.force && sameSettings(current, options) && current.corpusHash === corpus.hash) {
       const name = (await options.store.currentName())!;
-      return {
-        name,
-        manifest: current,
-        upToDate: true,
-        rebuilt: false,
-        embedded: 0,
-        reused: 0,
-        extracted: 0,
-        reusedFiles: current.documents.length,
-        changed: 0,
-        removed: 0,
-        skipped: current.skipped,
-      };
+      return noChange(name, current, { upToDate: true, reusedFiles: current.documents.length, skipped: current.skipped });
     }
     if (options.incrementalOnly && (options.force || !sameSettings(current, options))) {
-      return {
-        name: (await options.store.currentName()) ?? '',
-        manifest: current!,
-        upToDate: false,
-        rebuilt: false,
-        embedded: 0,
-        reused: 0,
-        extracted: 0,
-        reusedFiles: 0,
-        changed: 0,
-        removed: 0,
-        skipped: [],
-        needsRebuild: true,
-      };
+      return noChange((await options.store.currentName()) ?? '', current!, { upToDate: false, needsRebuild: true });
     }
     ctx.stage('extract');
     const plan = await planFolder(corpus, options, Boolean(options.force));

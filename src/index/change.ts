@@ -62,6 +62,31 @@ export function settingsKey(options: Pick<BuildOptions, 'model' | 'chunking' | '
 }
 
 /** A change's documents: the new texts to index, the sources whose passages go, and the manifest's other parts. */
+/**
+ * The result of a change that made no version: `upToDate` when there was nothing to do, `needsRebuild` when it could
+ * not be made in place; nothing embedded, read or removed.
+ */
+export function noChange(
+  name: string,
+  manifest: IndexManifest,
+  found: { upToDate: boolean; needsRebuild?: boolean; reusedFiles?: number; skipped?: Skipped[] },
+): BuildResult {
+  return {
+    name,
+    manifest,
+    upToDate: found.upToDate,
+    rebuilt: false,
+    embedded: 0,
+    reused: 0,
+    extracted: 0,
+    reusedFiles: found.reusedFiles ?? 0,
+    changed: 0,
+    removed: 0,
+    skipped: found.skipped ?? [],
+    ...(found.needsRebuild ? { needsRebuild: true } : {}),
+  };
+}
+
 export interface Plan {
   base: IndexManifest | null;
   rebuild: boolean;

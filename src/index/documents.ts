@@ -8,7 +8,7 @@ import { fileOf, FORMATS } from '../ingest/corpus.js';
 import type { DocumentFormat } from '../ingest/document.js';
 import { extractAlone } from '../ingest/extract.js';
 import type { Embedder } from '../model/embedder.js';
-import { lazy, stageReporter, write as writePlan, type BuildOptions, type BuildResult, type ChangeContext, type Plan } from './change.js';
+import { lazy, noChange, stageReporter, write as writePlan, type BuildOptions, type BuildResult, type ChangeContext, type Plan } from './change.js';
 import { INDEX_FORMAT, type DocumentEntry } from './manifest.js';
 
 /** Longest document path taken. */
@@ -135,20 +135,7 @@ export async function changeDocuments(
       }
     }
     if (base && !touched.size) {
-      const name = (await options.store.currentName())!;
-      return {
-        name,
-        manifest: base,
-        upToDate: true,
-        rebuilt: false,
-        embedded: 0,
-        reused: 0,
-        extracted: 0,
-        reusedFiles: 0,
-        changed: 0,
-        removed: 0,
-        skipped: base.skipped,
-      };
+      return noChange((await options.store.currentName())!, base, { upToDate: true, skipped: base.skipped });
     }
     const kept: DocumentEntry[] = (base?.documents ?? []).filter((d) => !touched.has(d.source));
     const remove = [...touched].filter((s) => entries.has(s));

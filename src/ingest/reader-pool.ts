@@ -2,14 +2,12 @@
 // deadline, and a worker that passes either is ended and replaced, its file skipped (`too-large`, `timeout`) while the
 // other files are read. A reader's stack overflow or crash ends only its worker. The workers run the compiled
 // reader-worker.js, or reader-worker.ts through tsx when this module runs from source (tests, tsx).
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { DocumentFormat } from './document.js';
 import { DEFAULT_LIMITS, deadlineFor, type ExtractLimits } from './limits.js';
 import type { Extraction } from './reader.js';
 import type { ReadDone, ReadTask } from './reader-worker.js';
+import { startWorkerOf } from './worker-source.js';
 
 /** Reads files in the pool's workers; `close` ends them. */
 export interface ReaderPool {
@@ -32,23 +30,8 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
-/**
- * The worker's code: the compiled reader-worker.js; from source, a bootstrap that registers tsx's loader in the
- * worker (Node 20 does not carry `--import tsx` into a worker) and imports reader-worker.ts.
- */
-function workerSource(): { url: URL } | { code: string } {
-  if (import.meta.url.endsWith('.js')) return { url: new URL('./reader-worker.js', import.meta.url) };
-  const tsx = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const api = pathToFileURL(path.join(tsx, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const target = new URL('./reader-worker.ts', import.meta.url).href;
-  return { code: `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(target)}); });` };
-}
-
 function startWorker(heapMb: number): Worker {
-  const source = workerSource();
-  const resourceLimits = { maxOldGenerationSizeMb: heapMb };
-  const worker =
-    'url' in source ? new Worker(source.url, { execArgv: [], resourceLimits }) : new Worker(source.code, { eval: true, execArgv: [], resourceLimits });
+  const worker = startWorkerOf('reader-worker', import.meta.url, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMb } });
   // An idle worker does not keep the process alive; a file being read does, by its deadline's timer.
   worker.unref();
   return worker;

@@ -1,23 +1,12 @@
 // A server's changes made in a worker thread of their own (change-worker.ts): the worker is started on the first
 // change and kept, with its model loaded once; a worker that dies fails the changes it held, and the next change
 // starts another. The worker runs the compiled change-worker.js, or change-worker.ts through tsx from source.
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerOf } from '../ingest/worker-source.js';
 import type { Config } from '../config.js';
 import type { DocumentChange } from '../index/documents.js';
 import type { ChangeAnswer, ChangeTask } from './change-worker.js';
 import { uncarried, type ChangeRunner, type DocumentsDone, type SyncDone } from './changes.js';
-
-/** The worker's code: the compiled module, or a bootstrap that registers tsx's loader and imports the source. */
-function workerSource(): { url: URL } | { code: string } {
-  if (import.meta.url.endsWith('.js')) return { url: new URL('./change-worker.js', import.meta.url) };
-  const tsx = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const api = pathToFileURL(path.join(tsx, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const target = new URL('./change-worker.ts', import.meta.url).href;
-  return { code: `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(target)}); });` };
-}
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
 
@@ -27,9 +16,7 @@ export function changesInWorker(config: Config): ChangeRunner {
   let ids = 0;
 
   const start = (): Worker => {
-    const source = workerSource();
-    const options = { workerData: { config }, execArgv: [] };
-    const w = 'url' in source ? new Worker(source.url, options) : new Worker(source.code, { ...options, eval: true });
+    const w = startWorkerOf('change-worker', import.meta.url, { workerData: { config }, execArgv: [] });
     w.on('message', (answer: ChangeAnswer) => {
       const waiting = pending.get(answer.id);
       pending.delete(answer.id);

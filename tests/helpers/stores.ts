@@ -4,7 +4,6 @@
 // ../shared/tools/postgres.sh); and on a Citus coordinator with two workers when TEST_CITUS_URL names one. Without
 // them, the real-server cases are skipped, and say so loudly.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,6 +16,7 @@ import type { IndexStore } from '../../src/index/store.js';
 import { startDevDatabase, type DevDatabase } from '../../scripts/db-dev.js';
 
 export { startDatabaseProcess } from '../../scripts/processes.js';
+import { freshDatabase, freshSchema } from '../../scripts/processes.js';
 import { removeDir, tempDir } from './real.js';
 
 /**
@@ -77,49 +77,13 @@ export function warnNoRealDatabase(): void {
  * reachable in public), with four shards a table and any other `-c name=value` settings. Dropped, with its shards, by the returned function.
  */
 export async function createCitusSchema(coordinatorUrl: string, shards = 4, settings = ''): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `ps_test_${randomBytes(5).toString('hex')}`;
-  const run = async (text: string) => {
-    const client = new pg.Client({ connectionString: coordinatorUrl });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE SCHEMA ${name}`);
-  const url = new URL(coordinatorUrl);
-  url.searchParams.set('options', `-c search_path=${name},public -c citus.shard_count=${shards} ${settings}`.trim());
-  return { url: url.toString(), drop: () => run(`DROP SCHEMA IF EXISTS ${name} CASCADE`) };
+  return freshSchema(coordinatorUrl, `-c citus.shard_count=${shards} ${settings}`.trim());
 }
 
-/** A new, empty database on the real server, with pgvector; dropped by the returned function. */
+/** A new, empty database on the real server, with pgvector (the benchmarks' freshDatabase); dropped by `drop`. */
 export async function createRealDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `ps_test_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await client.query('CREATE EXTENSION IF NOT EXISTS vector').finally(() => client.end());
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+  const made = await freshDatabase(adminUrl);
+  return { url: made.url, drop: made.stop };
 }
 
 /** Drops everything the project made in the database, so the next test starts from an empty one. */
@@ -219,7 +183,15 @@ export async function startCitusCluster(dir: string): Promise<PrivateCluster> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query('ALTER DATABASE postgres SET citus.shard_count = 4').finally(() => client.end());
-  const dirs = [0, 1, 2].map((i) => path.join(dir, `node${i}`));
+  return clusterIn(
+    dir,
+    url,
+    [0, 1, 2].map((i) => path.join(dir, `node${i}`)),
+  );
+}
+
+/** The servers postgres.sh started under `dir`, whose data folders are `dirs`: each stopped, started or restarted alone. */
+function clusterIn(dir: string, url: string, dirs: string[]): PrivateCluster {
   return {
     url,
     dirs,
@@ -236,13 +208,5 @@ export async function startPostgresServer(dir: string): Promise<PrivateCluster> 
     .trim()
     .split('\n')
     .pop()!;
-  const dirs = [path.join(dir, 'node')];
-  return {
-    url,
-    dirs,
-    stopNode: (i) => pgCtl(dirs[i], 'stop'),
-    startNode: (i) => pgCtl(dirs[i], 'start'),
-    restartNode: (i) => pgCtl(dirs[i], 'restart'),
-    stop: () => void execFileSync('bash', [POSTGRES_TOOL, 'stop', dir], { stdio: 'ignore' }),
-  };
+  return clusterIn(dir, url, [path.join(dir, 'node')]);
 }
