@@ -44,7 +44,7 @@ export const operatorSettings = {
   SEARCH_DEFAULT_K: int(5, 1, 50),
   SEARCH_MAX_K: int(50, 1, 1000),
   WATCH: bool(false),
-  WATCH_DEBOUNCE_MS: int(250, 0, 600000),
+  WATCH_DEBOUNCE_MS: int(100, 0, 600000),
   WATCH_CHECK_MS: int(2000, 0, 600000),
   BUILD_TIMEOUT_MS: int(1_800_000, 0, 86_400_000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

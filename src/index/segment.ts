@@ -2,6 +2,7 @@
 // distinct sentence (taken from the index when it already knows the text, else from the model), each passage's
 // vector, and the keyword postings of the passages' blocks. The model is loaded only when some text is new.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { normalizeSpace, sentenceRuns, windowsOf, type ChunkingOptions, type Sentence } from '../ingest/chunking.js';
 import { createLocator, type ExtractedDocument } from '../ingest/document.js';
 import { checkFinite, type Embedder } from '../model/embedder.js';
@@ -36,18 +37,35 @@ export interface MadeSegment {
 /** SHA-1 of a folded text: the key under which the index finds its vector and token count. */
 export const textHash = (folded: string): Buffer => createHash('sha1').update(folded).digest();
 
+/**
+ * Token counts of texts the index does not keep (the words of a sentence over the token limit, and such a sentence
+ * whole), by model, kept from one segment to the next: a long-lived process (a server's change worker) would
+ * otherwise tokenize every long sentence of a document again, word by word, at each edit of it.
+ */
+const unkeptCounts = new WeakMap<Embedder, LRUCache<string, number>>();
+/** At most this many characters of such texts are kept, by model. */
+const UNKEPT_CHARS = 16_000_000;
+
+function unkeptOf(tokenizer: Embedder): LRUCache<string, number> {
+  let cache = unkeptCounts.get(tokenizer);
+  if (!cache) unkeptCounts.set(tokenizer, (cache = new LRUCache<string, number>({ maxSize: UNKEPT_CHARS, sizeCalculation: (_n, key) => key.length || 1 })));
+  return cache;
+}
+
 /** Token counts and ids of folded texts: known ones from the index, new ones from the model's tokenizer (kept). */
-function createCounter(known: Map<string, KnownSentence>, hashOf: (folded: string) => string, tokenizer: Embedder | null) {
+function createCounter(known: Map<string, KnownSentence>, hashOf: (folded: string) => string, tokenizer: Embedder | null, maxTokens: number) {
   const ids = new Map<string, Int32Array>();
   const counts = new Map<string, number>();
+  const unkept = tokenizer ? unkeptOf(tokenizer) : null;
   const count = (text: string) => {
     const key = normalizeSpace(text);
-    let n = counts.get(key) ?? known.get(hashOf(key))?.tokens;
+    let n = counts.get(key) ?? known.get(hashOf(key))?.tokens ?? unkept?.get(key);
     if (n === undefined) {
       if (!tokenizer) throw new Error(`no token count for a text the index does not know: ${key.slice(0, 80)}`);
       const tokens = tokenizer.tokenize(key);
       ids.set(key, tokens);
       n = tokens.length;
+      if (n > maxTokens || !key.includes(' ')) unkept?.set(key, n);
     }
     counts.set(key, n);
     return n;
@@ -171,7 +189,7 @@ export async function makeSegment(documents: ExtractedDocument[], options: Segme
   for (const doc of runs) for (const run of doc) for (const s of run) asked.add(hashOf(normalizeSpace(s.text)));
   const known = await options.known([...asked]);
   const model = needsTokenizer(runs, known, hashOf, options.chunking.maxTokens) ? await options.embedder() : null;
-  const counter = createCounter(known, hashOf, model);
+  const counter = createCounter(known, hashOf, model, options.chunking.maxTokens);
   const { passages, texts } = chunkAll(documents, runs, options.chunking, counter.count);
   options.signal?.throwIfAborted();
   const hashes = texts.map(hashOf);

@@ -40,7 +40,8 @@ export interface BuildReader {
 
 /** What a reader is opened with: the embedder it must match, and HNSW's search breadth. */
 export interface ReaderOptions {
-  expect: IndexExpectation;
+  /** The embedder, or its promise while the model loads: the index loads meanwhile and is checked when it is there. */
+  expect: IndexExpectation | Promise<IndexExpectation>;
   efSearch: number;
 }
 

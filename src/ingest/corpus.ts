@@ -2,6 +2,7 @@
 // format no reader knows are listed as skipped with their reason, never dropped without a word.
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
@@ -119,21 +120,68 @@ export function formatOf(file: string): DocumentFormat | null {
 }
 
 /**
+ * The hashes of the files a process has read, by path, with what the file system said of each then. A long-lived
+ * process (a server's change worker) passes the same map to each readCorpus, which then reads again only the files
+ * whose inode, size, change time or modification time moved: the change time cannot be set back by any program, so a
+ * file written since always reads anew.
+ */
+export type FileHashes = Map<string, { sha256: string; size: number; ino: number; ctimeMs: number; mtimeMs: number }>;
+
+async function unchangedHash(hashes: FileHashes, file: string): Promise<{ sha256: string; size: number } | null> {
+  const kept = hashes.get(file);
+  if (!kept) return null;
+  const now = await stat(file).catch(() => null);
+  const same = now?.isFile() && now.ino === kept.ino && now.size === kept.size && now.ctimeMs === kept.ctimeMs && now.mtimeMs === kept.mtimeMs;
+  return same ? kept : null;
+}
+
+/**
+ * Keeps a file's hash with what the file system said of it before it was read, when it still says the same after:
+ * a file written while it was read is read again next time.
+ */
+async function keepHash(hashes: FileHashes, file: string, sha256: string | null, before: Stats | null | undefined): Promise<void> {
+  const after = await stat(file).catch(() => null);
+  const same =
+    sha256 &&
+    before &&
+    after?.isFile() &&
+    after.ino === before.ino &&
+    after.size === before.size &&
+    after.ctimeMs === before.ctimeMs &&
+    after.mtimeMs === before.mtimeMs;
+  if (same && after) hashes.set(file, { sha256, size: after.size, ino: after.ino, ctimeMs: after.ctimeMs, mtimeMs: after.mtimeMs });
+  else hashes.delete(file);
+}
+
+/**
  * Reads every file of the corpus folder that a reader knows; the rest (unsupported, unreadable, too large, links
  * leading out, folders it may not list) are listed in `skipped`, not fatal. Throws CORPUS_MISSING, or CORPUS_EMPTY
  * when no file can be read. `options.listDir` replaces the folder listing (tests).
  */
-export async function readCorpus(dir: string, options: { listDir?: ListDir } = {}): Promise<Corpus> {
+export async function readCorpus(dir: string, options: { listDir?: ListDir; hashes?: FileHashes } = {}): Promise<Corpus> {
   const root = await realpath(path.resolve(dir)).catch(() => path.resolve(dir));
   const info = await stat(root).catch(() => null);
   if (!info?.isDirectory()) throw new AppError('CORPUS_MISSING', root);
   const skipped: Skipped[] = [];
   const files: CorpusFile[] = [];
-  for (const file of await listFiles(root, skipped, options.listDir ?? listDir)) {
+  const hashes = options.hashes;
+  const listed = await listFiles(root, skipped, options.listDir ?? listDir);
+  for (const file of listed) {
     const source = relative(root, file);
+    const unchanged = hashes && (await unchangedHash(hashes, file));
+    if (unchanged) {
+      files.push({ source, format: formatOf(file)!, sha256: unchanged.sha256, path: file, size: unchanged.size });
+      continue;
+    }
+    const before = hashes && (await stat(file).catch(() => null));
     const read = await readRegularFile(file);
     if ('skipped' in read) skipped.push({ source, code: read.code, reason: read.skipped });
     else files.push({ source, format: formatOf(file)!, sha256: read.sha256, path: file, size: read.bytes.length });
+    if (hashes) await keepHash(hashes, file, 'skipped' in read ? null : read.sha256, before);
+  }
+  if (hashes) {
+    const present = new Set(listed);
+    for (const file of hashes.keys()) if (!present.has(file)) hashes.delete(file);
   }
   if (files.length === 0) throw corpusEmpty(root, skipped);
   return { ...corpusOf(files, skipped), dir: root };

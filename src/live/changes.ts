@@ -7,7 +7,7 @@ import { syncFolder } from '../index/build.js';
 import { changeDocuments, type DocumentChange } from '../index/documents.js';
 import type { DocumentEntry } from '../index/manifest.js';
 import type { IndexStore } from '../index/store.js';
-import { readCorpus } from '../ingest/corpus.js';
+import { readCorpus, type FileHashes } from '../ingest/corpus.js';
 import type { Embedder } from '../model/embedder.js';
 
 /** A change of documents made: its version, whether it made one, and the entries of the documents it changed. */
@@ -37,6 +37,8 @@ export interface ChangeRunner {
 /** The runner of this process: the store and model given. `waitMs`: how long a change waits for another's lock. */
 export function changesInProcess(config: Config, store: IndexStore, embedder: () => Promise<Embedder>, waitMs = 10_000): ChangeRunner {
   const options = () => ({ store, ...buildSettings(config), waitMs, maxBytes: config.MAX_DOCUMENT_BYTES });
+  // The folder's files are hashed again only when the file system says they changed since the last sync.
+  const hashes: FileHashes = new Map();
   return {
     async documents(changes) {
       const result = await changeDocuments(changes, embedder, options());
@@ -44,7 +46,7 @@ export function changesInProcess(config: Config, store: IndexStore, embedder: ()
       return { name: result.name, upToDate: result.upToDate, documents: result.manifest.documents.filter((d) => sources.has(d.source)) };
     },
     async sync() {
-      const result = await syncFolder(await readCorpus(config.CORPUS_DIR), embedder, { ...options(), incrementalOnly: true });
+      const result = await syncFolder(await readCorpus(config.CORPUS_DIR, { hashes }), embedder, { ...options(), incrementalOnly: true });
       const { name, upToDate, changed, removed, embedded } = result;
       return { name, upToDate, needsRebuild: Boolean(result.needsRebuild), changed, removed, embedded };
     },

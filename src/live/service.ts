@@ -77,7 +77,10 @@ async function followCurrent(
 
 /** Creates the embedder (unless one is given) and loads the index named by the config. Throws only if the model cannot be loaded. */
 export async function createService(config: Config, embedder?: QueryEmbedder, store: IndexStore = storeFor(config)): Promise<Service> {
-  const model = embedder ?? (await createEmbedder(embedderOptions(config)));
+  // The model and the index load together: the index is checked against the model once both are there.
+  const modelReady = embedder ? Promise.resolve(embedder) : createEmbedder(embedderOptions(config));
+  modelReady.catch(() => undefined);
+  let model: QueryEmbedder | null = embedder ?? null;
   let current: SearchEngine | null = null;
   let lastError: AppError | null = null;
   let loading: Promise<void> | null = null;
@@ -90,7 +93,8 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
     if (current && name === current.reader.name) return;
     const previous = current;
     // What has not changed since the version in use is lent to the next (the files store's unchanged segments).
-    const reader = await store.open(readerOptions(config, model), previous?.reader);
+    const reader = await store.open(readerOptions(config, model ?? modelReady), previous?.reader);
+    model ??= await modelReady;
     const engine = createSearchEngine(reader, model, searchSettings(config));
     if (!previous || !carryCalibration(previous, engine)) {
       const calibration = calibrationOf(engine);
@@ -102,7 +106,9 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
   };
 
   const service: Service = {
-    embedder: model,
+    get embedder() {
+      return model!;
+    },
     store,
     engine() {
       if (current) return current;
@@ -124,7 +130,7 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
     health() {
       const m = current?.reader.manifest;
       return {
-        model: model.modelId,
+        model: model?.modelId ?? null,
         index: m
           ? {
               build: current!.reader.name,
@@ -146,10 +152,18 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
       for (const stop of stops.splice(0)) await stop();
       await loading?.catch(() => undefined);
       // A model given to the service is its giver's to dispose.
-      if (!embedder) await model.dispose();
+      if (!embedder) await model?.dispose();
       await store.close();
     },
   };
-  await service.reload().catch(() => undefined);
+  const first = service.reload().catch(() => undefined);
+  try {
+    model = await modelReady;
+  } catch (err) {
+    await first;
+    await store.close();
+    throw err;
+  }
+  await first;
   return service;
 }

@@ -12,7 +12,7 @@ export function storeFor(config: Config, onError?: (err: Error) => void, options
     : createFilesStore(config.INDEX_DIR, options);
 }
 
-/** How a reader is opened for this config and embedder. */
-export function readerOptions(config: Config, embedder: QueryEmbedder, depth?: number): ReaderOptions {
+/** How a reader is opened for this config and embedder (or the embedder still loading). */
+export function readerOptions(config: Config, embedder: QueryEmbedder | Promise<QueryEmbedder>, depth?: number): ReaderOptions {
   return { expect: embedder, efSearch: Math.max(config.HNSW_EF_SEARCH, depth ?? 0) };
 }

@@ -155,3 +155,39 @@ describe('readCorpus', () => {
     }
   });
 });
+
+describe('readCorpus with the hashes of an earlier read', () => {
+  it('hashes a file again whenever it was written, even to the same size with its times set back', async () => {
+    const { createHash } = await import('node:crypto');
+    const { stat, utimes } = await import('node:fs/promises');
+    const root = await tempDir();
+    try {
+      const dir = path.join(root, 'corpus');
+      await mkdir(dir);
+      const file = path.join(dir, 'note.txt');
+      await writeFile(file, 'The ferry left at nine.');
+      await writeFile(path.join(dir, 'other.txt'), 'The pier is stone.');
+      const hashes = new Map();
+      const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+      const first = await readCorpus(dir, { hashes });
+      expect(first.files.map((f) => f.sha256)).toEqual([sha('The ferry left at nine.'), sha('The pier is stone.')]);
+      expect([...hashes.keys()].map((f) => path.basename(f))).toEqual(['note.txt', 'other.txt']);
+      // The same bytes' length, and the modification time put back as it was: the change time still moved.
+      const before = await stat(file);
+      await new Promise((r) => setTimeout(r, 20));
+      await writeFile(file, 'The ferry left at noon.');
+      await utimes(file, before.atime, before.mtime);
+      const second = await readCorpus(dir, { hashes });
+      expect(second.files[0].sha256).toBe(sha('The ferry left at noon.'));
+      expect(second.hash).not.toBe(first.hash);
+      // What did not change keeps its hash; a file removed leaves the map.
+      await rm(path.join(dir, 'other.txt'));
+      const third = await readCorpus(dir, { hashes });
+      expect(third.files.map((f) => f.source)).toEqual(['note.txt']);
+      expect([...hashes.keys()].map((f) => path.basename(f))).toEqual(['note.txt']);
+      expect(third.files[0].sha256).toBe(sha('The ferry left at noon.'));
+    } finally {
+      await removeDir(root);
+    }
+  });
+});

@@ -6,13 +6,14 @@ import { mkdir, open as openFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../errors.js';
 import { checkManifest, HASH_BYTES } from '../manifest.js';
-import type { BuildReader, ExtractedDocument, IndexStore, IndexWriter, KnownSentence } from '../store.js';
+import type { BuildReader, ExtractedDocument, IndexStore, IndexWriter, KnownSentence, ReaderOptions } from '../store.js';
 import { BLOBS, currentCommit, currentVersion, highestVersion, prune, publish, SEGMENTS, writeFailed, writeFileAtomic, type Commit } from './commits.js';
 import { lineRanges, readDocumentAt } from './documents.js';
 import { acquireBuildLock } from './lock.js';
 import { mergeIfDue } from './merge.js';
 import { chunkBytes, loadSegment, readSegmentMeta, writeSegment, type LoadedSegment, type SegmentMeta } from './segments.js';
 import { createView } from './view.js';
+import { LRUCache } from 'lru-cache';
 
 export interface FilesStoreOptions {
   /** Merges of more passages than this are left for a later change (a server keeps its writes short); none: any. */
@@ -41,25 +42,34 @@ export function createFilesStore(indexDir: string, options: FilesStoreOptions = 
     return m;
   };
   const current = () => currentCommit(indexDir).catch(() => null);
+  // A segment's sentence hashes and token counts, checked once: each change asks what the segments know of its texts.
+  const sentences = new LRUCache<string, Promise<SentenceTable | null>>({ max: 256 });
+  const sentencesOf = (name: string) => {
+    let table = sentences.get(name);
+    if (!table) sentences.set(name, (table = sentenceTableOf(path.join(segmentsDir, name), metaOf(name))));
+    return table;
+  };
 
-  const open = async (opts: { expect: Parameters<IndexStore['open']>[0]['expect']; efSearch: number }, previous?: BuildReader): Promise<BuildReader> => {
+  const open = async (opts: ReaderOptions, previous?: BuildReader): Promise<BuildReader> => {
     const found = await currentCommit(indexDir);
     if (!found) throw new AppError('INDEX_NOT_READY', path.resolve(indexDir));
     const where = `${path.resolve(indexDir)} (${found.name})`;
-    checkManifest(found.commit.manifest, opts.expect, where);
+    // An embedder at hand is checked first; one still loading, once the segments are loaded too.
+    const waiting = opts.expect instanceof Promise;
+    if (!waiting) checkManifest(found.commit.manifest, await opts.expect, where);
     const lent = new Map(((previous as { segments?: LoadedSegment[] } | undefined)?.segments ?? []).map((s) => [s.name, s]));
-    const segments = [];
-    for (const s of found.commit.segments) {
-      let segment = lent.get(s.name);
-      if (!segment) {
-        try {
-          segment = await loadSegment(segmentsDir, s.name, opts.efSearch);
-        } catch (err) {
-          throw new AppError('INDEX_INVALID', where, `segment ${s.name}: ${(err as Error).message}`);
-        }
-      }
-      segments.push({ segment, deleted: s.deleted });
-    }
+    // The segments not lent are loaded together.
+    const segments = await Promise.all(
+      found.commit.segments.map(async (s) => {
+        const segment =
+          lent.get(s.name) ??
+          (await loadSegment(segmentsDir, s.name, opts.efSearch).catch((err: Error) => {
+            throw new AppError('INDEX_INVALID', where, `segment ${s.name}: ${err.message}`);
+          }));
+        return { segment, deleted: s.deleted };
+      }),
+    );
+    if (waiting) checkManifest(found.commit.manifest, await opts.expect, where);
     return createView({ name: found.name, manifest: found.commit.manifest, segments, exactSearchMax: options.exactSearchMax });
   };
 
@@ -75,7 +85,7 @@ export function createFilesStore(indexDir: string, options: FilesStoreOptions = 
       const wanted = new Set(hashes);
       for (const s of found.commit.segments) {
         try {
-          await knownIn(path.join(segmentsDir, s.name), await metaOf(s.name), wanted, withVectors, out);
+          await knownIn(path.join(segmentsDir, s.name), await metaOf(s.name), await sentencesOf(s.name), wanted, withVectors, out);
         } catch {
           // A damaged segment offers nothing to reuse; its texts are embedded again.
         }
@@ -144,16 +154,41 @@ async function checkedFile(dir: string, meta: SegmentMeta, file: string): Promis
   return createHash('sha256').update(data).digest('hex') === want.sha256 ? data : null;
 }
 
+/** A segment's sentence hashes and token counts, as checked against its meta. */
+interface SentenceTable {
+  hashes: Buffer;
+  tokens: Buffer;
+}
+
+/** A segment's sentence table; null when its files do not match their checksums (it then offers nothing to reuse). */
+async function sentenceTableOf(dir: string, meta: Promise<SegmentMeta>): Promise<SentenceTable | null> {
+  const m = await meta.catch(() => null);
+  if (!m) return null;
+  const hashes = await checkedFile(dir, m, 'hashes.bin');
+  const tokens = await checkedFile(dir, m, 'tokens.u16');
+  if (!hashes || !tokens || hashes.length !== m.rows * HASH_BYTES || tokens.length !== m.rows * 2) return null;
+  return { hashes, tokens };
+}
+
 /**
  * Adds to `out` what segment `dir` knows of the wanted hashes: token counts, and vectors when asked. Only what matches
  * its checksums is taken: the vectors are read a checked piece at a time, only the pieces holding wanted rows.
  */
-async function knownIn(dir: string, meta: SegmentMeta, wanted: Set<string>, withVectors: boolean, out: Map<string, KnownSentence>): Promise<void> {
-  const hashes = await checkedFile(dir, meta, 'hashes.bin');
-  const tokens = await checkedFile(dir, meta, 'tokens.u16');
-  if (!hashes || !tokens || hashes.length !== meta.rows * HASH_BYTES || tokens.length !== meta.rows * 2) return;
+async function knownIn(
+  dir: string,
+  meta: SegmentMeta,
+  table: SentenceTable | null,
+  wanted: Set<string>,
+  withVectors: boolean,
+  out: Map<string, KnownSentence>,
+): Promise<void> {
+  if (!table) return;
+  const { hashes, tokens } = table;
   const rows: [string, number][] = [];
+  // A row's first six bytes, as a number, rule out nearly every row before its hash is written out in hex.
+  const prefixes = new Set([...wanted].map((h) => Number.parseInt(h.slice(0, 12), 16)));
   for (let row = 0; row < meta.rows; row++) {
+    if (!prefixes.has(hashes.readUIntBE(row * HASH_BYTES, 6))) continue;
     const h = hashes.toString('hex', row * HASH_BYTES, (row + 1) * HASH_BYTES);
     if (wanted.has(h) && !out.has(h)) rows.push([h, row]);
   }

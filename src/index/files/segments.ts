@@ -2,6 +2,7 @@
 // passages, sentence vectors, keyword postings and (for a large one) an HNSW graph — with a sealed meta.json giving
 // every file's size and checksum. Loading reads each file once and checks it against the meta.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
@@ -201,41 +202,76 @@ export function unseal<T>(text: string, what: string): T {
   return value as T;
 }
 
+/** Files up to this size are read without yielding (see readWhole). */
+const READ_AT_ONCE_MAX = 16 * 1024 * 1024;
+
+/**
+ * A file of `bytes` bytes, read whole. A small one (a change's segment is made of them) is read without yielding: a
+ * server loading a new version under load waits a turn of the event loop, behind every search in flight, at each
+ * read, which costs far more than the read. A large one (a start, a merge) is read in one request to the disk
+ * (readFile asks in pieces of 512 kB, each a turn). Throws when the file is not of that size.
+ */
+export async function readWhole(file: string, bytes: number): Promise<Buffer> {
+  if (bytes <= READ_AT_ONCE_MAX) {
+    const data = readFileSync(file);
+    if (data.length !== bytes) throw new Error(`${path.basename(file)} does not match its checksum`);
+    return data;
+  }
+  const handle = await open(file, 'r');
+  try {
+    const data = Buffer.allocUnsafe(bytes);
+    let done = 0;
+    while (done < bytes) {
+      const { bytesRead } = await handle.read(data, done, bytes - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    const { size } = await handle.stat();
+    if (done !== bytes || size !== bytes) throw new Error(`${path.basename(file)} does not match its checksum`);
+    return data;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A segment's file, read once and checked against its meta. */
 async function verified(dir: string, meta: SegmentMeta, file: string): Promise<Buffer> {
   const want = meta.files[file];
-  const data = await readFile(path.join(dir, file));
+  if (!want) throw new Error(`${file} does not match its checksum`);
+  const data = await readWhole(path.join(dir, file), want.bytes);
   if (!want || data.length !== want.bytes || sha256(data) !== want.sha256) throw new Error(`${file} does not match its checksum`);
   return data;
 }
 
 /** Reads the meta of a segment folder (checked against its seal). */
 export async function readSegmentMeta(dir: string): Promise<SegmentMeta> {
-  return unseal<SegmentMeta>(await readFile(path.join(dir, 'meta.json'), 'utf8'), 'meta.json');
+  // Small, and read at each load of a new version: read without yielding, as readWhole does.
+  return unseal<SegmentMeta>(readFileSync(path.join(dir, 'meta.json'), 'utf8'), 'meta.json');
 }
 
 /** Loads segment `name` of `dir`, every file checked. Throws an Error saying what is wrong. */
 export async function loadSegment(dir: string, name: string, efSearch: number): Promise<LoadedSegment> {
   const folder = path.join(dir, name);
   const meta = await readSegmentMeta(folder);
-  const passages = JSON.parse((await verified(folder, meta, 'passages.json')).toString('utf8')) as PassageRecord[];
+  // Every file read at once: a server loading a new version under load waits for the disk once, not at each file.
+  const [passagesFile, rawVectors, hashesFile, tokensFile, keywordsFile, postingsFile, documentsFile] = await Promise.all(
+    ['passages.json', 'vectors.f32', 'hashes.bin', 'tokens.u16', 'keywords.json', 'postings.bin', 'documents.jsonl', ...(meta.hnsw ? ['hnsw.bin'] : [])].map(
+      (file) => verified(folder, meta, file),
+    ),
+  );
+  const passages = JSON.parse(passagesFile.toString('utf8')) as PassageRecord[];
   if (passages.length !== meta.passages) throw new Error(`passages.json holds ${passages.length} passages for ${meta.passages}`);
-  const rawVectors = await verified(folder, meta, 'vectors.f32');
   if (rawVectors.length !== meta.rows * meta.dimension * 4) throw new Error('vectors.f32 has the wrong size');
   const textVectors = view(Float32Array, 4, rawVectors, 0, meta.rows * meta.dimension);
-  const textHashes = new Uint8Array(await verified(folder, meta, 'hashes.bin'));
-  const textTokens = view(Uint16Array, 2, await verified(folder, meta, 'tokens.u16'), 0, meta.rows);
-  const { terms, blockPassages } = JSON.parse((await verified(folder, meta, 'keywords.json')).toString('utf8')) as {
-    terms: string[];
-    blockPassages: number[][];
-  };
-  const keywords = readPostings(await verified(folder, meta, 'postings.bin'), terms);
+  const textHashes = new Uint8Array(hashesFile);
+  const textTokens = view(Uint16Array, 2, tokensFile, 0, meta.rows);
+  const { terms, blockPassages } = JSON.parse(keywordsFile.toString('utf8')) as { terms: string[]; blockPassages: number[][] };
+  const keywords = readPostings(postingsFile, terms);
   if (blockPassages.length !== meta.blocks || keywords.lengths.length !== meta.blocks) throw new Error('keywords.json and postings.bin disagree on the blocks');
-  const documentLines = lineRanges(await verified(folder, meta, 'documents.jsonl'));
+  const documentLines = lineRanges(documentsFile);
   if (documentLines.length !== meta.documents.length) throw new Error(`documents.jsonl holds ${documentLines.length} documents for ${meta.documents.length}`);
   let hnsw: Hnsw | null = null;
   if (meta.hnsw) {
-    await verified(folder, meta, 'hnsw.bin');
     hnsw = new HierarchicalNSW('cosine', meta.dimension);
     await hnsw.readIndex(path.join(folder, 'hnsw.bin'));
     if (hnsw.getCurrentCount() !== meta.passages) throw new Error(`hnsw.bin holds ${hnsw.getCurrentCount()} vectors for ${meta.passages} passages`);

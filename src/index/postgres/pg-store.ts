@@ -83,7 +83,7 @@ export function createPostgresStore(url: string, options: PostgresStoreOptions =
     async open(opts) {
       const found = await state();
       if (!found) throw new AppError('INDEX_NOT_READY', db.where);
-      checkManifest(found.manifest, opts.expect, `${db.where} (${found.name})`);
+      checkManifest(found.manifest, await opts.expect, `${db.where} (${found.name})`);
       return openPostgresReader(db, found.name, found.manifest, opts.efSearch, records);
     },
     knownSentences: (hashes, withVectors) =>
