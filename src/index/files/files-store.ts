@@ -58,17 +58,16 @@ export function createFilesStore(indexDir: string, options: FilesStoreOptions = 
     const waiting = opts.expect instanceof Promise;
     if (!waiting) checkManifest(found.commit.manifest, await opts.expect, where);
     const lent = new Map(((previous as { segments?: LoadedSegment[] } | undefined)?.segments ?? []).map((s) => [s.name, s]));
-    // The segments not lent are loaded together.
-    const segments = await Promise.all(
-      found.commit.segments.map(async (s) => {
-        const segment =
-          lent.get(s.name) ??
-          (await loadSegment(segmentsDir, s.name, opts.efSearch).catch((err: Error) => {
-            throw new AppError('INDEX_INVALID', where, `segment ${s.name}: ${err.message}`);
-          }));
-        return { segment, deleted: s.deleted };
-      }),
-    );
+    // One segment at a time (each reads its files at once): a start holds one segment's files in flight, not all.
+    const segments = [];
+    for (const s of found.commit.segments) {
+      const segment =
+        lent.get(s.name) ??
+        (await loadSegment(segmentsDir, s.name, opts.efSearch).catch((err: Error) => {
+          throw new AppError('INDEX_INVALID', where, `segment ${s.name}: ${err.message}`);
+        }));
+      segments.push({ segment, deleted: s.deleted });
+    }
     if (waiting) checkManifest(found.commit.manifest, await opts.expect, where);
     return createView({ name: found.name, manifest: found.commit.manifest, segments, exactSearchMax: options.exactSearchMax });
   };
