@@ -75,6 +75,26 @@ async function followCurrent(
   await check('start');
 }
 
+/** What /health says of the service: its model, the version in use, and the last failure to load one. */
+function healthOf(model: QueryEmbedder | null, current: SearchEngine | null, lastError: AppError | null): Record<string, unknown> {
+  const m = current?.reader.manifest;
+  return {
+    model: model?.modelId ?? null,
+    index: m
+      ? {
+          build: current!.reader.name,
+          corpusHash: m.corpusHash,
+          builtAt: m.builtAt,
+          passages: m.passages,
+          documents: m.documents.length,
+          skipped: m.skipped.length,
+          skippedByCode: countByCode(m.skipped),
+        }
+      : null,
+    ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
+  };
+}
+
 /** Creates the embedder (unless one is given) and loads the index named by the config. Throws only if the model cannot be loaded. */
 export async function createService(config: Config, embedder?: QueryEmbedder, store: IndexStore = storeFor(config)): Promise<Service> {
   // The model and the index load together: the index is checked against the model once both are there.
@@ -127,24 +147,7 @@ export async function createService(config: Config, embedder?: QueryEmbedder, st
       }
     },
     follow: (intervalMs, log = () => undefined) => followCurrent(service, store, serverId, stops, intervalMs, log),
-    health() {
-      const m = current?.reader.manifest;
-      return {
-        model: model?.modelId ?? null,
-        index: m
-          ? {
-              build: current!.reader.name,
-              corpusHash: m.corpusHash,
-              builtAt: m.builtAt,
-              passages: m.passages,
-              documents: m.documents.length,
-              skipped: m.skipped.length,
-              skippedByCode: countByCode(m.skipped),
-            }
-          : null,
-        ...(lastError ? { lastError: { code: lastError.code, message: lastError.message } } : {}),
-      };
-    },
+    health: () => healthOf(model, current, lastError),
     async readDocument(source) {
       return current ? current.reader.document(source) : null;
     },

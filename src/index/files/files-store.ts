@@ -1,19 +1,20 @@
 // The files store: an index folder of immutable segments (segments.ts), a commit per version naming the segments it
 // reads and the documents removed from each (commits.ts), CURRENT naming the version in use; one writer at a time
 // under a lock file (lock.ts). A change writes a new segment and a new commit; old segments are merged by merge.ts.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open as openFile, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
-import { checkManifest, HASH_BYTES } from '../manifest.js';
-import type { BuildReader, ExtractedDocument, IndexStore, IndexWriter, KnownSentence, ReaderOptions } from '../store.js';
+import { checkManifest } from '../manifest.js';
+import type { BuildReader, ExtractedDocument, IndexStore, IndexWriter, ReaderOptions } from '../store.js';
 import { BLOBS, currentCommit, currentVersion, highestVersion, prune, publish, SEGMENTS, writeFailed, writeFileAtomic, type Commit } from './commits.js';
 import { lineRanges, readDocumentAt } from './documents.js';
 import { acquireBuildLock } from './lock.js';
 import { mergeIfDue } from './merge.js';
-import { chunkBytes, loadSegment, readSegmentMeta, writeSegment, type LoadedSegment, type SegmentMeta } from './segments.js';
+import { loadSegment, readSegmentMeta, writeSegment, type LoadedSegment, type SegmentMeta } from './segments.js';
+import { knownSentences, sentenceTableOf, type SentenceTable } from './known.js';
 import { createView } from './view.js';
-import { LRUCache } from 'lru-cache';
 
 export interface FilesStoreOptions {
   /** Merges of more passages than this are left for a later change (a server keeps its writes short); none: any. */
@@ -77,21 +78,7 @@ export function createFilesStore(indexDir: string, options: FilesStoreOptions = 
     currentName: async () => (await currentVersion(indexDir).catch(() => null)) ?? null,
     currentManifest: async () => (await current())?.commit.manifest ?? null,
     open,
-    async knownSentences(hashes, withVectors) {
-      const out = new Map<string, KnownSentence>();
-      const found = await current();
-      if (!found || !hashes.length) return out;
-      const wanted = new Set(hashes);
-      for (const s of found.commit.segments) {
-        try {
-          await knownIn(path.join(segmentsDir, s.name), await metaOf(s.name), await sentencesOf(s.name), wanted, withVectors, out);
-        } catch {
-          // A damaged segment offers nothing to reuse; its texts are embedded again.
-        }
-        if (out.size === wanted.size) break;
-      }
-      return out;
-    },
+    knownSentences: (hashes, withVectors) => knownSentences(segmentsDir, current, metaOf, sentencesOf, hashes, withVectors),
     documents: async (sources) => documentsOf(segmentsDir, await current(), metaOf, sources),
     blob: (sha256) => readFile(path.join(indexDir, BLOBS, sha256)).catch(() => null),
     // No room even for the lock file is a full disk, said as such.
@@ -143,80 +130,6 @@ async function documentsOf(
 /** The byte ranges of a segment's documents.jsonl lines. */
 async function documentLines(dir: string): Promise<{ start: number; end: number }[]> {
   return lineRanges(await readFile(path.join(dir, 'documents.jsonl')));
-}
-
-/** A file of a segment, read whole and checked against its meta; null when it does not match. */
-async function checkedFile(dir: string, meta: SegmentMeta, file: string): Promise<Buffer | null> {
-  const want = meta.files[file];
-  const data = await readFile(path.join(dir, file)).catch(() => null);
-  if (!want || !data || data.length !== want.bytes) return null;
-  return createHash('sha256').update(data).digest('hex') === want.sha256 ? data : null;
-}
-
-/** A segment's sentence hashes and token counts, as checked against its meta. */
-interface SentenceTable {
-  hashes: Buffer;
-  tokens: Buffer;
-}
-
-/** A segment's sentence table; null when its files do not match their checksums (it then offers nothing to reuse). */
-async function sentenceTableOf(dir: string, meta: Promise<SegmentMeta>): Promise<SentenceTable | null> {
-  const m = await meta.catch(() => null);
-  if (!m) return null;
-  const hashes = await checkedFile(dir, m, 'hashes.bin');
-  const tokens = await checkedFile(dir, m, 'tokens.u16');
-  if (!hashes || !tokens || hashes.length !== m.rows * HASH_BYTES || tokens.length !== m.rows * 2) return null;
-  return { hashes, tokens };
-}
-
-/**
- * Adds to `out` what segment `dir` knows of the wanted hashes: token counts, and vectors when asked. Only what matches
- * its checksums is taken: the vectors are read a checked piece at a time, only the pieces holding wanted rows.
- */
-async function knownIn(
-  dir: string,
-  meta: SegmentMeta,
-  table: SentenceTable | null,
-  wanted: Set<string>,
-  withVectors: boolean,
-  out: Map<string, KnownSentence>,
-): Promise<void> {
-  if (!table) return;
-  const { hashes, tokens } = table;
-  const rows: [string, number][] = [];
-  // A row's first six bytes, as a number, rule out nearly every row before its hash is written out in hex.
-  const prefixes = new Set([...wanted].map((h) => Number.parseInt(h.slice(0, 12), 16)));
-  for (let row = 0; row < meta.rows; row++) {
-    if (!prefixes.has(hashes.readUIntBE(row * HASH_BYTES, 6))) continue;
-    const h = hashes.toString('hex', row * HASH_BYTES, (row + 1) * HASH_BYTES);
-    if (wanted.has(h) && !out.has(h)) rows.push([h, row]);
-  }
-  if (!rows.length) return;
-  const rowBytes = meta.dimension * 4;
-  const VECTOR_CHUNK = chunkBytes(meta.dimension);
-  const pieces = new Map<number, Buffer | null>();
-  const handle = withVectors ? await openFile(path.join(dir, 'vectors.f32'), 'r') : null;
-  try {
-    for (const [h, row] of rows) {
-      const known: KnownSentence = { tokens: tokens.readUInt16LE(row * 2) };
-      const start = row * rowBytes;
-      const chunk = Math.floor(start / VECTOR_CHUNK);
-      if (handle) {
-        if (!pieces.has(chunk)) {
-          const length = Math.min(VECTOR_CHUNK, meta.rows * rowBytes - chunk * VECTOR_CHUNK);
-          const piece = Buffer.alloc(length);
-          await handle.read(piece, 0, length, chunk * VECTOR_CHUNK);
-          pieces.set(chunk, createHash('sha256').update(piece).digest('hex') === meta.vectorChunks[chunk] ? piece : null);
-        }
-        const piece = pieces.get(chunk);
-        if (piece) known.vector = Float32Array.from(new Float32Array(piece.buffer, piece.byteOffset + start - chunk * VECTOR_CHUNK, meta.dimension));
-      }
-      // A vector in a damaged piece is embedded again: its text still has its token count.
-      out.set(h, known);
-    }
-  } finally {
-    await handle?.close();
-  }
 }
 
 interface WriterContext {
