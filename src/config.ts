@@ -164,6 +164,16 @@ export function buildSettings(config: Config) {
   };
 }
 
+/** Where the index lives under a config: the database DATABASE_URL names (with its pool), or the folder INDEX_DIR. */
+export function storeSettings(config: Config): { database: { url: string; poolSize: number } } | { folder: string } {
+  return config.DATABASE_URL ? { database: { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE } } : { folder: config.INDEX_DIR };
+}
+
+/** HNSW's search breadth for a reader: the configured one, raised to `depth` when a ranking asks for more. */
+export function searchBreadth(config: Config, depth = 0): number {
+  return Math.max(config.HNSW_EF_SEARCH, depth);
+}
+
 /** The limits every way of asking (HTTP, MCP, the command line) checks a search against. */
 export function requestLimits(config: Config) {
   return {
