@@ -13,7 +13,7 @@ import { freePort } from './helpers/stores.js';
 
 /** Runs the CLI to its end; its exit code, standard output and standard error. */
 async function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-  const child = startCommand(args, { env: { ...process.env, ...options.env }, stdout: true, cwd: options.cwd });
+  const child = startCommand(args, { env: { ...process.env, ...options.env }, stdout: true, cwd: options.cwd, compiled: true });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -4,7 +4,6 @@ import { requestLimits } from '../config.js';
 import { AppError } from '../errors.js';
 import { placeOf } from '../http/pages.js';
 import { searchOptionsOf, searchRequestSchemas } from '../http/schemas.js';
-import { createService } from '../live/service.js';
 import { search, type SearchHit } from '../search/search.js';
 import { configFrom, type Flags } from './shared.js';
 
@@ -64,6 +63,8 @@ export async function runQuery(question: string, flags: QueryFlags): Promise<voi
       parsed.error.issues.map((i) => ({ path: names[String(i.path[0])] ?? i.path.join('.'), message: i.message })),
     );
   }
+  // The model's libraries are loaded once the question and its options are known to be good.
+  const { createService } = await import('../live/service.js');
   const service = await createService(config);
   try {
     const { query, ...options } = searchOptionsOf(parsed.data);

@@ -50,6 +50,9 @@ const LONG_WORD = 100;
 /** Texts longer than this are tokenized in pieces of about this length. */
 const LONG_TEXT = 4000;
 
+/** ONNX Runtime's session settings that keep its thread pools from spinning while they wait. */
+const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+
 /** Questions that may wait for the model when the options name no limit. */
 const DEFAULT_MAX_QUEUED = 256;
 
@@ -260,7 +263,9 @@ async function loadTransformers(root: string, id: string, options: EmbedderOptio
   if (options.passagePrefix !== undefined) profile.passagePrefix = options.passagePrefix;
   try {
     const tokenizer = await AutoTokenizer.from_pretrained(id);
-    const model = await AutoModel.from_pretrained(id, { dtype: 'fp32' });
+    // Threads that wait for work sleep rather than spin: on a few cores shared by searches, a change worker and builds,
+    // spinning burns the CPU the others need (scripts/bench-spinning.ts).
+    const model = await AutoModel.from_pretrained(id, { dtype: 'fp32', session_options: { extra: NO_SPINNING } });
     const embedder = new TransformersEmbedder(options.model, tokenizer, model, profile, options.batchSize, options.maxQueuedQueries ?? DEFAULT_MAX_QUEUED);
     await embedder.embedPassages(['dimension probe']);
     return embedder;

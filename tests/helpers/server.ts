@@ -1,12 +1,13 @@
-// Starts the real CLI in its own process: `build` to completion, or `serve` until it prints its address; from the
-// TypeScript sources, or `compiled` from dist/ as the npm commands run it.
+// Starts the real CLI in its own process: `build` to completion, or `serve` until it prints its address; compiled, from
+// dist/ as the npm commands run it (the tests' global setup compiles it once, when it is older than src/), or from
+// the TypeScript sources when `compiled` is false.
 import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { distIsStale, exited, startCommand, stopProcess, waitForLog } from '../../src/live/processes.js';
 
-export async function runBuild(env: NodeJS.ProcessEnv, compiled = false): Promise<string> {
+export async function runBuild(env: NodeJS.ProcessEnv, compiled = true): Promise<string> {
   const child = startCommand(['build'], { env: { ...process.env, ...env }, stdout: true, compiled });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -18,7 +19,7 @@ export async function runBuild(env: NodeJS.ProcessEnv, compiled = false): Promis
 
 export async function startServer(
   env: NodeJS.ProcessEnv,
-  compiled = false,
+  compiled = true,
   cwd?: string,
 ): Promise<{ child: ChildProcess; base: string; stop: () => Promise<number | null> }> {
   const child = startCommand(['serve'], { env: { ...process.env, PORT: '0', ...env }, compiled, cwd });

@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK, acquireBuildLock } from '../../src/index/files/lock.js';
 import { removeDir, tempDir } from '../helpers/real.js';
@@ -47,38 +49,42 @@ describe('the build lock', () => {
   it('lets exactly one of several processes take over the same stale lock', async () => {
     const dir = path.join(root, 'race');
     await acquireBuildLock(dir);
-    const script = path.join(root, 'taker.mts');
+    // Each taker (the compiled module, as the CLI runs it) says it is ready, tries the lock the moment it is told to
+    // go, says what it got, and the one that holds it lets go when told to.
+    const script = path.join(root, 'taker.mjs');
     await writeFile(
       script,
-      `import { acquireBuildLock } from ${JSON.stringify(path.resolve('src/index/files/lock.ts'))};
-const start = Number(process.argv[2]);
-while (Date.now() < start) await new Promise((r) => setTimeout(r, 1));
+      `import { createInterface } from 'node:readline';
+import { acquireBuildLock } from ${JSON.stringify(pathToFileURL(path.resolve('dist/index/files/lock.js')).href)};
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+process.stdout.write('ready\\n');
+await lines.next();
 try {
-  const release = await acquireBuildLock(process.argv[3]);
-  process.stdout.write('held');
-  await new Promise((r) => setTimeout(r, 1500));
+  const release = await acquireBuildLock(process.argv[2]);
+  process.stdout.write('held\\n');
+  await lines.next();
   await release();
 } catch (err) {
-  process.stdout.write(err.code);
+  process.stdout.write(err.code + '\\n');
 }
+process.exit(0);
 `,
     );
     for (let round = 0; round < 3; round++) {
       await writeFile(path.join(dir, LOCK), `${await deadPid()} stale`);
-      const start = Date.now() + 2500;
-      const takers = Array.from({ length: 6 }, () =>
-        spawn(process.execPath, ['--import', 'tsx', script, String(start), dir], { stdio: ['ignore', 'pipe', 'inherit'] }),
-      );
-      const outcomes = await Promise.all(
-        takers.map(async (child) => {
-          let out = '';
-          child.stdout!.on('data', (d) => (out += d));
-          await once(child, 'exit');
-          return out;
-        }),
-      );
+      const takers = Array.from({ length: 6 }, () => {
+        const child = spawn(process.execPath, [script, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+        const said = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+        return { child, next: async () => (await said.next()).value as string };
+      });
+      expect(await Promise.all(takers.map((t) => t.next()))).toEqual(Array(6).fill('ready'));
+      for (const t of takers) t.child.stdin!.write('go\n');
+      const outcomes = await Promise.all(takers.map((t) => t.next()));
       expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);
       expect(outcomes.filter((o) => o === 'BUILD_IN_PROGRESS')).toHaveLength(5);
+      // Every refusal came while the lock was held: only now does its holder let go.
+      takers[outcomes.indexOf('held')].child.stdin!.end('release\n');
+      await Promise.all(takers.map((t) => (t.child.exitCode === null ? once(t.child, 'exit') : null)));
     }
   });
 });

@@ -224,6 +224,7 @@ describe('a build killed mid-way', () => {
           HNSW_EF_CONSTRUCTION: '400',
           LOG_LEVEL: 'info',
         },
+        compiled: true,
       });
       await waitForLog(child, new RegExp(`"stage":"${stage}"`));
       child.kill('SIGKILL');
@@ -245,6 +246,7 @@ describe('a build killed mid-way', () => {
     const before = await currentVersion(path.join(root, 'index'));
     const child = startCommand(['build'], {
       env: { ...process.env, CORPUS_DIR: path.join(root, 'corpus'), INDEX_DIR: path.join(root, 'index'), MODELS_DIR, LOG_LEVEL: 'info' },
+      compiled: true,
     });
     const log = tail(child.stderr, 100_000);
     await waitForLog(child, /"stage":"embed"/);
@@ -289,7 +291,7 @@ describe('the build child of a server', () => {
     const before = await currentVersion(path.join(root, 'index'));
     // A stand-in for the server: a shell that starts the build as the reindexer does, then is killed with SIGKILL.
     const env = { ...process.env, [CONFIG_VARIABLE]: JSON.stringify(settings({ LOG_LEVEL: 'info' })) };
-    const parent = spawn('sh', ['-c', '"$@" & echo "pid $!" >&2; wait', 'sh', process.execPath, ...cliArguments(), 'build', '--json'], {
+    const parent = spawn('sh', ['-c', '"$@" & echo "pid $!" >&2; wait', 'sh', process.execPath, ...cliArguments(true), 'build', '--json'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -91,7 +91,7 @@ describe('a server over an index of another folder', () => {
       await runBuild(env);
       // The server's log from its first line: the warning may come in the same write as the address.
       const serveUntil = async (corpus: string, pattern: RegExp) => {
-        const child = startCommand(['serve'], { env: { ...process.env, ...env, CORPUS_DIR: corpus, PORT: '0' } });
+        const child = startCommand(['serve'], { env: { ...process.env, ...env, CORPUS_DIR: corpus, PORT: '0' }, compiled: true });
         const log = tail(child.stderr, 100_000);
         try {
           for (let i = 0; i < 600 && !pattern.test(log()); i++) await new Promise((r) => setTimeout(r, 50));

@@ -19,7 +19,7 @@ describe('the stdio server', () => {
   afterAll(() => removeDir(root));
 
   it('answers the Kabul question with nothing but the protocol on stdout, and ends when the client closes', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [...cliArguments(false), 'mcp'], env, cwd: ROOT, stderr: 'pipe' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [...cliArguments(true), 'mcp'], env, cwd: ROOT, stderr: 'pipe' });
     let log = '';
     transport.stderr!.on('data', (d) => (log += d));
     const client = new Client({ name: 'passage-search-tests', version: '1.0.0' });
