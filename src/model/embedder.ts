@@ -63,3 +63,16 @@ export function checkFinite(v: Float32Array, modelId: string): Float32Array {
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new AppError('MODEL_OUTPUT_INVALID', modelId, 'values that are not finite');
   return v;
 }
+
+/** The cosine of two vectors of the same length. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AutoModel, AutoTokenizer, LogLevel, Tensor, env, mean_pooling, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { normalizeSpace } from '../ingest/chunking.js';
 import { AppError } from '../errors.js';
-import { unitVector, type Embedder, type EmbedderOptions, type QueryOptions } from './embedder.js';
+import { cosine, unitVector, type Embedder, type EmbedderOptions, type QueryOptions } from './embedder.js';
 import { EMBEDDED_MODEL_ID, EMBEDDED_MODEL_TYPE, REFERENCE, ensureEmbeddedModel } from './embedded-model.js';
 import { nearestModelName } from './model-names.js';
 
@@ -21,18 +21,6 @@ function profileFor(model: string): Profile {
   if (id.includes('bge-')) return { pooling: 'cls', queryPrefix: 'Represent this sentence for searching relevant passages: ', passagePrefix: '' };
   if (id.includes('e5-')) return { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' };
   return { pooling: 'mean', queryPrefix: '', passagePrefix: '' };
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 /** Ids around every input: what the tokenizer puts before and after a text's own tokens ([CLS] … [SEP]). */
