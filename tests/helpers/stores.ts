@@ -107,7 +107,7 @@ export type StoreKind = 'files' | 'pglite' | 'postgres' | 'citus';
 export const STORE_KINDS: StoreKind[] = ['files', 'pglite', ...(REAL_DATABASE_URL ? ['postgres' as const] : []), ...(CITUS_URL ? ['citus' as const] : [])];
 
 /**
- * For the calling describe: a development database for its lifetime, and `fresh(kind)`, an empty store of any kind
+ * For the calling describe: a development database for its lifetime (from its first PGlite store), and `fresh(kind)`, an empty store of any kind
  * (a new folder; the development database emptied; a new database on the real server). Stores it made are closed,
  * folders removed and databases dropped afterwards. `url(kind)` is the database of the last fresh store of that kind.
  */
@@ -117,10 +117,7 @@ export function useStores(): { fresh: (kind: StoreKind) => Promise<IndexStore>; 
   const open: IndexStore[] = [];
   const drops: Array<() => Promise<void>> = [];
   const urls = new Map<StoreKind, string>();
-  beforeAll(async () => {
-    warnNoRealDatabase();
-    database = await startDevDatabase({ port: await freePort() });
-  });
+  beforeAll(() => warnNoRealDatabase());
   afterAll(async () => {
     for (const store of open) await store.close().catch(() => undefined);
     await database?.stop();
@@ -131,8 +128,10 @@ export function useStores(): { fresh: (kind: StoreKind) => Promise<IndexStore>; 
     url: (kind = 'pglite') => (kind === 'pglite' ? database!.url : urls.get(kind)!),
     async fresh(kind) {
       if (kind === 'pglite') {
-        await emptyDatabase(database!.url);
-        const store = createPostgresStore(database!.url);
+        // Started by the first store of its kind: a describe of the other kinds never pays for it.
+        database ??= await startDevDatabase({ port: await freePort() });
+        await emptyDatabase(database.url);
+        const store = createPostgresStore(database.url);
         open.push(store);
         return store;
       }
