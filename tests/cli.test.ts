@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, exited, startCommand, stopProcess, waitForLog } from '../src/live/processes.js';
 import { isAlive } from '../src/pids.js';
 import { MODELS_DIR, removeDir, tempDir, writeCorpus } from './helpers/real.js';
-import { childrenOf, compile, runBuild, startServer } from './helpers/server.js';
+import { childrenOf, compile, runBuild, startServer, waitFor } from './helpers/server.js';
 import { freePort } from './helpers/stores.js';
 
 /** Runs the CLI to its end; its exit code, standard output and standard error. */
@@ -146,8 +146,7 @@ describe('the command line', () => {
       expect(server).toBeDefined();
       npm.kill('SIGTERM');
       await exited(npm);
-      await new Promise((r) => setTimeout(r, 500));
-      expect(isAlive(server!)).toBe(false);
+      await waitFor(async () => (isAlive(server!) ? undefined : true), 'the server to stop', 5000);
     } finally {
       await stopProcess(npm);
     }
