@@ -162,11 +162,16 @@ describe.each(STORE_KINDS)('the %s store', (kind) => {
     expect((await last.nearest(Float32Array.from([0, 1, 0, 0]), 10)).length).toBe(4);
   });
 
-  it('refuses a reader for another embedder', async () => {
+  it('refuses a reader for another embedder, given at once or still loading', async () => {
     const store = await stores.fresh(kind);
-    await orchardOn(store, await root());
+    const { embedder } = await orchardOn(store, await root());
     const other = { modelId: 'fixed', dimension: 4, fingerprint: JSON.stringify(['fixed', 'cls']) };
     await expect(store.open({ expect: other, efSearch: 50 })).rejects.toMatchObject({ code: 'INDEX_MODEL_MISMATCH' });
+    // A server loads its model and its index together: the index is checked once the model is there.
+    const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 20));
+    await expect(store.open({ expect: later(other), efSearch: 50 })).rejects.toMatchObject({ code: 'INDEX_MODEL_MISMATCH' });
+    const reader = await store.open({ expect: later(embedder), efSearch: 50 });
+    expect(reader.manifest.passages).toBeGreaterThan(0);
   });
 
   it('lets one change hold the lock, and a change stopped while saving leaves the current version as it was', async () => {
