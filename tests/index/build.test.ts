@@ -80,3 +80,43 @@ describe('a folder whose files give no text', () => {
     expect(await currentVersion(indexDir)).toBeNull();
   });
 });
+
+describe('the token counts a process keeps', () => {
+  it('cut a sentence over the token limit the same way as a tokenizer that has never seen it', async () => {
+    const { makeSegment } = await import('../../src/index/segment.js');
+    const { hashedEmbedder } = await import('../helpers/hashed-embedder.js');
+    // Words of one to four tokens (the embedder counts a token per three letters), one sentence of 60 words.
+    const words = Array.from({ length: 60 }, (_, i) => ['ox', 'harbour', 'lighthouses', 'cartographically'][i % 4]);
+    const doc = { source: 'long.txt', format: 'text' as const, sha256: '0', text: `${words.join(' ')}.\n\nA short one.` };
+    const counting = () => {
+      const embedder = hashedEmbedder(8);
+      const asked: string[] = [];
+      embedder.tokenize = (text) => (asked.push(text), Int32Array.from({ length: Math.ceil(text.length / 3) }, (_, i) => i));
+      return { embedder, asked };
+    };
+    const segmentOf = async (embedder: ReturnType<typeof counting>['embedder']) => {
+      const made = await makeSegment([doc], {
+        chunking: { words: 200, overlap: 0, maxTokens: 20 },
+        known: async () => new Map(),
+        embedder: async () => embedder,
+        dimension: 8,
+      });
+      return made.segment.passages.map((p) => p.sentences.map((s) => [s.start, s.end]));
+    };
+    const kept = counting();
+    const first = await segmentOf(kept.embedder);
+    const long = `${words.join(' ')}.`;
+    expect(kept.asked).toContain(long);
+    expect(kept.asked).toContain('cartographically');
+    kept.asked.length = 0;
+    const again = await segmentOf(kept.embedder);
+    // The second time, the long sentence and its words are counted from what was kept: neither is tokenized again
+    // (the pieces are, to be embedded: an index would have their vectors, a test's empty one has not).
+    expect(kept.asked.length).toBeGreaterThan(0);
+    expect(kept.asked.filter((t) => t === long || /^[a-z]+$/.test(t))).toEqual([]);
+    expect(again).toEqual(first);
+    expect(await segmentOf(counting().embedder)).toEqual(first);
+    // The long sentence was cut into pieces of at most 20 tokens.
+    expect(first[0].length).toBeGreaterThan(3);
+  });
+});
