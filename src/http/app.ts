@@ -9,10 +9,11 @@ import { AppError, errorBody } from '../errors.js';
 import type { SearchEngine } from '../search/engine.js';
 import { adminGuard, adminRoutes, type AdminDeps } from './routes/admin.js';
 import { documentRoutes, type DocumentRouteDeps } from './routes/documents.js';
-import { healthRoutes } from './routes/health.js';
+import { operationRoutes } from './routes/health.js';
 import { pageRoutes, type ViewedDocument } from './routes/pages.js';
 import { searchRoutes } from './routes/search.js';
 import type { Metrics } from './metrics.js';
+import { createOpenApiDocument } from './openapi.js';
 import type { AppLimits } from './schemas.js';
 
 export type { AppLimits, AdminDeps };
@@ -137,32 +138,22 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   useCommon(app, deps);
   useSearchGuards(app, deps);
-  app.route('/search', searchRoutes(deps));
-  app.route('/health', healthRoutes(deps));
-  app.get('/ready', async (c) => {
-    const engine = deps.engine();
-    await deps.ready?.();
-    return c.json({ status: 'ready', build: engine.reader.name });
-  });
-  if (deps.metrics) {
-    const { registry } = deps.metrics;
-    app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
-  }
-  app.route(
-    '/',
-    pageRoutes({
-      limits: deps.limits,
-      routes: { admin: Boolean(deps.admin), metrics: Boolean(deps.metrics), documents: Boolean(deps.documents) },
-      readDocument: deps.readDocument,
-    }),
-  );
-  if (deps.mcp) app.route('/mcp', deps.mcp);
+  // Each module's routes, and the description of each, which /openapi.json lists in this order.
+  const search = searchRoutes(deps);
+  const operations = operationRoutes(deps);
   const onFailure = (client: string, failures: number) => deps.logger?.info({ event: 'admin.unauthorized', client, failures }, 'admin.unauthorized');
   const guard = deps.admin ? adminGuard(deps.admin.token, { clientAddress: deps.clientAddress, onFailure }) : undefined;
-  if (deps.documents) app.route('/documents', documentRoutes({ ...deps.documents, guard }));
-  if (deps.admin) {
-    app.route('/admin', adminRoutes(deps.admin, guard!));
-  }
+  const admin = deps.admin ? adminRoutes(deps.admin, guard!) : null;
+  const documents = deps.documents ? documentRoutes({ ...deps.documents, guard }) : null;
+  let openapi: unknown;
+  const pages = pageRoutes({ openapi: () => (openapi ??= createOpenApiDocument(described.flatMap((d) => d.specs))), readDocument: deps.readDocument });
+  const described = [search, operations, ...(admin ? [admin] : []), ...(documents ? [documents] : []), pages];
+  app.route('/search', search.routes);
+  app.route('/', operations.routes);
+  app.route('/', pages.routes);
+  if (deps.mcp) app.route('/mcp', deps.mcp);
+  if (documents) app.route('/documents', documents.routes);
+  if (admin) app.route('/admin', admin.routes);
 
   // A known path with another method: 405 with the methods it takes, as the README promises.
   app.all('*', (c, next) => {

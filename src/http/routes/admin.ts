@@ -1,9 +1,11 @@
 // /admin/*: routes behind the admin bearer token, compared in constant time, a client's failed attempts throttled.
 // Absent when no token is set.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
+import { described, errors, json, route, type Described } from '../described.js';
+import { reindexResponseSchema } from '../schemas.js';
 
 export interface AdminDeps {
   /** The bearer token /admin/* requires. */
@@ -52,9 +54,22 @@ export function adminGuard(token: string, options: AdminOptions = {}): Middlewar
 }
 
 /** /admin/*, behind `guard` (one adminGuard for every route the token opens, so failed attempts count once). */
-export function adminRoutes(admin: AdminDeps, guard: MiddlewareHandler): Hono {
-  const routes = new Hono();
-  routes.use('*', guard);
-  routes.post('/reindex', (c) => c.json({ rebuild: admin.reindex() }, 202));
-  return routes;
+export function adminRoutes(admin: AdminDeps, guard: MiddlewareHandler): Described {
+  const api = described();
+  api.routes.use('*', guard);
+  route(
+    api,
+    {
+      method: 'post',
+      path: '/admin/reindex',
+      operationId: 'reindex',
+      tags: ['operations'],
+      summary: 'Rebuild the index in the background and swap it in',
+      security: [{ adminToken: [] }],
+      responses: { 202: json(reindexResponseSchema, 'Rebuild asked for'), ...errors(['UNAUTHORIZED']) },
+    },
+    '/reindex',
+    (c) => c.json({ rebuild: admin.reindex() }, 202),
+  );
+  return api;
 }

@@ -2,17 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
-import { createOpenApiDocument, type DocumentedRoutes } from '../openapi.js';
+import { described, errors, route, type Described } from '../described.js';
 import { DOCS_SCRIPT, docsPage, documentPage, errorPage, SEARCH_SCRIPT, searchPage } from '../pages.js';
 import { parseOrThrow, queryParams } from '../request.js';
-import { viewRequestSchema, type AppLimits } from '../schemas.js';
+import { viewRequestSchema } from '../schemas.js';
 
 export interface PageRouteDeps {
-  limits: AppLimits;
-  /** Which optional routes exist, so the API document lists them. */
-  routes: DocumentedRoutes;
+  /** The API's OpenAPI document, made once every route is described. */
+  openapi: () => unknown;
   /** Reads an indexed document for /view; null when the index has no such document. */
   readDocument?: (source: string) => Promise<ViewedDocument | null>;
 }
@@ -32,17 +30,23 @@ function swaggerAsset(file: string): Promise<Buffer> {
   return assets.get(file)!;
 }
 
-export function pageRoutes(deps: PageRouteDeps): Hono {
-  const routes = new Hono();
-  const openapi = createOpenApiDocument(deps.limits, deps.routes);
-  routes.get('/', (c) => c.html(searchPage()));
-  routes.get('/openapi.json', (c) => c.json(openapi));
-  routes.get('/docs', (c) => c.html(docsPage()));
+/** An HTML page's description: a GET with no parameters. */
+const page = (path: string, operationId: string, summary: string, description = 'HTML page') => ({
+  method: 'get' as const,
+  path,
+  operationId,
+  tags: ['pages'],
+  summary,
+  responses: { 200: { description } },
+});
+
+/** The assets the pages load: Swagger UI's, and the pages' own scripts (no inline script runs). */
+function assetRoutes(api: Described): void {
   for (const [file, type] of [
     ['swagger-ui.css', 'text/css'],
     ['swagger-ui-bundle.js', 'text/javascript'],
   ]) {
-    routes.get(`/docs/${file}`, async (c) =>
+    api.routes.get(`/docs/${file}`, async (c) =>
       c.body(new Uint8Array(await swaggerAsset(file)), 200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'max-age=86400' }),
     );
   }
@@ -50,9 +54,19 @@ export function pageRoutes(deps: PageRouteDeps): Hono {
     ['search.js', SEARCH_SCRIPT],
     ['docs.js', DOCS_SCRIPT],
   ]) {
-    routes.get(`/assets/${file}`, (c) => c.body(script, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+    api.routes.get(`/assets/${file}`, (c) => c.body(script, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
   }
-  routes.get('/view', async (c) => {
+}
+
+export function pageRoutes(deps: PageRouteDeps): Described {
+  const api = described();
+  route(api, page('/', 'searchPage', 'The search page (HTML)'), '/', (c) => c.html(searchPage()));
+  const view = {
+    ...page('/view', 'viewDocument', 'A document with one passage marked (HTML)'),
+    request: { query: viewRequestSchema },
+    responses: { 200: { description: 'HTML page' }, ...errors(['INVALID_REQUEST', 'NOT_FOUND']) },
+  };
+  route(api, view, '/view', async (c) => {
     try {
       const req = parseOrThrow(viewRequestSchema, queryParams(c));
       const doc = await deps.readDocument?.(req.source);
@@ -66,5 +80,8 @@ export function pageRoutes(deps: PageRouteDeps): Hono {
       return c.html(errorPage(err.status, err.code, message), err.status as 400);
     }
   });
-  return routes;
+  route(api, page('/openapi.json', 'openapi', 'This document', 'OpenAPI 3.1'), '/openapi.json', (c) => c.json(deps.openapi() as object));
+  route(api, page('/docs', 'docs', 'This document, for people (HTML)'), '/docs', (c) => c.html(docsPage()));
+  assetRoutes(api);
+  return api;
 }

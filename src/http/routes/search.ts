@@ -1,13 +1,14 @@
 // GET and POST /search: a question in, ranked passages out, each response naming the build that answered.
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { LRUCache } from 'lru-cache';
-import { AppError } from '../../errors.js';
+import { AppError, type ErrorCode } from '../../errors.js';
 import type { SearchEngine } from '../../search/engine.js';
 import { search, type SearchOptions, type SearchResult } from '../../search/search.js';
 import type { Metrics } from '../metrics.js';
 import { parseOrThrow, queryParams, readJson, withDeadline } from '../request.js';
-import { searchOptionsOf, searchRequestSchemas, type AppLimits } from '../schemas.js';
+import { described, errors, json, route, type Described } from '../described.js';
+import { searchOptionsOf, searchRequestSchemas, searchResponseSchema, type AppLimits } from '../schemas.js';
 
 type Asked = Omit<SearchOptions, 'signal'> & { query: string };
 
@@ -43,8 +44,24 @@ function cachedSearch(cacheSize: number, metrics?: Metrics) {
   };
 }
 
-export function searchRoutes(deps: SearchRouteDeps): Hono {
-  const routes = new Hono();
+/** What a search can fail with, beyond the body's own errors. */
+const SEARCH_ERRORS: ErrorCode[] = [
+  'INVALID_REQUEST',
+  'RATE_LIMITED',
+  'INDEX_NOT_READY',
+  'INDEX_INVALID',
+  'INDEX_MODEL_MISMATCH',
+  'REQUEST_TIMEOUT',
+  'OVERLOADED',
+  'DATABASE_UNAVAILABLE',
+  'DATABASE_SCHEMA_MISMATCH',
+  'MODEL_OUTPUT_INVALID',
+  'INTERNAL',
+];
+
+/** GET and POST /search, both names of the question accepted by each. */
+export function searchRoutes(deps: SearchRouteDeps): Described {
+  const api = described();
   const schemas = searchRequestSchemas(deps.limits);
   const find = cachedSearch(deps.cacheSize ?? 0, deps.metrics);
 
@@ -62,11 +79,34 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
     });
   };
 
-  routes.get('/', async (c) => {
-    const req = parseOrThrow(schemas.get, queryParams(c));
-    return answer(c, searchOptionsOf(req));
-  });
-  routes.post(
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/search',
+      operationId: 'searchGet',
+      tags: ['search'],
+      summary: 'Ranked passages answering a question',
+      request: { query: schemas.get },
+      responses: { 200: json(searchResponseSchema, 'Hits, best first'), ...errors(SEARCH_ERRORS) },
+    },
+    '/',
+    async (c) => answer(c, searchOptionsOf(parseOrThrow(schemas.get, queryParams(c)))),
+  );
+  route(
+    api,
+    {
+      method: 'post',
+      path: '/search',
+      operationId: 'searchPost',
+      tags: ['search'],
+      summary: 'The same, with a JSON body',
+      request: { body: { content: { 'application/json': { schema: schemas.post } } } },
+      responses: {
+        200: json(searchResponseSchema, 'Hits, best first'),
+        ...errors([...SEARCH_ERRORS, 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']),
+      },
+    },
     '/',
     bodyLimit({
       maxSize: deps.limits.maxBodyBytes,
@@ -74,10 +114,7 @@ export function searchRoutes(deps: SearchRouteDeps): Hono {
         throw new AppError('PAYLOAD_TOO_LARGE', deps.limits.maxBodyBytes);
       },
     }),
-    async (c) => {
-      const req = parseOrThrow(schemas.post, await readJson(c));
-      return answer(c, searchOptionsOf(req));
-    },
+    async (c) => answer(c, searchOptionsOf(parseOrThrow(schemas.post, await readJson(c)))),
   );
-  return routes;
+  return api;
 }
