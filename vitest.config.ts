@@ -36,6 +36,7 @@ export default defineConfig({
   test: {
     ...shared,
     globalSetup: ['tests/helpers/global-setup.ts'],
+    setupFiles: ['tests/helpers/keep-readers.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT, exclude: ['tests/search/within.test.ts'], isolate: false } },
       {

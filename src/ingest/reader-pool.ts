@@ -114,17 +114,22 @@ export function createReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): Reader
   };
 }
 
-let kept: ReaderPool | null = null;
+let kept: { pool: ReaderPool; limits: ExtractLimits } | null = null;
+
+/** Whether a reading under `limits` may use a pool made under `pool`'s: every limit but the number of workers alike. */
+const sameLimits = (pool: ExtractLimits, limits: ExtractLimits) =>
+  (Object.keys(limits) as (keyof ExtractLimits)[]).every((k) => k === 'workers' || pool[k] === limits[k]);
 
 /**
  * Keeps one pool for every reading of this thread from now on, its workers started once: for a long-lived thread that
  * reads one change at a time (a server's change worker), where a pool a change would cost each change a worker's start.
  */
 export function keepReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): void {
-  kept ??= createReaderPool(limits);
+  kept ??= { pool: createReaderPool(limits), limits };
 }
 
-/** The pool a reading uses: the kept one (closed only with its thread), or a pool of its own. */
+/** The pool a reading uses: the kept one (closed only with its thread) when it reads under the same limits, or a pool of its own. */
 export function readerPool(limits: ExtractLimits = DEFAULT_LIMITS): ReaderPool {
-  return kept ? { read: (bytes, format) => kept!.read(bytes, format), close: async () => undefined } : createReaderPool(limits);
+  const pool = kept && sameLimits(kept.limits, limits) ? kept.pool : null;
+  return pool ? { read: (bytes, format) => pool.read(bytes, format), close: async () => undefined } : createReaderPool(limits);
 }

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSettings, loadConfig, searchSettings } from '../../src/config.js';
 import { readCorpus } from '../../src/ingest/corpus.js';
-import { keepReaderPool } from '../../src/ingest/reader-pool.js';
 import { syncFolder } from '../../src/index/build.js';
 import { changeDocuments } from '../../src/index/documents.js';
 import { createFilesStore } from '../../src/index/files/files-store.js';
@@ -72,8 +71,6 @@ describe('the incremental index and a full rebuild', () => {
   beforeAll(async () => {
     root = await tempDir();
     embedder = await realEmbedder();
-    // As a server's change worker does: one pool of readers for every change, not one started for each.
-    keepReaderPool();
   });
   afterAll(() => removeDir(root));
 

@@ -31,6 +31,7 @@ describe('the reader pool', () => {
       fileOf('brackets.md', 'markdown', Buffer.from(slowInputs.brackets(300_000))),
       ORDINARY,
     ];
+    // The tests keep one pool under the default limits (tests/helpers/keep-readers.ts): a reading under others gets its own.
     const got = await extractCorpus(corpusOf(files), new Map(), undefined, limits({ baseMs: 2_000, msPerMb: 0 }));
     expect(codes(got.skipped)).toEqual({ 'xobjects.pdf': 'timeout', 'brackets.md': 'timeout' });
     expect(got.skipped[0].reason).toMatch(/^timeout \(reading it took longer than 2\.0 s/);
