@@ -15,6 +15,11 @@ export interface ReaderPool {
   read(bytes: Uint8Array, format: DocumentFormat): Promise<Extraction>;
   /** Ends every worker; files still waiting or being read are skipped as stopped. */
   close(): Promise<void>;
+  /**
+   * One reading's view of a pool others use too: its `close` stops that reading's files (waiting: skipped; being
+   * read: abandoned, their workers ended and started anew as needed) and leaves the pool serving the rest.
+   */
+  session(): ReaderPool;
 }
 
 interface Job {
@@ -42,6 +47,9 @@ function failure(err: Error & { code?: string }, limits: ExtractLimits): Extract
   if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') return { skipped: `too large (reading it needed more than ${limits.heapMb} MB of memory)`, code: 'too-large' };
   return { skipped: `unreadable (the reader stopped: ${err.message})`, code: 'unreadable' };
 }
+
+/** What a file stopped before it was read gives. */
+const STOPPED: Extraction = { skipped: 'unreadable (reading stopped)', code: 'unreadable' };
 
 /** A pool of up to `limits.workers` reader workers, started as files come. */
 export function createReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): ReaderPool {
@@ -89,27 +97,36 @@ export function createReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): Reader
     }
   }
 
+  /** Queues a file; `mine` (a session's) learns its job's id. */
+  const enqueue = (bytes: Uint8Array, format: DocumentFormat, mine?: Set<number>): Promise<Extraction> => {
+    if (closed) return Promise.resolve(STOPPED);
+    // A copy of its own, so the caller's buffer (or a pool Node's small buffers share) is never detached.
+    const own = new Uint8Array(bytes);
+    return new Promise((done) => {
+      const id = ++ids;
+      mine?.add(id);
+      waiting.push({ id, bytes: own, format, done: (r) => (mine?.delete(id), done(r)) });
+      pump();
+    });
+  };
+  /** Stops the files `match` picks (waiting: skipped; being read: abandoned with their workers); `all`: every worker. */
+  const stop = async (match: (id: number) => boolean, all = false) => {
+    for (const job of waiting.filter((j) => match(j.id))) waiting.splice(waiting.indexOf(job), 1), job.done(STOPPED);
+    const ending = slots.filter((slot) => all || (slot.job && match(slot.job.id)));
+    for (const slot of ending) slots.splice(slots.indexOf(slot), 1), clearTimeout(slot.timer), slot.job?.done(STOPPED);
+    await Promise.all(ending.map((slot) => slot.worker.terminate()));
+    pump();
+  };
+
   return {
-    read(bytes, format) {
-      if (closed) return Promise.resolve({ skipped: 'unreadable (reading stopped)', code: 'unreadable' });
-      // A copy of its own, so the caller's buffer (or a pool Node's small buffers share) is never detached.
-      const own = new Uint8Array(bytes);
-      return new Promise((done) => {
-        waiting.push({ id: ++ids, bytes: own, format, done });
-        pump();
-      });
+    read: (bytes, format) => enqueue(bytes, format),
+    session() {
+      const mine = new Set<number>();
+      return { read: (bytes, format) => enqueue(bytes, format, mine), close: () => stop((id) => mine.has(id)), session: () => this.session() };
     },
     async close() {
       closed = true;
-      const stopped: Extraction = { skipped: 'unreadable (reading stopped)', code: 'unreadable' };
-      for (const job of waiting.splice(0)) job.done(stopped);
-      await Promise.all(
-        slots.splice(0).map(async (slot) => {
-          clearTimeout(slot.timer);
-          slot.job?.done(stopped);
-          await slot.worker.terminate();
-        }),
-      );
+      await stop(() => true, true);
     },
   };
 }
@@ -128,8 +145,10 @@ export function keepReaderPool(limits: ExtractLimits = DEFAULT_LIMITS): void {
   kept ??= { pool: createReaderPool(limits), limits };
 }
 
-/** The pool a reading uses: the kept one (closed only with its thread) when it reads under the same limits, or a pool of its own. */
+/**
+ * The pool a reading uses: a session of the kept one (which its thread alone ends) when it reads under the same
+ * limits, or a pool of its own.
+ */
 export function readerPool(limits: ExtractLimits = DEFAULT_LIMITS): ReaderPool {
-  const pool = kept && sameLimits(kept.limits, limits) ? kept.pool : null;
-  return pool ? { read: (bytes, format) => pool.read(bytes, format), close: async () => undefined } : createReaderPool(limits);
+  return kept && sameLimits(kept.limits, limits) ? kept.pool.session() : createReaderPool(limits);
 }

@@ -29,6 +29,26 @@ describe('createReaderPool', () => {
     expect(await waiting).toEqual({ skipped: 'unreadable (reading stopped)', code: 'unreadable' });
   });
 
+  it("lets one reading of a shared pool stop its own files and no one else's", async () => {
+    const pool = createReaderPool({ ...DEFAULT_LIMITS, workers: 2 });
+    try {
+      const stopping = pool.session();
+      const going = pool.session();
+      const slow = stopping.read(Buffer.from(slowInputs.brackets(300_000)), 'markdown');
+      const queued = stopping.read(Buffer.from('Never read.'), 'text');
+      const other = going.read(Buffer.from('Read all the same.'), 'text');
+      await stopping.close();
+      expect(await slow).toEqual({ skipped: 'unreadable (reading stopped)', code: 'unreadable' });
+      expect(await queued).toEqual({ skipped: 'unreadable (reading stopped)', code: 'unreadable' });
+      expect(await other).toMatchObject({ text: 'Read all the same.' });
+      // The pool serves on, a new worker in the stopped one's place.
+      expect(await going.read(Buffer.from('And this after.'), 'text')).toMatchObject({ text: 'And this after.' });
+      expect(await pool.read(Buffer.from('And this too.'), 'text')).toMatchObject({ text: 'And this too.' });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('stops at once on an aborted signal, the file being read abandoned', async () => {
     const stop = new AbortController();
     const reading = extractCorpus(corpusOf([fileOf('brackets.md', 'markdown', Buffer.from(slowInputs.brackets(300_000)))]), new Map(), stop.signal);
