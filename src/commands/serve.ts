@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { requestLimits, invalid, type Config } from '../config.js';
@@ -160,8 +160,32 @@ function appOf(config: Config, service: Service, changes: ReturnType<typeof star
   });
 }
 
+/** PORT_IN_USE, or CONFIG_INVALID naming HOST, for a failure to listen; other errors as they are. */
+function listenFailure(config: Config, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new AppError('PORT_IN_USE', config.PORT, config.HOST);
+  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' || code === 'EAI_AGAIN') {
+    return invalid([{ path: 'HOST', message: `${config.HOST} is not an address of this machine (${code})` }]);
+  }
+  return err;
+}
+
+/** Says at once, before the model and the index load, that the address cannot be listened on. */
+async function checkAddress(config: Config): Promise<void> {
+  if (config.PORT === 0) return;
+  const probe = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(config.PORT, config.HOST, resolve));
+  } catch (err) {
+    throw listenFailure(config, err);
+  } finally {
+    await new Promise((resolve) => probe.close(resolve));
+  }
+}
+
 /** Starts the server of `config`; resolves once it listens. Throws when the model cannot be loaded. */
 export async function startServer(config: Config): Promise<RunningServer> {
+  await checkAddress(config);
   const service = await createService(
     config,
     undefined,
@@ -183,12 +207,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await once(server, 'listening');
   } catch (err) {
     await Promise.all([watcher?.close(), reindexer.close(), writer.close(), service.close()]);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new AppError('PORT_IN_USE', config.PORT, config.HOST);
-    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' || code === 'EAI_AGAIN') {
-      throw invalid([{ path: 'HOST', message: `${config.HOST} is not an address of this machine (${code})` }]);
-    }
-    throw err;
+    throw listenFailure(config, err);
   }
   hardenServer(server);
   let stopping = false;
