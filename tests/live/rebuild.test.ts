@@ -205,7 +205,7 @@ describe('a build killed mid-way', () => {
     root = await tempDir();
     await writeCorpus(root, { 'island.txt': PARAGRAPHS.join('\n\n') });
     await buildIndex(await realEmbedder(), options(root));
-    await writeFile(path.join(root, 'corpus', 'long.txt'), longDocument(2500));
+    await writeFile(path.join(root, 'corpus', 'long.txt'), longDocument(1500));
   });
   afterAll(() => removeDir(root));
 
@@ -287,7 +287,7 @@ describe('the build child of a server', () => {
   });
 
   it('stops before it publishes when the server that started it is killed outright', async () => {
-    await writeFile(path.join(root, 'corpus', 'long.txt'), longDocument(2500));
+    await writeFile(path.join(root, 'corpus', 'long.txt'), longDocument(1500));
     const before = await currentVersion(path.join(root, 'index'));
     // A stand-in for the server: a shell that starts the build as the reindexer does, then is killed with SIGKILL.
     const env = { ...process.env, [CONFIG_VARIABLE]: JSON.stringify(settings({ LOG_LEVEL: 'info' })) };
