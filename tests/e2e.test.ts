@@ -9,24 +9,28 @@ import { compile, runBuild, startServer } from './helpers/server.js';
 // Response bodies are checked field by field below.
 const json = async (res: Response): Promise<any> => res.json();
 
+// One index of the seed, built as a user builds it, for both servers below (which only read it).
+let root: string;
+let buildOutput = '';
+const seedEnv = () => ({ INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' });
+beforeAll(async () => {
+  root = await tempDir();
+  // As the npm commands run it: compiled.
+  compile();
+  buildOutput = await runBuild(seedEnv(), true);
+});
+afterAll(() => removeDir(root));
+
 describe('seed document end to end', () => {
-  let root: string;
   let base: string;
   let stop: () => Promise<number | null>;
-  let buildOutput = '';
 
   beforeAll(async () => {
-    root = await tempDir();
-    const env = { INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' };
-    // As the npm commands run it: compiled.
-    compile();
-    buildOutput = await runBuild(env, true);
-    ({ base, stop } = await startServer(env, true));
+    ({ base, stop } = await startServer(seedEnv(), true));
   });
 
   afterAll(async () => {
     await stop?.();
-    await removeDir(root);
   });
 
   it('builds the seed index', () => {
@@ -44,7 +48,7 @@ describe('seed document end to end', () => {
   });
 
   it('answers from the command line without a server, as JSON or as marked text', async () => {
-    const env = { ...process.env, INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' };
+    const env = { ...process.env, ...seedEnv() };
     const ask = (args: string[]) =>
       new Promise<string>((resolve, reject) => {
         const child = startCommand(['query', KABUL_QUESTION, ...args], { env, stdout: true, compiled: true });
@@ -77,20 +81,14 @@ describe('seed document end to end', () => {
 });
 
 describe('the compiled server stopped by SIGTERM', () => {
-  let root: string;
   let server: Awaited<ReturnType<typeof startServer>>;
 
   beforeAll(async () => {
-    root = await tempDir();
-    const env = { INDEX_DIR: path.join(root, 'index'), MODELS_DIR, CORPUS_DIR: 'corpus' };
-    compile();
-    await runBuild(env, true);
-    server = await startServer(env, true);
+    server = await startServer(seedEnv(), true);
   });
 
   afterAll(async () => {
     await server?.stop();
-    await removeDir(root);
   });
 
   it('stops cleanly on SIGTERM, finishing the requests it has taken', async () => {
