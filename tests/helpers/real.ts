@@ -2,15 +2,13 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Embedder } from '../../src/model/embedder.js';
-import { createEmbedder } from '../../src/model/transformers-embedder.js';
-import { buildIndex, type BuildResult } from '../../src/index/build.js';
-import { loadConfig } from '../../src/config.js';
-import { createApp, type AppDeps } from '../../src/http/app.js';
-import { createFilesStore } from '../../src/index/files/files-store.js';
+import type { AppDeps } from '../../src/http/app.js';
+import type { BuildResult } from '../../src/index/build.js';
 import type { PassageRecord } from '../../src/index/store.js';
-import { createSearchEngine, type SearchEngine } from '../../src/search/engine.js';
-import { createService } from '../../src/live/service.js';
+import type { Embedder } from '../../src/model/embedder.js';
+import type { SearchEngine } from '../../src/search/engine.js';
+// The model's, the index's and the app's modules are imported when a helper needs them: a test that only wants a
+// folder (most of those that run the CLI as a process) does not load them.
 
 export const MODELS_DIR = path.resolve('models');
 export const SEED = path.resolve('corpus/us-pakistan-afghanistan.txt');
@@ -21,7 +19,9 @@ let shared: Promise<Embedder> | null = null;
 
 /** The embedded model, loaded once per test worker. */
 export function realEmbedder(): Promise<Embedder> {
-  shared ??= createEmbedder({ model: 'use-lite', modelsDir: MODELS_DIR, batchSize: 32, allowRemote: false });
+  shared ??= import('../../src/model/transformers-embedder.js').then(({ createEmbedder }) =>
+    createEmbedder({ model: 'use-lite', modelsDir: MODELS_DIR, batchSize: 32, allowRemote: false }),
+  );
   return shared;
 }
 
@@ -46,6 +46,8 @@ export async function writeCorpus(root: string, files: Record<string, string>): 
 /** Builds an index of `corpusDir` into `root/index` with the default settings. */
 export async function buildReal(root: string, corpusDir: string, chunking = { words: 12, overlap: 4 }): Promise<BuildResult & { indexDir: string }> {
   const indexDir = path.join(root, 'index');
+  const { buildIndex } = await import('../../src/index/build.js');
+  const { createFilesStore } = await import('../../src/index/files/files-store.js');
   const result = await buildIndex(await realEmbedder(), {
     corpusDir,
     store: createFilesStore(indexDir),
@@ -69,6 +71,8 @@ export const GARDEN =
 export async function gardenEngine(root: string): Promise<SearchEngine> {
   const { indexDir } = await buildReal(root, await writeCorpus(root, { 'garden.txt': GARDEN }), { words: 20, overlap: 0 });
   const embedder = await realEmbedder();
+  const { createFilesStore } = await import('../../src/index/files/files-store.js');
+  const { createSearchEngine } = await import('../../src/search/engine.js');
   const reader = await createFilesStore(indexDir).open({ expect: embedder, efSearch: 50 });
   return createSearchEngine(reader, embedder, { depth: 50, keywordShare: { min: 0.2, max: 0.4, midpoint: 0.3 }, dedup: true, bm25: { k1: 1.5, b: 0.75 } });
 }
@@ -80,6 +84,11 @@ export async function gardenEngine(root: string): Promise<SearchEngine> {
 export async function realApp(root: string, files: Record<string, string>, deps: Partial<AppDeps> & Pick<AppDeps, 'limits'>) {
   const corpus = await writeCorpus(root, files);
   const { indexDir } = await buildReal(root, corpus);
+  const [{ loadConfig }, { createService }, { createApp }] = await Promise.all([
+    import('../../src/config.js'),
+    import('../../src/live/service.js'),
+    import('../../src/http/app.js'),
+  ]);
   const service = await createService(loadConfig({ INDEX_DIR: indexDir, CORPUS_DIR: corpus }, {}), await realEmbedder());
   const app = createApp({
     engine: () => service.engine(),
