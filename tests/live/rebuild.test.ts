@@ -383,7 +383,7 @@ describe('the background reindexer at its limits', () => {
       reload: async () => void reloads++,
     });
     reindexer.request('edit');
-    await new Promise((r) => setTimeout(r, 300));
+    // Idle once no build runs and none waits: the refusals' retries included.
     await reindexer.idle();
     expect(attempts).toBe(3);
     expect(reloads).toBe(1);
