@@ -79,18 +79,21 @@ export async function folderBytes(dir: string): Promise<number> {
   return total;
 }
 
+/** Runs one statement on a connection of its own. */
+async function runStatement(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A database of its own on the real PostgreSQL at `adminUrl`, with pgvector; dropped by `stop`. */
 export async function freshDatabase(adminUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const name = `ps_fresh_${randomBytes(5).toString('hex')}`;
-  const admin = async (text: string, url = adminUrl) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (text: string, url = adminUrl) => runStatement(url, text);
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
@@ -104,15 +107,7 @@ export async function freshDatabase(adminUrl: string): Promise<{ url: string; st
  */
 export async function freshSchema(url: string, settings = ''): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `ps_fresh_${randomBytes(5).toString('hex')}`;
-  const run = async (text: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
+  const run = (text: string) => runStatement(url, text);
   await run(`CREATE SCHEMA ${name}`);
   const u = new URL(url);
   u.searchParams.set('options', `-c search_path=${name},public ${settings}`.trim());

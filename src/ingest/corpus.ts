@@ -1,8 +1,7 @@
 // Reads the corpus folder: every file below it once, by real path, in a stable order, with content hashes; files of a
 // format no reader knows are listed as skipped with their reason, never dropped without a word.
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
@@ -127,30 +126,20 @@ export function formatOf(file: string): DocumentFormat | null {
  */
 export type FileHashes = Map<string, { sha256: string; size: number; ino: number; ctimeMs: number; mtimeMs: number }>;
 
-async function unchangedHash(hashes: FileHashes, file: string): Promise<{ sha256: string; size: number } | null> {
-  const kept = hashes.get(file);
-  if (!kept) return null;
-  const now = await stat(file).catch(() => null);
-  const same = now?.isFile() && now.ino === kept.ino && now.size === kept.size && now.ctimeMs === kept.ctimeMs && now.mtimeMs === kept.mtimeMs;
-  return same ? kept : null;
-}
+/** What the file system says of a file that tells whether it was written since: its inode, size and two times. */
+type FileState = Pick<Stats, 'ino' | 'size' | 'ctimeMs' | 'mtimeMs'>;
+
+const sameState = (a: FileState, b: FileState) => a.ino === b.ino && a.size === b.size && a.ctimeMs === b.ctimeMs && a.mtimeMs === b.mtimeMs;
 
 /**
  * Keeps a file's hash with what the file system said of it before it was read, when it still says the same after:
  * a file written while it was read is read again next time.
  */
-async function keepHash(hashes: FileHashes, file: string, sha256: string | null, before: Stats | null | undefined): Promise<void> {
+async function keepHash(hashes: FileHashes, file: string, sha256: string | null, before: Stats | null): Promise<void> {
   const after = await stat(file).catch(() => null);
-  const same =
-    sha256 &&
-    before &&
-    after?.isFile() &&
-    after.ino === before.ino &&
-    after.size === before.size &&
-    after.ctimeMs === before.ctimeMs &&
-    after.mtimeMs === before.mtimeMs;
-  if (same && after) hashes.set(file, { sha256, size: after.size, ino: after.ino, ctimeMs: after.ctimeMs, mtimeMs: after.mtimeMs });
-  else hashes.delete(file);
+  if (sha256 && before && after?.isFile() && sameState(before, after)) {
+    hashes.set(file, { sha256, size: after.size, ino: after.ino, ctimeMs: after.ctimeMs, mtimeMs: after.mtimeMs });
+  } else hashes.delete(file);
 }
 
 /**
@@ -168,12 +157,12 @@ export async function readCorpus(dir: string, options: { listDir?: ListDir; hash
   const listed = await listFiles(root, skipped, options.listDir ?? listDir);
   for (const file of listed) {
     const source = relative(root, file);
-    const unchanged = hashes && (await unchangedHash(hashes, file));
-    if (unchanged) {
-      files.push({ source, format: formatOf(file)!, sha256: unchanged.sha256, path: file, size: unchanged.size });
+    const before = hashes ? await stat(file).catch(() => null) : null;
+    const kept = hashes?.get(file);
+    if (kept && before?.isFile() && sameState(kept, before)) {
+      files.push({ source, format: formatOf(file)!, sha256: kept.sha256, path: file, size: kept.size });
       continue;
     }
-    const before = hashes && (await stat(file).catch(() => null));
     const read = await readRegularFile(file);
     if ('skipped' in read) skipped.push({ source, code: read.code, reason: read.skipped });
     else files.push({ source, format: formatOf(file)!, sha256: read.sha256, path: file, size: read.bytes.length });

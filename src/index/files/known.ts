@@ -1,20 +1,12 @@
 // What a files store's segments know of sentence texts, by hash, for the next change: token counts always, vectors
 // when asked; only what matches the segments' checksums is taken.
 import { createHash } from 'node:crypto';
-import { open as openFile, readFile } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HASH_BYTES } from '../manifest.js';
 import type { KnownSentence } from '../store.js';
 import type { Commit } from './commits.js';
-import { chunkBytes, type SegmentMeta } from './segments.js';
-
-/** A file of a segment, read whole and checked against its meta; null when it does not match. */
-async function checkedFile(dir: string, meta: SegmentMeta, file: string): Promise<Buffer | null> {
-  const want = meta.files[file];
-  const data = await readFile(path.join(dir, file)).catch(() => null);
-  if (!want || !data || data.length !== want.bytes) return null;
-  return createHash('sha256').update(data).digest('hex') === want.sha256 ? data : null;
-}
+import { chunkBytes, verified, type SegmentMeta } from './segments.js';
 
 /** What the current version's segments know of these sentence hashes: token counts, and vectors when asked. */
 export async function knownSentences(
@@ -50,8 +42,8 @@ export interface SentenceTable {
 export async function sentenceTableOf(dir: string, meta: Promise<SegmentMeta>): Promise<SentenceTable | null> {
   const m = await meta.catch(() => null);
   if (!m) return null;
-  const hashes = await checkedFile(dir, m, 'hashes.bin');
-  const tokens = await checkedFile(dir, m, 'tokens.u16');
+  const hashes = await verified(dir, m, 'hashes.bin').catch(() => null);
+  const tokens = await verified(dir, m, 'tokens.u16').catch(() => null);
   if (!hashes || !tokens || hashes.length !== m.rows * HASH_BYTES || tokens.length !== m.rows * 2) return null;
   return { hashes, tokens };
 }

@@ -234,12 +234,12 @@ export async function readWhole(file: string, bytes: number): Promise<Buffer> {
   }
 }
 
-/** A segment's file, read once and checked against its meta. */
-async function verified(dir: string, meta: SegmentMeta, file: string): Promise<Buffer> {
+/** A segment's file, read once and checked against its meta; throws when it does not match. */
+export async function verified(dir: string, meta: SegmentMeta, file: string): Promise<Buffer> {
   const want = meta.files[file];
   if (!want) throw new Error(`${file} does not match its checksum`);
   const data = await readWhole(path.join(dir, file), want.bytes);
-  if (!want || data.length !== want.bytes || sha256(data) !== want.sha256) throw new Error(`${file} does not match its checksum`);
+  if (sha256(data) !== want.sha256) throw new Error(`${file} does not match its checksum`);
   return data;
 }
 
